@@ -1,0 +1,243 @@
+// Every message and record shape, defined once as JSON Schema; types and validators derive from these.
+import type { FromSchema } from 'json-schema-to-ts';
+import { AMOUNT_PATTERN, CURRENCY_CODES, SIGNED_DECIMAL_PATTERN } from './money.js';
+import { REGION_CODES } from './regions.js';
+
+const amount = { type: 'string', pattern: AMOUNT_PATTERN, description: 'Decimal string, e.g. "125.50"' } as const;
+const balance = { type: 'string', pattern: SIGNED_DECIMAL_PATTERN } as const;
+const timestamp = { type: 'string', format: 'date-time', description: 'RFC 3339' } as const;
+const transactionId = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' } as const;
+const accountId = { type: 'string', minLength: 1, maxLength: 128 } as const;
+
+export const TRANSACTION_TYPES = ['PAYMENT', 'TRANSFER', 'CASH_OUT', 'CASH_IN', 'DEBIT', 'CARD_PAYMENT', 'REFUND'] as const;
+
+const party = {
+  type: 'object',
+  required: ['account'],
+  additionalProperties: false,
+  properties: { account: accountId, balance_before: balance, balance_after: balance, name: { type: 'string' } },
+} as const;
+
+/** A transaction as it travels after ingest: normalised, card number tokenised. */
+export const transactionSchema = {
+  $id: 'vigil/transaction',
+  type: 'object',
+  required: ['transaction_id', 'type', 'amount', 'currency', 'timestamp', 'region', 'origin'],
+  properties: {
+    transaction_id: transactionId,
+    type: { type: 'string', enum: TRANSACTION_TYPES },
+    amount,
+    currency: { type: 'string', enum: CURRENCY_CODES as unknown as readonly ['USD'], description: 'ISO 4217' },
+    timestamp,
+    region: { type: 'string', enum: REGION_CODES as unknown as readonly ['NG'], description: 'ISO 3166-1 alpha-2' },
+    channel: { type: 'string', enum: ['card', 'mobile_money', 'bank_transfer', 'wallet'] },
+    source: { type: 'string', minLength: 1, maxLength: 64 },
+    partner_id: { type: 'string', minLength: 1, maxLength: 64 },
+    origin: party,
+    destination: party,
+    fee: amount,
+    card: {
+      type: 'object',
+      required: ['token', 'last4'],
+      additionalProperties: false,
+      properties: {
+        token: { type: 'string', pattern: '^tok_[0-9a-f]{32}$' },
+        last4: { type: 'string', pattern: '^[0-9]{4}$' },
+        holder: { type: 'string' },
+        network: { type: 'string' },
+      },
+    },
+    merchant: {
+      type: 'object',
+      required: ['id'],
+      additionalProperties: false,
+      properties: {
+        id: { type: 'string', minLength: 1 },
+        name: { type: 'string' },
+        mcc: { type: 'string', pattern: '^[0-9]{4}$' },
+        country: { type: 'string', pattern: '^[A-Z]{2}$' },
+      },
+    },
+    labels: {
+      type: 'object',
+      description: 'Ground truth carried by PaySim imports and the synthetic generator',
+      additionalProperties: false,
+      properties: {
+        is_fraud: { type: 'boolean' },
+        is_flagged_fraud: { type: 'boolean' },
+        typology: { type: 'string' },
+        step: { type: 'integer', minimum: 0 },
+      },
+    },
+  },
+} as const;
+export type Transaction = FromSchema<typeof transactionSchema>;
+
+/** A PaySim export row as JSON: PaySim's own column names, plus optional suite fields. */
+export const paysimRecordSchema = {
+  $id: 'vigil/paysim-record',
+  type: 'object',
+  required: ['step', 'type', 'amount', 'nameOrig', 'oldbalanceOrg', 'newbalanceOrig', 'nameDest', 'oldbalanceDest', 'newbalanceDest'],
+  properties: {
+    step: { type: 'integer', minimum: 0 },
+    type: { type: 'string', enum: ['PAYMENT', 'TRANSFER', 'CASH_OUT', 'CASH_IN', 'DEBIT'] },
+    amount: { type: ['number', 'string'] },
+    nameOrig: { type: 'string' },
+    oldbalanceOrg: { type: ['number', 'string'] },
+    newbalanceOrig: { type: ['number', 'string'] },
+    nameDest: { type: 'string' },
+    oldbalanceDest: { type: ['number', 'string'] },
+    newbalanceDest: { type: ['number', 'string'] },
+    isFraud: { type: ['integer', 'boolean', 'string'] },
+    isFlaggedFraud: { type: ['integer', 'boolean', 'string'] },
+    transaction_id: transactionId,
+    currency: { type: 'string' },
+    region: { type: 'string' },
+    timestamp,
+  },
+} as const;
+export type PaysimRecord = FromSchema<typeof paysimRecordSchema>;
+
+/** One finding about a record: the rule or signal, the field it concerns, and what was wrong. */
+export const reasonSchema = {
+  type: 'object',
+  required: ['code', 'message'],
+  additionalProperties: false,
+  properties: {
+    code: { type: 'string', description: 'Rule id or signal, e.g. schema.required, region.currency, BALANCE_ERROR_ORIG' },
+    field: { type: 'string', description: 'Dotted path of the field concerned' },
+    message: { type: 'string' },
+    severity: { type: 'string', enum: ['error', 'warn'] },
+    weight: { type: 'number', minimum: 0, maximum: 1 },
+  },
+} as const;
+export type Reason = FromSchema<typeof reasonSchema>;
+
+/** Hop 1, published by ingest: the record as received, tokenised, not yet judged. */
+export const transactionAcceptedSchema = {
+  $id: 'vigil/event/transaction.accepted',
+  type: 'object',
+  required: ['transaction_id', 'received_at', 'source', 'record'],
+  additionalProperties: false,
+  properties: {
+    transaction_id: transactionId,
+    received_at: timestamp,
+    source: { type: 'string' },
+    partner_id: { type: 'string' },
+    record: { type: 'object' },
+  },
+} as const;
+export type TransactionAccepted = FromSchema<typeof transactionAcceptedSchema>;
+
+/** Hop 2a, published by the validator: a conforming transaction with any warnings. */
+export const transactionValidatedSchema = {
+  $id: 'vigil/event/transaction.validated',
+  type: 'object',
+  required: ['transaction', 'validated_at', 'rule_set_version', 'warnings'],
+  additionalProperties: false,
+  properties: {
+    transaction: transactionSchema,
+    validated_at: timestamp,
+    rule_set_version: { type: 'string' },
+    warnings: { type: 'array', items: reasonSchema },
+  },
+} as const;
+export type TransactionValidated = FromSchema<typeof transactionValidatedSchema>;
+
+/** Hop 2b, published by the validator: a record held back, with every reason. */
+export const transactionQuarantinedSchema = {
+  $id: 'vigil/event/transaction.quarantined',
+  type: 'object',
+  required: ['transaction_id', 'record', 'reasons', 'quarantined_at', 'rule_set_version'],
+  additionalProperties: false,
+  properties: {
+    transaction_id: transactionId,
+    source: { type: 'string' },
+    region: { type: 'string' },
+    partner_id: { type: 'string' },
+    record: { type: 'object' },
+    reasons: { type: 'array', items: reasonSchema, minItems: 1 },
+    quarantined_at: timestamp,
+    rule_set_version: { type: 'string' },
+  },
+} as const;
+export type TransactionQuarantined = FromSchema<typeof transactionQuarantinedSchema>;
+
+/** Hop 3, published by the scorer. */
+export const transactionScoredSchema = {
+  $id: 'vigil/event/transaction.scored',
+  type: 'object',
+  required: ['transaction', 'score', 'reasons', 'scored_at', 'model_version'],
+  additionalProperties: false,
+  properties: {
+    transaction: transactionSchema,
+    score: { type: 'number', minimum: 0, maximum: 1, description: 'Fraud risk, 0 (none) to 1 (certain)' },
+    reasons: { type: 'array', items: reasonSchema },
+    scored_at: timestamp,
+    model_version: { type: 'string' },
+  },
+} as const;
+export type TransactionScored = FromSchema<typeof transactionScoredSchema>;
+
+/** Hop 4, published by alerting when an alert opens or repeats. */
+export const alertRaisedSchema = {
+  $id: 'vigil/event/alert.raised',
+  type: 'object',
+  required: ['alert_id', 'fingerprint', 'name', 'severity', 'summary', 'labels', 'occurrences', 'raised_at'],
+  additionalProperties: false,
+  properties: {
+    alert_id: { type: 'string' },
+    fingerprint: { type: 'string' },
+    name: { type: 'string' },
+    severity: { type: 'string', enum: ['critical', 'warning', 'info'] },
+    summary: { type: 'string' },
+    labels: { type: 'object', additionalProperties: { type: 'string' } },
+    transaction_id: { type: 'string' },
+    occurrences: { type: 'integer', minimum: 1 },
+    raised_at: timestamp,
+  },
+} as const;
+export type AlertRaised = FromSchema<typeof alertRaisedSchema>;
+
+/** Request from the gateway to ingest over NATS request-reply. */
+export const ingestSubmitRequestSchema = {
+  $id: 'vigil/request/ingest.submit',
+  type: 'object',
+  required: ['records', 'source'],
+  additionalProperties: false,
+  properties: {
+    records: { type: 'array', maxItems: 1000 },
+    source: { type: 'string' },
+    partner_id: { type: 'string' },
+    idempotency_key: { type: 'string', minLength: 1, maxLength: 255 },
+  },
+} as const;
+export type IngestSubmitRequest = FromSchema<typeof ingestSubmitRequestSchema>;
+
+export const submissionResultSchema = {
+  type: 'object',
+  required: ['index', 'status'],
+  additionalProperties: false,
+  properties: {
+    index: { type: 'integer' },
+    transaction_id: { type: 'string' },
+    status: { type: 'string', enum: ['accepted', 'duplicate', 'rejected'] },
+    reasons: { type: 'array', items: reasonSchema },
+  },
+} as const;
+export type SubmissionResult = FromSchema<typeof submissionResultSchema>;
+
+export const ingestSubmitReplySchema = {
+  $id: 'vigil/reply/ingest.submit',
+  type: 'object',
+  required: ['accepted', 'duplicates', 'rejected', 'results'],
+  additionalProperties: false,
+  properties: {
+    accepted: { type: 'integer' },
+    duplicates: { type: 'integer' },
+    rejected: { type: 'integer' },
+    results: { type: 'array', items: submissionResultSchema },
+    error: { type: 'object', properties: { status: { type: 'integer' }, message: { type: 'string' } } },
+  },
+} as const;
+export type IngestSubmitReply = FromSchema<typeof ingestSubmitReplySchema>;

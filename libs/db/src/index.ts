@@ -1,0 +1,3 @@
+export * from './database.js';
+export * from './batch-writer.js';
+export * from './migrate.js';

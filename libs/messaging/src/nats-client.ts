@@ -1,0 +1,112 @@
+// One NATS connection per process, with JetStream handles and idempotent provisioning of streams and consumers.
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  StorageType,
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import type { ConsumerSpec, StreamSpec } from '@vigil/contracts';
+import type { Logger } from '@vigil/observability';
+
+export interface NatsOptions {
+  url: string;
+  name: string;
+  logger: Logger;
+}
+
+export class NatsClient {
+  private constructor(
+    readonly connection: NatsConnection,
+    readonly js: JetStreamClient,
+    readonly jsm: JetStreamManager,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Connects, retrying until the server answers, and reconnects forever afterwards. */
+  static async connect(options: NatsOptions): Promise<NatsClient> {
+    const connection = await connect({
+      servers: options.url.split(','),
+      name: options.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      waitOnFirstConnect: true,
+    });
+    const client = new NatsClient(connection, jetstream(connection), await jetstreamManager(connection), options.logger);
+    void client.watchStatus();
+    return client;
+  }
+
+  private async watchStatus(): Promise<void> {
+    for await (const status of this.connection.status()) {
+      if (status.type === 'disconnect' || status.type === 'reconnect' || status.type === 'error') {
+        this.logger.warn({ nats: status.type, server: 'server' in status ? status.server : undefined }, 'nats connection status');
+      }
+    }
+  }
+
+  /** Creates the stream, or updates it when its configuration differs. Safe to run from every replica. */
+  async ensureStream(spec: StreamSpec): Promise<void> {
+    const config: Partial<StreamConfig> & { name: string } = {
+      name: spec.name,
+      subjects: [...spec.subjects],
+      storage: StorageType.File,
+      duplicate_window: nanos(spec.duplicateWindowMs),
+      max_age: nanos(spec.maxAgeMs),
+    };
+    try {
+      const info = await this.jsm.streams.info(spec.name);
+      const current = info.config;
+      const same =
+        current.subjects.join() === config.subjects!.join() &&
+        current.duplicate_window === config.duplicate_window &&
+        current.max_age === config.max_age;
+      if (!same) await this.jsm.streams.update(spec.name, config);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      try {
+        await this.jsm.streams.add(config);
+      } catch (addError) {
+        // another replica created it between our lookup and our add
+        if (!(addError instanceof JetStreamApiError && addError.code === STREAM_NAME_IN_USE)) throw addError;
+      }
+    }
+  }
+
+  /** Creates or updates the durable pull consumer; the same call from many replicas converges. */
+  async ensureConsumer(spec: ConsumerSpec<unknown>): Promise<void> {
+    await this.ensureStream(spec.event.stream);
+    await this.jsm.consumers.add(spec.event.stream.name, {
+      durable_name: spec.durable,
+      filter_subject: spec.event.filter,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(spec.ackWaitMs),
+      max_deliver: spec.maxDeliver,
+      max_ack_pending: spec.maxInFlight * 8,
+    });
+  }
+
+  async ping(): Promise<void> {
+    if (this.connection.isClosed()) throw new Error('nats connection closed');
+    await this.connection.flush();
+  }
+
+  /** Lets in-flight publishes and subscriptions finish, then closes. */
+  async drain(): Promise<void> {
+    if (!this.connection.isClosed()) await this.connection.drain();
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound;
+}
+
+/** JetStream API error code: a stream with that name exists with a different configuration. */
+const STREAM_NAME_IN_USE = 10058;

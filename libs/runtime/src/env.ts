@@ -1,0 +1,41 @@
+// One typed, validated parse of the environment per process.
+import AjvModule from 'ajv';
+
+const Ajv = AjvModule.default;
+const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true, strict: false });
+
+export class ConfigError extends Error {}
+
+/** Validates `env` against a JSON Schema whose properties are environment variable names; fills defaults. */
+export function parseEnv<T>(schema: object, env: NodeJS.ProcessEnv = process.env): T {
+  const validate = ajv.compile(schema);
+  const properties = Object.keys((schema as { properties?: object }).properties ?? {});
+  const values: Record<string, unknown> = {};
+  for (const name of properties) if (env[name] !== undefined && env[name] !== '') values[name] = env[name];
+  if (!validate(values)) {
+    const problems = (validate.errors ?? []).map((e) => {
+      const name = e.keyword === 'required' ? String(e.params.missingProperty) : e.instancePath.slice(1);
+      return `${name} ${e.keyword === 'required' ? 'is required' : e.message}`;
+    });
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return values as T;
+}
+
+/** Environment shared by every service. */
+export const commonEnv = {
+  NATS_URL: { type: 'string', default: 'nats://127.0.0.1:4222' },
+  DATABASE_URL: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/vigil' },
+  VIGIL_ENV: { type: 'string', enum: ['development', 'production'], default: 'development' },
+  LOG_LEVEL: { type: 'string', enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info' },
+  OTEL_EXPORTER_OTLP_ENDPOINT: { type: 'string', default: '' },
+} as const;
+
+export interface CommonEnv {
+  NATS_URL: string;
+  DATABASE_URL: string;
+  VIGIL_ENV: 'development' | 'production';
+  LOG_LEVEL: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  OTEL_EXPORTER_OTLP_ENDPOINT: string;
+  METRICS_PORT: number;
+}

@@ -1,0 +1,85 @@
+// What every service process starts with: logs, traces, the ops port, NATS, and its own migrated schema.
+import { Database, migrate } from '@vigil/db';
+import { JetStreamPublisher, NatsClient } from '@vigil/messaging';
+import { OpsServer, createLogger, startTelemetry, type Logger } from '@vigil/observability';
+import type { CommonEnv } from './env.js';
+
+export interface PlatformOptions {
+  service: string;
+  env: CommonEnv;
+  /** Folder of the service's .sql migrations; its schema is named after the service. */
+  migrationsDir?: string;
+  /** Set to false where another process already migrated (tests that restart a service). */
+  runMigrations?: boolean;
+}
+
+export class Platform {
+  private constructor(
+    readonly service: string,
+    readonly logger: Logger,
+    readonly ops: OpsServer,
+    readonly nats: NatsClient,
+    readonly publisher: JetStreamPublisher,
+    readonly db: Database,
+  ) {}
+
+  static async start(options: PlatformOptions): Promise<Platform> {
+    const { service, env } = options;
+    startTelemetry({ serviceName: service, otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined });
+    const logger = createLogger(service, env.LOG_LEVEL);
+    if (options.migrationsDir && options.runMigrations !== false) {
+      const applied = await migrate({ databaseUrl: env.DATABASE_URL, schema: service, dir: options.migrationsDir });
+      if (applied.length > 0) logger.info({ migrations: applied }, 'database schema migrated');
+    }
+    const db = new Database({ url: env.DATABASE_URL, service });
+    const nats = await NatsClient.connect({ url: env.NATS_URL, name: service, logger });
+    const publisher = new JetStreamPublisher(nats);
+    const ops = new OpsServer(service);
+    ops.addReadinessCheck('nats', () => nats.ping());
+    ops.addReadinessCheck('postgres', () => db.ping());
+    const port = await ops.listen(env.METRICS_PORT);
+    logger.info({ port }, 'metrics and health listening');
+    return new Platform(service, logger, ops, nats, publisher, db);
+  }
+
+  /** Call after the Nest app has closed (consumers drained): flushes writers, then closes connections. */
+  async close(): Promise<void> {
+    await this.publisher.idle();
+    await this.nats.drain().catch(() => undefined);
+    await this.db.close();
+    await this.ops.close();
+  }
+}
+
+export interface RunningService {
+  /** Where the service's HTTP API listens, when it has one. */
+  url?: string;
+  platform: Platform;
+  close(): Promise<void>;
+}
+
+/** Runs a service until SIGTERM or SIGINT, then shuts it down in order; a second signal exits at once. */
+export async function runUntilSignalled(start: () => Promise<RunningService>): Promise<void> {
+  let running: RunningService;
+  try {
+    running = await start();
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    running.platform.logger.info({ signal }, 'shutting down');
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        running.platform.logger.error({ error: String(error) }, 'unclean shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
