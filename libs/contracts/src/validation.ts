@@ -8,7 +8,6 @@ const addFormats = addFormatsModule.default;
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 addFormats(ajv, ['date-time']);
-ajv.addKeyword('description');
 
 /** A validator that narrows its input and explains failures as reasons. */
 export interface Validator<T> {

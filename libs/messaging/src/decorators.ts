@@ -7,7 +7,7 @@ export const REQUEST_EXTRA = 'vigil:request';
 
 /** Handles every message of a durable consumer; the handler resolves once the message's effects are durable. */
 export const JetStreamConsumer = <T>(spec: ConsumerSpec<T>) =>
-  EventPattern(spec.durable, { [CONSUMER_EXTRA]: spec });
+  EventPattern<Record<string, T>>(spec.durable, { [CONSUMER_EXTRA]: spec });
 
 /** Answers a core-NATS request; replicas share the load through the spec's queue group. */
 export const NatsRequest = <Req, Rep>(spec: RequestSpec<Req, Rep>) =>

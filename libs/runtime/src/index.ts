@@ -1,3 +1,5 @@
 export * from './env.js';
 export * from './secrets.js';
 export * from './platform.js';
+export * from './platform.module.js';
+export * from './microservice.js';
