@@ -1,6 +1,6 @@
 // Every message and record shape, defined once as JSON Schema; types and validators derive from these.
 import type { FromSchema } from 'json-schema-to-ts';
-import { AMOUNT_PATTERN, CURRENCY_CODES, SIGNED_DECIMAL_PATTERN } from './money.js';
+import { AMOUNT_PATTERN, CURRENCY_CODES, SIGNED_DECIMAL_PATTERN, type CurrencyCode } from './money.js';
 import { REGION_CODES } from './regions.js';
 
 const amount = { type: 'string', pattern: AMOUNT_PATTERN, description: 'Decimal string, e.g. "125.50"' } as const;
@@ -27,9 +27,9 @@ export const transactionSchema = {
     transaction_id: transactionId,
     type: { type: 'string', enum: TRANSACTION_TYPES },
     amount,
-    currency: { type: 'string', enum: CURRENCY_CODES as unknown as readonly ['USD'], description: 'ISO 4217' },
+    currency: { type: 'string', enum: CURRENCY_CODES as readonly CurrencyCode[], description: 'ISO 4217' },
     timestamp,
-    region: { type: 'string', enum: REGION_CODES as unknown as readonly ['NG'], description: 'ISO 3166-1 alpha-2' },
+    region: { type: 'string', enum: REGION_CODES as readonly string[], description: 'ISO 3166-1 alpha-2' },
     channel: { type: 'string', enum: ['card', 'mobile_money', 'bank_transfer', 'wallet'] },
     source: { type: 'string', minLength: 1, maxLength: 64 },
     partner_id: { type: 'string', minLength: 1, maxLength: 64 },

@@ -107,17 +107,17 @@ export const Consumers = {
     event: Events.transactionAccepted,
     maxInFlight: 512,
     maxDeliver: 8,
-    ackWaitMs: 30_000,
+    ackWaitMs: 10_000,
   },
-  scorer: { durable: 'scorer', event: Events.transactionValidated, maxInFlight: 512, maxDeliver: 8, ackWaitMs: 30_000 },
+  scorer: { durable: 'scorer', event: Events.transactionValidated, maxInFlight: 512, maxDeliver: 8, ackWaitMs: 10_000 },
   ingestLedger: {
     durable: 'ingest-ledger',
     event: Events.transactionAccepted,
     maxInFlight: 512,
     maxDeliver: 8,
-    ackWaitMs: 30_000,
+    ackWaitMs: 10_000,
   },
-  alerting: { durable: 'alerting', event: Events.transactionScored, maxInFlight: 256, maxDeliver: 8, ackWaitMs: 30_000 },
+  alerting: { durable: 'alerting', event: Events.transactionScored, maxInFlight: 256, maxDeliver: 8, ackWaitMs: 10_000 },
 } satisfies Record<string, ConsumerSpec<unknown>>;
 
 /** Dead letters: where a consumer puts a message it can never process, with the reason in headers. */

@@ -3,6 +3,7 @@ import AjvModule from 'ajv';
 
 const Ajv = AjvModule.default;
 const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true, strict: false });
+ajv.addFormat('uri', (value: string) => URL.canParse(value));
 
 export class ConfigError extends Error {}
 

@@ -10,6 +10,7 @@ CREATE TABLE alerting.alerts (
   status      text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'acknowledged', 'resolved')),
   region      text,
   partner_id  text,
+  opened_by   text NOT NULL,
   occurrences integer NOT NULL DEFAULT 0,
   first_seen  timestamptz NOT NULL,
   last_seen   timestamptz NOT NULL

@@ -1,0 +1,31 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { PlatformModule, type Platform } from '@vigil/runtime';
+import { LedgerHandler, LedgerRepository } from './ledger/ledger.handler.js';
+import { IdempotencyRepository } from './submission/idempotency.repository.js';
+import { SubmissionController } from './submission/submission.controller.js';
+import { SubmissionHandler } from './submission/submission.handler.js';
+import { NORMALIZE_DEFAULTS, SubmissionService, type NormalizeDefaults } from './submission/submission.service.js';
+import { CardTokenizer } from './tokenization/card-tokenizer.js';
+
+export interface IngestSettings {
+  tokenizationKey: string;
+  normalizeDefaults: NormalizeDefaults;
+}
+
+@Module({})
+export class IngestModule {
+  static register(platform: Platform, settings: IngestSettings): DynamicModule {
+    return {
+      module: IngestModule,
+      imports: [PlatformModule.forRoot(platform)],
+      controllers: [SubmissionController, SubmissionHandler, LedgerHandler],
+      providers: [
+        SubmissionService,
+        IdempotencyRepository,
+        LedgerRepository,
+        { provide: CardTokenizer, useValue: new CardTokenizer(settings.tokenizationKey) },
+        { provide: NORMALIZE_DEFAULTS, useValue: settings.normalizeDefaults },
+      ],
+    };
+  }
+}

@@ -1,0 +1,60 @@
+import { Body, Controller, Headers, HttpCode, HttpException, Inject, Post, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { IngestSubmitReply } from '@vigil/contracts';
+import { MAX_RECORDS_PER_REQUEST, SubmissionError, SubmissionService } from './submission.service.js';
+
+/** The app-zone HTTP entry: JSON (one record or an array) or NDJSON for large loads. */
+@Controller('v1/transactions')
+export class SubmissionController {
+  constructor(@Inject(SubmissionService) private readonly submissions: SubmissionService) {}
+
+  @Post()
+  @HttpCode(202)
+  async submit(
+    @Req() request: FastifyRequest,
+    @Body() body: unknown,
+    @Headers('idempotency-key') idempotencyKey?: string,
+    @Query('source') source = 'api',
+  ): Promise<IngestSubmitReply> {
+    try {
+      if (isNdjson(request)) return await this.submitNdjson(body as Readable, source);
+      const records = Array.isArray(body) ? body : [body];
+      return await this.submissions.submit({ records, source, ...(idempotencyKey ? { idempotencyKey } : {}) });
+    } catch (error) {
+      if (error instanceof SubmissionError) throw new HttpException({ statusCode: error.status, message: error.message }, error.status);
+      throw error;
+    }
+  }
+
+  /** Streams NDJSON in chunks of the per-request limit; a bad line is rejected with its line number, the rest go on. */
+  private async submitNdjson(stream: Readable, source: string): Promise<IngestSubmitReply> {
+    const total: IngestSubmitReply = { accepted: 0, duplicates: 0, rejected: 0, results: [] };
+    let chunk: unknown[] = [];
+    let offset = 0;
+    const flush = async () => {
+      const reply = await this.submissions.submit({ records: chunk, source });
+      total.accepted += reply.accepted;
+      total.duplicates += reply.duplicates;
+      total.rejected += reply.rejected;
+      total.results.push(...reply.results.map((r) => ({ ...r, index: r.index + offset })));
+      offset += chunk.length;
+      chunk = [];
+    };
+    for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
+      if (line.trim() === '') continue;
+      try {
+        chunk.push(JSON.parse(line));
+      } catch {
+        chunk.push(`line ${offset + chunk.length + 1} is not JSON`);
+      }
+      if (chunk.length === MAX_RECORDS_PER_REQUEST) await flush();
+    }
+    if (chunk.length > 0) await flush();
+    return total;
+  }
+}
+
+const isNdjson = (request: FastifyRequest): boolean =>
+  /^application\/(x-)?ndjson/.test(request.headers['content-type'] ?? '');
