@@ -28,8 +28,8 @@ export default {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/{libs,services}/*/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
-      testTimeout: 60000,
     },
   ],
   maxWorkers: 2,
+  testTimeout: 90000,
 };

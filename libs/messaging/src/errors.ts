@@ -1,5 +1,7 @@
 // How a handler tells the transport what to do with a message that failed.
+import { Catch, type RpcExceptionFilter } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
+import { throwError, type Observable } from 'rxjs';
 
 export interface HandlerFailure {
   kind: 'permanent' | 'transient';
@@ -32,3 +34,14 @@ export function describeFailure(error: unknown): HandlerFailure {
 
 /** Redelivery delay after the n-th failed delivery: exponential from 250 ms, capped at 30 s. */
 export const backoffMs = (deliveryCount: number): number => Math.min(250 * 2 ** Math.max(0, deliveryCount - 1), 30_000);
+
+/**
+ * Nest's default RPC filter turns every unknown error into "Internal server error"; this one hands
+ * the original error to the transport so it can log it and decide between retry and dead letter.
+ */
+@Catch()
+export class RpcErrorPassthroughFilter implements RpcExceptionFilter<unknown> {
+  catch(exception: unknown): Observable<never> {
+    return throwError(() => exception);
+  }
+}

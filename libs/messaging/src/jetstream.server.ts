@@ -1,5 +1,4 @@
 // The NestJS transport strategy: durable pull consumers with explicit ack, and queue-group request handlers.
-import { Logger as NestLogger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { Msg, Subscription } from '@nats-io/transport-node';
@@ -84,7 +83,10 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     for (const spec of this.options.consumers) {
       const handler = consumerHandlers.get(spec.durable)!;
       const running: RunningConsumer = { spec, slots: new Semaphore(spec.maxInFlight) };
-      running.loop = this.consume(running, handler);
+      running.loop = this.consume(running, handler).catch((error: unknown) => {
+        this.options.logger.fatal({ consumer: spec.durable, error: String(error) }, 'consumer stopped');
+        throw error;
+      });
       this.running.push(running);
     }
     for (const spec of this.options.requests ?? []) this.serveRequests(spec, requestHandlers.get(spec.subject)!);
@@ -263,6 +265,6 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       await running.slots.idle();
     }
     await Promise.allSettled(this.running.map((r) => r.loop));
-    NestLogger.log(`${this.options.service}: consumers drained`, 'JetStreamServer');
+    this.options.logger.info('consumers drained');
   }
 }

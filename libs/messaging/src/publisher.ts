@@ -8,7 +8,7 @@ import { Semaphore } from './semaphore.js';
 import { outgoingHeaders } from './trace-headers.js';
 
 export interface PublishOptions {
-  /** Deduplication id; the same id within the stream's window is stored once. */
+  /** Deduplication id, e.g. the transaction id; the same id for the same event type within the window is stored once. */
   msgId: string;
   /** Give up after this long; meanwhile NATS outages are retried. */
   timeoutMs?: number;
@@ -37,7 +37,9 @@ export class JetStreamPublisher {
       const detail = event.validate.reasons().map((r) => r.message).join('; ');
       throw new Error(`refusing to publish an invalid ${event.name}: ${detail}`);
     }
-    return this.publishRaw(event.subject(partition), this.encoder.encode(JSON.stringify(payload)), options);
+    // events of several types share a stream and its dedup window, so the id is scoped by type
+    const msgId = `${event.name}:${options.msgId}`;
+    return this.publishRaw(event.subject(partition), this.encoder.encode(JSON.stringify(payload)), { ...options, msgId });
   }
 
   /** Publishes bytes as they are; used for dead letters, which must keep the original payload. */

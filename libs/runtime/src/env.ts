@@ -1,9 +1,10 @@
 // One typed, validated parse of the environment per process.
 import AjvModule from 'ajv';
+import addFormatsModule from 'ajv-formats';
 
 const Ajv = AjvModule.default;
 const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true, strict: false });
-ajv.addFormat('uri', (value: string) => URL.canParse(value));
+addFormatsModule.default(ajv, ['date-time', 'uri']);
 
 export class ConfigError extends Error {}
 

@@ -1,4 +1,5 @@
 // What every service process starts with: logs, traces, the ops port, NATS, and its own migrated schema.
+import { Streams } from '@vigil/contracts';
 import { Database, migrate } from '@vigil/db';
 import { JetStreamPublisher, NatsClient } from '@vigil/messaging';
 import { OpsServer, createLogger, startTelemetry, type Logger } from '@vigil/observability';
@@ -33,6 +34,8 @@ export class Platform {
     }
     const db = new Database({ url: env.DATABASE_URL, service });
     const nats = await NatsClient.connect({ url: env.NATS_URL, name: service, logger });
+    // every stream exists before anything publishes: a subject without a stream loses nothing, it just fails
+    for (const stream of Object.values(Streams)) await nats.ensureStream(stream);
     const publisher = new JetStreamPublisher(nats);
     const ops = new OpsServer(service);
     ops.addReadinessCheck('nats', () => nats.ping());

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Consumers, Requests } from '@vigil/contracts';
+import { RpcErrorPassthroughFilter } from '@vigil/messaging';
 import { Platform, PinoNestLogger, jetStreamServerFor, requireSecret, type RunningService } from '@vigil/runtime';
 import { IngestModule } from './app.module.js';
 import { ingestEnv, type IngestEnv } from './config.js';
@@ -25,10 +26,11 @@ export async function startIngest(env: IngestEnv = ingestEnv()): Promise<Running
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     logger: new PinoNestLogger(platform.logger),
   });
-  app.connectMicroservice(
-    { strategy: jetStreamServerFor({ platform, consumers: [Consumers.ingestLedger], requests: [Requests.ingestSubmit] }) },
-    { inheritAppConfig: true },
-  );
+  app
+    .connectMicroservice({
+      strategy: jetStreamServerFor({ platform, consumers: [Consumers.ingestLedger], requests: [Requests.ingestSubmit] }),
+    })
+    .useGlobalFilters(new RpcErrorPassthroughFilter());
   await app.startAllMicroservices();
   await app.listen(env.INGEST_PORT, env.INGEST_HOST);
   const address = app.getHttpServer().address();

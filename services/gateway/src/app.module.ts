@@ -1,0 +1,26 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { PlatformModule, type Platform } from '@vigil/runtime';
+import { AlertsModule } from './alerts/alerts.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import type { AuthSettings } from './auth/auth.settings.js';
+import { HealthModule } from './health/health.module.js';
+import { ApiExceptionFilter } from './http/api-exception.filter.js';
+import { TransactionsModule } from './transactions/transactions.module.js';
+
+@Module({})
+export class GatewayModule {
+  static register(platform: Platform, auth: AuthSettings): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        PlatformModule.forRoot(platform),
+        AuthModule.register(auth),
+        TransactionsModule,
+        AlertsModule,
+        HealthModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
+    };
+  }
+}

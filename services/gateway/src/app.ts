@@ -1,0 +1,74 @@
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createLogger } from '@vigil/observability';
+import { PinoNestLogger, Platform, requireSecret, type RunningService } from '@vigil/runtime';
+import { GatewayModule } from './app.module.js';
+import { AuthService } from './auth/auth.service.js';
+import { AuthSettings } from './auth/auth.settings.js';
+import { seedDemoUsers } from './auth/demo-users.js';
+import { gatewayEnv, type GatewayEnv } from './config.js';
+import { serveOpenApi } from './http/openapi.js';
+import { traceRequests } from './http/request-tracing.js';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
+
+/** Fits a full batch of 1000 rich records; the record count, not the byte size, is the documented limit. */
+const BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+
+export async function startGateway(env: GatewayEnv = gatewayEnv()): Promise<RunningService> {
+  // secrets first: production must refuse to start before it touches NATS or Postgres
+  const jwtSecret = requireSecret(
+    'JWT_SECRET',
+    env.JWT_SECRET,
+    env.VIGIL_ENV,
+    createLogger('gateway', env.LOG_LEVEL),
+  );
+  const platform = await Platform.start({ service: 'gateway', env, migrationsDir: MIGRATIONS_DIR });
+  let app: NestFastifyApplication | undefined;
+  try {
+    app = await NestFactory.create<NestFastifyApplication>(
+      GatewayModule.register(platform, new AuthSettings(jwtSecret, env.TOKEN_TTL_SECONDS)),
+      new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
+      { bufferLogs: true, abortOnError: false },
+    );
+    app.useLogger(new PinoNestLogger(platform.logger));
+    traceRequests(app.getHttpAdapter().getInstance(), platform.service, platform.logger);
+    await serveOpenApi(app);
+    if (env.VIGIL_ENV === 'development') {
+      await seedDemoUsers(app.get(AuthService), platform.logger, env.DEMO_PASSWORD);
+    } else if (env.DEMO_PASSWORD) {
+      platform.logger.warn('DEMO_PASSWORD is ignored in production: no demo users are created');
+    }
+    await app.listen(env.GATEWAY_PORT, env.GATEWAY_HOST);
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await platform.close();
+    throw error;
+  }
+  const url = baseUrl(app.getHttpServer().address() as AddressInfo);
+  platform.logger.info({ url, docs: `${url}/docs` }, 'gateway listening');
+  const running = app;
+  return {
+    url,
+    platform,
+    close: async () => {
+      await running.close();
+      await platform.close();
+    },
+  };
+}
+
+/** A URL a client on this host can use: a wildcard bind address is reached through loopback. */
+function baseUrl(address: AddressInfo): string {
+  const host =
+    address.address === '0.0.0.0'
+      ? '127.0.0.1'
+      : address.address === '::'
+        ? '[::1]'
+        : address.family === 'IPv6'
+          ? `[${address.address}]`
+          : address.address;
+  return `http://${host}:${address.port}`;
+}

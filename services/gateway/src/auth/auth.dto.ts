@@ -1,0 +1,53 @@
+import { BadRequestException } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { compile } from '@vigil/contracts';
+
+export class TokenRequestDto {
+  @ApiProperty({ type: String, example: 'analyst', maxLength: 128 })
+  username!: string;
+
+  @ApiProperty({ type: String, format: 'password', maxLength: 1024 })
+  password!: string;
+}
+
+export class TokenResponseDto {
+  @ApiProperty({ type: String, description: 'HS256 JWT; send as "Authorization: Bearer <access_token>"' })
+  access_token!: string;
+
+  @ApiProperty({ type: String, enum: ['Bearer'] })
+  token_type!: 'Bearer';
+
+  @ApiProperty({ type: Number, description: 'Seconds until the token expires', example: 3600 })
+  expires_in!: number;
+}
+
+export interface TokenRequest {
+  username: string;
+  password: string;
+}
+
+const tokenRequestSchema = {
+  type: 'object',
+  required: ['username', 'password'],
+  additionalProperties: false,
+  properties: {
+    username: { type: 'string', minLength: 1, maxLength: 128 },
+    password: { type: 'string', minLength: 1, maxLength: 1024 },
+  },
+} as const;
+const isTokenRequest = compile<TokenRequest>(tokenRequestSchema);
+
+export function parseTokenRequest(body: unknown): TokenRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new BadRequestException('request body must be a JSON object {"username": ..., "password": ...}');
+  }
+  if (!isTokenRequest(body)) {
+    throw new BadRequestException(
+      `invalid token request: ${isTokenRequest
+        .reasons()
+        .map((r) => r.message)
+        .join('; ')}`,
+    );
+  }
+  return body;
+}

@@ -1,0 +1,102 @@
+// One SERVER span and one correlation id per HTTP request, active while Nest runs guards and handlers,
+// so the spans and headers of what a handler calls (Postgres, the NATS request to ingest) continue the trace.
+import { randomUUID } from 'node:crypto';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  propagation,
+  trace,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
+import { Correlation, type Logger } from '@vigil/observability';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+interface RequestTrace {
+  span: Span;
+  context: Context;
+  correlationId: string;
+  startedAt: number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function traceRequests(fastify: FastifyInstance, service: string, logger: Logger): void {
+  const tracer = trace.getTracer(service);
+  const traces = new WeakMap<FastifyRequest, RequestTrace>();
+
+  /** Runs the rest of the request's lifecycle inside its correlation id and span. */
+  const enter = (request: FastifyRequest, done: () => void) => {
+    const current = traces.get(request);
+    if (!current) return done();
+    Correlation.run(current.correlationId, () => context.with(current.context, done));
+  };
+
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+    const route = request.routeOptions.url;
+    const span = tracer.startSpan(
+      `${request.method} ${route ?? 'unmatched route'}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'http.request.method': request.method,
+          'url.path': request.url.split('?')[0],
+          ...(route ? { 'http.route': route } : {}),
+        },
+      },
+      parent,
+    );
+    const incoming = request.headers['x-request-id'];
+    const correlationId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    void reply.header('x-request-id', correlationId);
+    traces.set(request, {
+      span,
+      context: trace.setSpan(parent, span),
+      correlationId,
+      startedAt: performance.now(),
+    });
+    enter(request, done);
+  });
+
+  // Body parsing resumes from socket events, outside the context entered above: enter it again before the handler.
+  fastify.addHook('preHandler', (request, _reply, done) => enter(request, done));
+
+  const finish = (request: FastifyRequest, statusCode: number | undefined) => {
+    const current = traces.get(request);
+    if (!current) return;
+    traces.delete(request);
+    const { span } = current;
+    if (statusCode === undefined) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: 'client closed the request' });
+    } else {
+      span.setAttribute('http.response.status_code', statusCode);
+      if (statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    span.end();
+    Correlation.run(current.correlationId, () =>
+      context.with(current.context, () =>
+        logger.debug(
+          {
+            method: request.method,
+            route: request.routeOptions.url,
+            status: statusCode,
+            ms: Math.round(performance.now() - current.startedAt),
+          },
+          'request finished',
+        ),
+      ),
+    );
+  };
+
+  fastify.addHook('onResponse', (request, reply, done) => {
+    finish(request, reply.statusCode);
+    done();
+  });
+  fastify.addHook('onRequestAbort', (request, done) => {
+    finish(request, undefined);
+    done();
+  });
+}

@@ -1,0 +1,154 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiForbiddenResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiPayloadTooLargeResponse,
+  ApiQuery,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { REGION_CODES, TRANSACTION_TYPES } from '@vigil/contracts';
+import type { Principal } from '../auth/principal.js';
+import { CurrentPrincipal, Roles } from '../auth/roles.decorator.js';
+import { ErrorDto } from '../http/error.dto.js';
+import { ParseWith } from '../http/parse-with.pipe.js';
+import { RequestHeader } from '../http/request-header.decorator.js';
+import {
+  MAX_RECORDS_PER_REQUEST,
+  SubmissionReplyDto,
+  TRANSACTION_STATUSES,
+  TransactionPageDto,
+  TransactionViewDto,
+  parseIdempotencyKey,
+  parseSubmission,
+  parseTransactionFilters,
+  parseTransactionId,
+  type SubmittedRecord,
+  type TransactionFilters,
+} from './transactions.dto.js';
+import { TransactionsService, type SubmissionReply } from './transactions.service.js';
+
+@ApiTags('transactions')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ type: ErrorDto, description: 'No, invalid or expired bearer token' })
+@ApiForbiddenResponse({ type: ErrorDto, description: 'The role may not call this route' })
+@Controller('v1/transactions')
+export class TransactionsController {
+  constructor(@Inject(TransactionsService) private readonly transactions: TransactionsService) {}
+
+  @Post()
+  @Roles('partner')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Submit one transaction or a batch',
+    description:
+      `Body: one record or an array of up to ${MAX_RECORDS_PER_REQUEST} (suite transactions or PaySim-shaped rows). ` +
+      'Partners submit under their own partner_id. Roles: partner, admin.',
+  })
+  @ApiBody({
+    description: 'A transaction record or an array of them',
+    schema: {
+      oneOf: [
+        { type: 'object' },
+        { type: 'array', items: { type: 'object' }, maxItems: MAX_RECORDS_PER_REQUEST },
+      ],
+    },
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Retrying with the same key and body replays the first answer',
+  })
+  @ApiAcceptedResponse({
+    type: SubmissionReplyDto,
+    description: 'Per-record outcome; accepted records continue to validation',
+  })
+  @ApiBadRequestResponse({ type: ErrorDto })
+  @ApiPayloadTooLargeResponse({
+    type: ErrorDto,
+    description: `More than ${MAX_RECORDS_PER_REQUEST} records: use NDJSON on the ingest API`,
+  })
+  @ApiServiceUnavailableResponse({
+    type: ErrorDto,
+    description: 'Ingest unavailable; retry after the Retry-After header',
+  })
+  submit(
+    @CurrentPrincipal() principal: Principal,
+    @Body(new ParseWith(parseSubmission)) records: SubmittedRecord[],
+    @RequestHeader('idempotency-key', new ParseWith(parseIdempotencyKey)) idempotencyKey: string | undefined,
+  ): Promise<SubmissionReply> {
+    return this.transactions.submit(principal, records, idempotencyKey);
+  }
+
+  @Get()
+  @Roles('analyst', 'partner')
+  @ApiOperation({
+    summary: 'List transactions, newest first, with keyset pagination',
+    description:
+      'Partners see their own; analysts with region claims see those regions. Roles: analyst, partner, admin.',
+  })
+  @ApiQuery({ name: 'status', required: false, enum: TRANSACTION_STATUSES })
+  @ApiQuery({ name: 'region', required: false, enum: REGION_CODES })
+  @ApiQuery({
+    name: 'min_score',
+    required: false,
+    type: Number,
+    description: '0 to 1; only scored transactions match',
+  })
+  @ApiQuery({ name: 'type', required: false, enum: TRANSACTION_TYPES })
+  @ApiQuery({
+    name: 'from',
+    required: false,
+    type: String,
+    format: 'date-time',
+    description: 'received_at >= from',
+  })
+  @ApiQuery({
+    name: 'to',
+    required: false,
+    type: String,
+    format: 'date-time',
+    description: 'received_at < to',
+  })
+  @ApiQuery({ name: 'limit', required: false, type: Number, description: '1 to 500, default 50' })
+  @ApiQuery({
+    name: 'cursor',
+    required: false,
+    type: String,
+    description: 'next_cursor of the previous page',
+  })
+  @ApiOkResponse({ type: TransactionPageDto })
+  @ApiBadRequestResponse({ type: ErrorDto, description: 'A filter value is invalid; the message names it' })
+  list(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ParseWith(parseTransactionFilters)) filters: TransactionFilters,
+  ): Promise<TransactionPageDto> {
+    return this.transactions.list(principal, filters);
+  }
+
+  @Get(':id')
+  @Roles('analyst', 'partner')
+  @ApiOperation({
+    summary: 'Status, risk score and reasons of one transaction',
+    description: 'Roles: analyst, partner (own only), admin.',
+  })
+  @ApiParam({ name: 'id', type: String, description: 'transaction_id' })
+  @ApiOkResponse({ type: TransactionViewDto })
+  @ApiBadRequestResponse({ type: ErrorDto })
+  @ApiNotFoundResponse({ type: ErrorDto, description: 'Unknown, or not visible to the caller' })
+  get(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new ParseWith(parseTransactionId)) id: string,
+  ): Promise<TransactionViewDto> {
+    return this.transactions.get(principal, id);
+  }
+}

@@ -1,0 +1,221 @@
+// The transactions API at its boundary: response shapes (documented for OpenAPI) and request checks.
+import { BadRequestException, PayloadTooLargeException } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { REGION_CODES, TRANSACTION_TYPES } from '@vigil/contracts';
+import { cursorOf, limitOf, oneOf, onlyKnownParameters, single, timestampOf } from '../http/query.js';
+
+export const MAX_RECORDS_PER_REQUEST = 1000;
+export const TRANSACTION_STATUSES = ['accepted', 'valid', 'quarantined', 'scored'] as const;
+export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
+
+export class ReasonDto {
+  @ApiProperty({ type: String, example: 'BALANCE_ERROR_ORIG', description: 'Rule id or signal' })
+  code!: string;
+
+  @ApiProperty({ type: String, example: 'origin balance does not add up' })
+  message!: string;
+
+  @ApiPropertyOptional({
+    type: String,
+    example: 'origin.balance_after',
+    description: 'Dotted path of the field concerned',
+  })
+  field?: string;
+
+  @ApiProperty({ type: String, enum: ['error', 'warn'] })
+  severity!: 'error' | 'warn';
+}
+
+export class TransactionViewDto {
+  @ApiProperty({ type: String, example: 'txn-000123' })
+  transaction_id!: string;
+
+  @ApiProperty({
+    type: String,
+    enum: TRANSACTION_STATUSES,
+    description:
+      'scored if a risk score exists, else the validator verdict (valid or quarantined), else accepted',
+  })
+  status!: TransactionStatus;
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    minimum: 0,
+    maximum: 1,
+    description: 'Fraud risk, 0 (none) to 1 (certain); null until scored',
+  })
+  score!: number | null;
+
+  @ApiProperty({
+    type: [ReasonDto],
+    description: 'Scorer reason codes, then validator warnings or quarantine errors',
+  })
+  reasons!: ReasonDto[];
+
+  @ApiProperty({ type: String, nullable: true, example: 'NG', description: 'ISO 3166-1 alpha-2' })
+  region!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'partner-a' })
+  partner_id!: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'date-time',
+    description: 'When ingest accepted it (RFC 3339, UTC, microseconds)',
+  })
+  received_at!: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '125.50',
+    description: 'Decimal string, never a float',
+  })
+  amount!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'NGN', description: 'ISO 4217' })
+  currency!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'TRANSFER' })
+  type!: string | null;
+}
+
+export class TransactionPageDto {
+  @ApiProperty({
+    type: [TransactionViewDto],
+    description: 'Newest first (received_at, then transaction_id, descending)',
+  })
+  items!: TransactionViewDto[];
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as cursor to get the next page; null on the last page',
+  })
+  next_cursor!: string | null;
+}
+
+export class SubmissionResultDto {
+  @ApiProperty({ type: Number, description: 'Position of the record in the request' })
+  index!: number;
+
+  @ApiPropertyOptional({ type: String })
+  transaction_id?: string;
+
+  @ApiProperty({ type: String, enum: ['accepted', 'duplicate', 'rejected'] })
+  status!: 'accepted' | 'duplicate' | 'rejected';
+
+  @ApiPropertyOptional({ type: [ReasonDto], description: 'Why a record was rejected' })
+  reasons?: ReasonDto[];
+}
+
+export class SubmissionReplyDto {
+  @ApiProperty({ type: Number })
+  accepted!: number;
+
+  @ApiProperty({ type: Number, description: 'Records already accepted before (same transaction id)' })
+  duplicates!: number;
+
+  @ApiProperty({ type: Number })
+  rejected!: number;
+
+  @ApiProperty({ type: [SubmissionResultDto] })
+  results!: SubmissionResultDto[];
+}
+
+export interface TransactionFilters {
+  status?: TransactionStatus;
+  region?: string;
+  minScore?: number;
+  type?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+  cursor?: { at: string; id: string };
+}
+
+const TRANSACTION_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export const isTransactionId = (id: string): boolean => TRANSACTION_ID.test(id);
+
+export const TRANSACTION_QUERY_PARAMETERS = [
+  'status',
+  'region',
+  'min_score',
+  'type',
+  'from',
+  'to',
+  'limit',
+  'cursor',
+] as const;
+
+export function parseTransactionFilters(query: unknown): TransactionFilters {
+  const raw = onlyKnownParameters(query, TRANSACTION_QUERY_PARAMETERS);
+  const filters: TransactionFilters = { limit: limitOf(raw, 500, 50) };
+  const status = oneOf(raw, 'status', TRANSACTION_STATUSES);
+  if (status) filters.status = status;
+  const region = single(raw, 'region')?.toUpperCase();
+  if (region !== undefined) {
+    if (!REGION_CODES.includes(region))
+      throw new BadRequestException('region must be an ISO 3166-1 alpha-2 code, e.g. NG');
+    filters.region = region;
+  }
+  const minScore = single(raw, 'min_score');
+  if (minScore !== undefined) {
+    const value = /^\d+(\.\d+)?$/.test(minScore) ? Number(minScore) : NaN;
+    if (!(value >= 0 && value <= 1)) throw new BadRequestException('min_score must be a number from 0 to 1');
+    filters.minScore = value;
+  }
+  const type = oneOf(raw, 'type', TRANSACTION_TYPES);
+  if (type) filters.type = type;
+  const from = timestampOf(raw, 'from');
+  if (from) filters.from = from;
+  const to = timestampOf(raw, 'to');
+  if (to) filters.to = to;
+  if (from && to && Date.parse(from) >= Date.parse(to))
+    throw new BadRequestException('from must be earlier than to');
+  const cursor = cursorOf(raw, isTransactionId);
+  if (cursor) filters.cursor = cursor;
+  return filters;
+}
+
+export function parseTransactionId(id: unknown): string {
+  if (typeof id !== 'string' || !isTransactionId(id)) {
+    throw new BadRequestException('transaction id must be 1 to 128 letters, digits, ".", "_", ":" or "-"');
+  }
+  return id;
+}
+
+export type SubmittedRecord = Record<string, unknown>;
+
+/** One record object or an array of them; each record's content is ingest's to judge. */
+export function parseSubmission(body: unknown): SubmittedRecord[] {
+  if (body === undefined || body === null || typeof body !== 'object') {
+    throw new BadRequestException('request body must be a JSON transaction object or an array of them');
+  }
+  const records: unknown[] = Array.isArray(body) ? body : [body];
+  if (records.length === 0)
+    throw new BadRequestException('request body is an empty array; send at least one record');
+  if (records.length > MAX_RECORDS_PER_REQUEST) {
+    throw new PayloadTooLargeException(
+      `a request may carry at most ${MAX_RECORDS_PER_REQUEST} records (got ${records.length}); ` +
+        'send larger batches as NDJSON (one record per line, Content-Type: application/x-ndjson) to POST /v1/transactions of the ingest API',
+    );
+  }
+  records.forEach((record, index) => {
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      throw new BadRequestException(`record ${index} must be a JSON object`);
+    }
+  });
+  return records as SubmittedRecord[];
+}
+
+/** The Idempotency-Key header: optional, one value, 1 to 255 visible ASCII characters. */
+export function parseIdempotencyKey(header: unknown): string | undefined {
+  if (header === undefined) return undefined;
+  if (typeof header !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(header)) {
+    throw new BadRequestException('Idempotency-Key must be given once, as 1 to 255 visible ASCII characters');
+  }
+  return header;
+}

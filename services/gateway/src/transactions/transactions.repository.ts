@@ -1,0 +1,108 @@
+// Reads the transaction, its verdict and its score from the tables ingest, validator and scorer own (read only).
+import { Inject, Injectable } from '@nestjs/common';
+import { Database, sql } from '@vigil/db';
+import type { ReadScope } from '../auth/principal.js';
+import type { TransactionFilters, TransactionStatus } from './transactions.dto.js';
+
+export interface TransactionRow {
+  transaction_id: string;
+  status: TransactionStatus;
+  score: number | null;
+  score_reasons: unknown;
+  validation_status: 'valid' | 'quarantined' | null;
+  validation_reasons: unknown;
+  region: string | null;
+  partner_id: string | null;
+  /** RFC 3339 text with microseconds: exact enough to be a keyset cursor. */
+  received_at: string | null;
+  amount: string | null;
+  currency: string | null;
+  type: string | null;
+}
+
+// The three rows of one transaction may land in any order (ingest's ledger is a consumer too), so one id
+// is looked up in all three tables; the scope applies to whichever of them knows the partner and region.
+const findTransaction = sql(
+  'gateway.find_transaction',
+  `SELECT coalesce(t.transaction_id, v.transaction_id, s.transaction_id) AS transaction_id,
+          CASE WHEN s.transaction_id IS NOT NULL THEN 'scored' ELSE coalesce(v.status, 'accepted') END AS status,
+          s.score::float8 AS score,
+          s.reasons AS score_reasons,
+          v.status AS validation_status,
+          v.reasons AS validation_reasons,
+          coalesce(t.region, v.region, s.region) AS region,
+          coalesce(t.partner_id, v.partner_id, s.partner_id) AS partner_id,
+          to_char(t.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS received_at,
+          coalesce(t.record->>'amount', s.amount::text) AS amount,
+          coalesce(t.record->>'currency', s.currency) AS currency,
+          coalesce(t.record->>'type', s.type) AS type
+     FROM (SELECT $1::text AS transaction_id) wanted
+     LEFT JOIN ingest.transactions t ON t.transaction_id = wanted.transaction_id
+     LEFT JOIN validator.results v ON v.transaction_id = wanted.transaction_id
+     LEFT JOIN scorer.scores s ON s.transaction_id = wanted.transaction_id
+    WHERE coalesce(t.transaction_id, v.transaction_id, s.transaction_id) IS NOT NULL
+      AND ($2::text IS NULL OR coalesce(t.partner_id, v.partner_id, s.partner_id) = $2)
+      AND ($3::text[] IS NULL OR coalesce(t.region, v.region, s.region) = ANY($3))`,
+);
+
+// Lists walk ingest's landing table on its (partner_id,) received_at, transaction_id indexes, newest first;
+// the keyset condition continues strictly after the last row of the previous page.
+const listTransactions = sql(
+  'gateway.list_transactions',
+  `SELECT transaction_id, status, score, score_reasons, validation_status, validation_reasons,
+          region, partner_id, to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS received_at,
+          amount, currency, type
+     FROM (SELECT t.transaction_id,
+                  CASE WHEN s.transaction_id IS NOT NULL THEN 'scored' ELSE coalesce(v.status, 'accepted') END AS status,
+                  s.score::float8 AS score,
+                  s.score AS score_exact,
+                  s.reasons AS score_reasons,
+                  v.status AS validation_status,
+                  v.reasons AS validation_reasons,
+                  t.region,
+                  t.partner_id,
+                  t.received_at,
+                  coalesce(t.record->>'amount', s.amount::text) AS amount,
+                  coalesce(t.record->>'currency', s.currency) AS currency,
+                  coalesce(t.record->>'type', s.type) AS type
+             FROM ingest.transactions t
+             LEFT JOIN validator.results v ON v.transaction_id = t.transaction_id
+             LEFT JOIN scorer.scores s ON s.transaction_id = t.transaction_id) x
+    WHERE ($1::text IS NULL OR partner_id = $1)
+      AND ($2::text[] IS NULL OR region = ANY($2))
+      AND ($3::text IS NULL OR status = $3)
+      AND ($4::text IS NULL OR region = $4)
+      AND ($5::numeric IS NULL OR score_exact >= $5)
+      AND ($6::text IS NULL OR type = $6)
+      AND ($7::timestamptz IS NULL OR received_at >= $7)
+      AND ($8::timestamptz IS NULL OR received_at < $8)
+      AND ($9::timestamptz IS NULL OR (received_at, transaction_id) < ($9::timestamptz, $10::text))
+    ORDER BY received_at DESC, transaction_id DESC
+    LIMIT $11`,
+);
+
+@Injectable()
+export class TransactionsRepository {
+  constructor(@Inject(Database) private readonly db: Database) {}
+
+  async find(id: string, scope: ReadScope): Promise<TransactionRow | undefined> {
+    const [row] = await this.db.query<TransactionRow>(findTransaction, [id, scope.partnerId, scope.regions]);
+    return row;
+  }
+
+  list(filters: TransactionFilters, scope: ReadScope): Promise<TransactionRow[]> {
+    return this.db.query<TransactionRow>(listTransactions, [
+      scope.partnerId,
+      scope.regions,
+      filters.status ?? null,
+      filters.region ?? null,
+      filters.minScore ?? null,
+      filters.type ?? null,
+      filters.from ?? null,
+      filters.to ?? null,
+      filters.cursor?.at ?? null,
+      filters.cursor?.id ?? null,
+      filters.limit,
+    ]);
+  }
+}

@@ -1,0 +1,67 @@
+// SIGKILL the scorer mid-stream and start it again: every valid record is still scored, once.
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { Streams } from '@vigil/contracts';
+import { waitFor } from '@vigil/testing';
+import { postJson } from '../support/api.js';
+import { newAccountTakeover, newTransaction, type TransactionInput } from '../support/factories.js';
+import { Suite } from '../support/suite.js';
+
+const RECORDS = 3000;
+
+describe('scorer killed with SIGKILL mid-stream', () => {
+  let suite: Suite;
+
+  beforeAll(async () => {
+    suite = await Suite.start({ modes: { scorer: 'child-process' } });
+  });
+  afterAll(async () => {
+    await suite?.stop();
+  });
+
+  const scoredCount = async () =>
+    (await suite.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM scorer.scores`))[0]!.n;
+
+  it('loses nothing and duplicates nothing', async () => {
+    const records: TransactionInput[] = [];
+    while (records.length < RECORDS) records.push(newTransaction(), ...newAccountTakeover(String(1000 + records.length)));
+    const sending = (async () => {
+      for (let i = 0; i < records.length; i += 500) {
+        const reply = await postJson<{ accepted: number }>(`${suite.ingestUrl}/v1/transactions`, records.slice(i, i + 500));
+        expect(reply.status).toBe(202);
+      }
+    })();
+
+    // kill while scoring is under way: some scored, most not yet
+    await waitFor(scoredCount, (n) => n >= 100, { what: 'scoring to start', intervalMs: 10 });
+    await suite.process('scorer').kill();
+    const atKill = await scoredCount();
+    expect(atKill).toBeLessThan(records.length);
+    await sending;
+    await suite.process('scorer').start();
+
+    await waitFor(scoredCount, (n) => n === records.length, { what: 'all records scored after restart', timeoutMs: 60_000 });
+    const [{ distinct, total }] = (await suite.db.query<{ distinct: number; total: number }>(
+      `SELECT count(DISTINCT transaction_id)::int AS distinct, count(*)::int AS total FROM scorer.scores`,
+    )) as [{ distinct: number; total: number }];
+    expect({ distinct, total }).toEqual({ distinct: records.length, total: records.length });
+
+    const nc = await connect({ servers: suite.nats.url });
+    const info = await (await jetstreamManager(nc)).streams.info(Streams.transactions.name, { subjects_filter: 'txn.scored.>' });
+    await nc.close();
+    expect(Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0)).toBe(records.length);
+
+    // alerts downstream count each cash-out once, redelivered or not
+    const [{ events, takeovers }] = (await suite.db.query<{ events: number; takeovers: number }>(
+      `SELECT (SELECT count(*)::int FROM alerting.alert_events) AS events,
+              (SELECT count(*)::int FROM scorer.scores WHERE score >= 0.8) AS takeovers`,
+    )) as [{ events: number; takeovers: number }];
+    await waitFor(
+      async () => (await suite.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM alerting.alert_events`))[0]!.n,
+      (n) => n === takeovers,
+      { what: 'alert events for every high score' },
+    );
+    expect(takeovers).toBeGreaterThan(0);
+    expect(events).toBeLessThanOrEqual(takeovers);
+  });
+});
