@@ -24,10 +24,14 @@ describe('scorer killed with SIGKILL mid-stream', () => {
 
   it('loses nothing and duplicates nothing', async () => {
     const records: TransactionInput[] = [];
-    while (records.length < RECORDS) records.push(newTransaction(), ...newAccountTakeover(String(1000 + records.length)));
+    while (records.length < RECORDS)
+      records.push(newTransaction(), ...newAccountTakeover(String(1000 + records.length)));
     const sending = (async () => {
       for (let i = 0; i < records.length; i += 500) {
-        const reply = await postJson<{ accepted: number }>(`${suite.ingestUrl}/v1/transactions`, records.slice(i, i + 500));
+        const reply = await postJson<{ accepted: number }>(
+          `${suite.ingestUrl}/v1/transactions`,
+          records.slice(i, i + 500),
+        );
         expect(reply.status).toBe(202);
       }
     })();
@@ -40,14 +44,36 @@ describe('scorer killed with SIGKILL mid-stream', () => {
     await sending;
     await suite.process('scorer').start();
 
-    await waitFor(scoredCount, (n) => n === records.length, { what: 'all records scored after restart', timeoutMs: 60_000 });
+    await waitFor(scoredCount, (n) => n === records.length, {
+      what: 'all records scored after restart',
+      timeoutMs: 60_000,
+    }).catch(async (e) => {
+      console.log(
+        JSON.stringify(
+          await suite.db.query(
+            `SELECT r.transaction_id, r.status, r.reasons FROM validator.results r LEFT JOIN scorer.scores s USING (transaction_id) WHERE s.transaction_id IS NULL`,
+          ),
+        ),
+      );
+      console.log(JSON.stringify(await suite.db.query(`SELECT count(*) FROM validator.results`)));
+      console.log(
+        suite
+          .process('scorer')
+          .output.filter((l) => !l.includes('"level":30'))
+          .slice(0, 10)
+          .join('\n'),
+      );
+      throw e;
+    });
     const [{ distinct, total }] = (await suite.db.query<{ distinct: number; total: number }>(
       `SELECT count(DISTINCT transaction_id)::int AS distinct, count(*)::int AS total FROM scorer.scores`,
     )) as [{ distinct: number; total: number }];
     expect({ distinct, total }).toEqual({ distinct: records.length, total: records.length });
 
     const nc = await connect({ servers: suite.nats.url });
-    const info = await (await jetstreamManager(nc)).streams.info(Streams.transactions.name, { subjects_filter: 'txn.scored.>' });
+    const info = await (
+      await jetstreamManager(nc)
+    ).streams.info(Streams.transactions.name, { subjects_filter: 'txn.scored.>' });
     await nc.close();
     expect(Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0)).toBe(records.length);
 
@@ -57,7 +83,8 @@ describe('scorer killed with SIGKILL mid-stream', () => {
               (SELECT count(*)::int FROM scorer.scores WHERE score >= 0.8) AS takeovers`,
     )) as [{ events: number; takeovers: number }];
     await waitFor(
-      async () => (await suite.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM alerting.alert_events`))[0]!.n,
+      async () =>
+        (await suite.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM alerting.alert_events`))[0]!.n,
       (n) => n === takeovers,
       { what: 'alert events for every high score' },
     );

@@ -36,7 +36,10 @@ describe('the spine: gateway -> ingest -> validator -> scorer -> alerting', () =
   const [takeoverTransfer, takeoverCashOut] = newAccountTakeover();
   const batch = [...valid, missingAmount, wrongCurrency, duplicate, takeoverTransfer, takeoverCashOut];
   const scoredIds = [...valid, takeoverTransfer, takeoverCashOut].map((t) => t.transaction_id);
-  let reply: { status: number; body: { accepted: number; duplicates: number; rejected: number; results: { status: string }[] } };
+  let reply: {
+    status: number;
+    body: { accepted: number; duplicates: number; rejected: number; results: { status: string }[] };
+  };
 
   beforeAll(async () => {
     webhook = await WebhookReceiver.start({ failFirst: 1 });
@@ -44,9 +47,15 @@ describe('the spine: gateway -> ingest -> validator -> scorer -> alerting', () =
     partnerToken = await tokenFor(suite.gatewayUrl, 'partner-a');
     analystToken = await tokenFor(suite.gatewayUrl, 'analyst');
     spans.reset();
-    reply = await postJson(`${suite.gatewayUrl}/v1/transactions`, batch, { authorization: `Bearer ${partnerToken}` });
+    reply = await postJson(`${suite.gatewayUrl}/v1/transactions`, batch, {
+      authorization: `Bearer ${partnerToken}`,
+    });
     await waitFor(
-      () => suite.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM scorer.scores WHERE transaction_id = ANY($1)`, [scoredIds]),
+      () =>
+        suite.db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM scorer.scores WHERE transaction_id = ANY($1)`,
+          [scoredIds],
+        ),
       (rows) => rows[0]!.n === scoredIds.length,
       { what: 'every valid record to be scored' },
     );
@@ -57,7 +66,8 @@ describe('the spine: gateway -> ingest -> validator -> scorer -> alerting', () =
     await webhook?.close();
   });
 
-  const view = async (id: string) => (await getJson<TransactionView>(`${suite.gatewayUrl}/v1/transactions/${id}`, analystToken)).body;
+  const view = async (id: string) =>
+    (await getJson<TransactionView>(`${suite.gatewayUrl}/v1/transactions/${id}`, analystToken)).body;
 
   it('answers per record: everything accepted once, the repeated id reported as a duplicate', () => {
     expect(reply.status).toBe(202);
@@ -78,31 +88,39 @@ describe('the spine: gateway -> ingest -> validator -> scorer -> alerting', () =
     expect(landed).toBe(batch.length - 1);
 
     const nc = await connect({ servers: suite.nats.url });
-    const info = await (await jetstreamManager(nc)).streams.info(Streams.transactions.name, { subjects_filter: 'txn.scored.>' });
+    const info = await (
+      await jetstreamManager(nc)
+    ).streams.info(Streams.transactions.name, { subjects_filter: 'txn.scored.>' });
     await nc.close();
     const scoredMessages = Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
     expect(scoredMessages).toBe(scoredIds.length);
 
-    for (const id of scoredIds) expect(await view(id)).toMatchObject({ status: 'scored', score: expect.any(Number) });
+    for (const id of scoredIds)
+      expect(await view(id)).toMatchObject({ status: 'scored', score: expect.any(Number) });
   });
 
   it('keeps the first of two records with the same id', async () => {
-    const [row] = await suite.db.query<{ amount: string }>(`SELECT amount::text FROM scorer.scores WHERE transaction_id = $1`, [
-      valid[0]!.transaction_id,
-    ]);
+    const [row] = await suite.db.query<{ amount: string }>(
+      `SELECT amount::text FROM scorer.scores WHERE transaction_id = $1`,
+      [valid[0]!.transaction_id],
+    );
     expect(row!.amount).toBe('125.5000');
   });
 
   it('quarantines a record without amount, naming the field', async () => {
     const result = await view(missingAmount.transaction_id);
     expect(result.status).toBe('quarantined');
-    expect(result.reasons).toContainEqual(expect.objectContaining({ code: 'schema.required', field: 'amount' }));
+    expect(result.reasons).toContainEqual(
+      expect.objectContaining({ code: 'schema.required', field: 'amount' }),
+    );
   });
 
   it('quarantines a currency not allowed for its region, naming the field', async () => {
     const result = await view(wrongCurrency.transaction_id);
     expect(result.status).toBe('quarantined');
-    expect(result.reasons).toContainEqual(expect.objectContaining({ code: 'region.currency', field: 'currency' }));
+    expect(result.reasons).toContainEqual(
+      expect.objectContaining({ code: 'region.currency', field: 'currency' }),
+    );
   });
 
   it('recognises the account takeover: the CASH_OUT of the emptied transfer raises an alert', async () => {
@@ -110,19 +128,30 @@ describe('the spine: gateway -> ingest -> validator -> scorer -> alerting', () =
     expect(cashOut.score).toBeGreaterThanOrEqual(0.8);
     expect(cashOut.reasons.map((r) => r.code)).toContain('TRANSFER_THEN_CASH_OUT');
     const transfer = await view(takeoverTransfer.transaction_id);
-    expect(transfer.reasons.map((r) => r.code)).toEqual(expect.arrayContaining(['EMPTIES_ACCOUNT', 'BALANCE_ERROR_DEST']));
+    expect(transfer.reasons.map((r) => r.code)).toEqual(
+      expect.arrayContaining(['EMPTIES_ACCOUNT', 'BALANCE_ERROR_DEST']),
+    );
 
     const alerts = await waitFor(
-      () => getJson<{ items: { labels: Record<string, string>; occurrences: number }[] }>(`${suite.gatewayUrl}/v1/alerts`, analystToken),
+      () =>
+        getJson<{ items: { labels: Record<string, string>; occurrences: number }[] }>(
+          `${suite.gatewayUrl}/v1/alerts`,
+          analystToken,
+        ),
       (r) => r.body.items.some((a) => a.labels.account === takeoverCashOut.origin.account),
       { what: 'the alert in the API' },
     );
-    expect(alerts.body.items.filter((a) => a.labels.account === takeoverCashOut.origin.account)).toHaveLength(1);
+    expect(alerts.body.items.filter((a) => a.labels.account === takeoverCashOut.origin.account)).toHaveLength(
+      1,
+    );
   });
 
   it('delivers the alert to the webhook, retrying after the receiver first fails', async () => {
     const delivered = await waitFor(
-      async () => webhook.received as { labels: { account: string }; transaction_id: string }[],
+      () =>
+        Promise.resolve(webhook.received) as Promise<
+          { labels: { account: string }; transaction_id: string }[]
+        >,
       (received) => received.some((a) => a.labels.account === takeoverCashOut.origin.account),
       { what: 'webhook delivery', timeoutMs: 15_000 },
     );
@@ -137,14 +166,20 @@ describe('the spine: gateway -> ingest -> validator -> scorer -> alerting', () =
 
   it('links gateway, ingest, validator, scorer and alerting spans under one trace id', async () => {
     const finished = await waitFor(
-      async () => spans.getFinishedSpans(),
+      () => Promise.resolve(spans.getFinishedSpans()),
       (all) => all.some((s) => s.instrumentationScope.name === 'alerting'),
       { what: 'alerting spans' },
     );
-    const gatewaySpan = finished.find((s) => s.instrumentationScope.name === 'gateway' && /POST/.test(s.name));
+    const gatewaySpan = finished.find(
+      (s) => s.instrumentationScope.name === 'gateway' && /POST/.test(s.name),
+    );
     expect(gatewaySpan).toBeDefined();
     const traceId = gatewaySpan!.spanContext().traceId;
-    const servicesInTrace = new Set(finished.filter((s) => s.spanContext().traceId === traceId).map((s) => s.instrumentationScope.name));
-    expect([...servicesInTrace]).toEqual(expect.arrayContaining(['gateway', 'ingest', 'validator', 'scorer', 'alerting']));
+    const servicesInTrace = new Set(
+      finished.filter((s) => s.spanContext().traceId === traceId).map((s) => s.instrumentationScope.name),
+    );
+    expect([...servicesInTrace]).toEqual(
+      expect.arrayContaining(['gateway', 'ingest', 'validator', 'scorer', 'alerting']),
+    );
   });
 });

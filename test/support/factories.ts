@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 
 let counter = 0;
-const nextId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++counter}-${randomUUID().slice(0, 8)}`;
+const nextId = (prefix: string) =>
+  `${prefix}-${Date.now().toString(36)}-${++counter}-${randomUUID().slice(0, 8)}`;
 
 export interface TransactionInput {
   transaction_id: string;

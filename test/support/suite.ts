@@ -47,13 +47,20 @@ export class ServiceProcess {
   async start(): Promise<void> {
     const main = `${ROOT}services/${this.name}/dist/main.js`;
     if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build first`);
-    const child = spawn(NODE, [main], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE, [main], {
+      env: { ...process.env, ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     const keep = (chunk: Buffer) => this.output.push(...chunk.toString().split('\n').filter(Boolean));
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    await waitReady(Number(this.env.METRICS_PORT), () => child.exitCode !== null, () => this.output.slice(-20).join('\n'));
+    await waitReady(
+      Number(this.env.METRICS_PORT),
+      () => child.exitCode !== null,
+      () => this.output.slice(-20).join('\n'),
+    );
   }
 
   /** SIGKILL: no shutdown hook runs, in-flight work is simply cut off. */

@@ -14,11 +14,12 @@ export class WebhookReceiver {
   }
 
   static async start(options: { failFirst?: number } = {}): Promise<WebhookReceiver> {
-    let receiver!: WebhookReceiver;
+    const box: { receiver?: WebhookReceiver } = {};
     const server = createServer((req, res) => {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
+        const receiver = box.receiver!;
         if (receiver.failuresLeft > 0) {
           receiver.failuresLeft--;
           res.writeHead(503).end();
@@ -30,8 +31,8 @@ export class WebhookReceiver {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
-    receiver = new WebhookReceiver(server, `http://127.0.0.1:${port}/alerts`, options.failFirst ?? 0);
-    return receiver;
+    box.receiver = new WebhookReceiver(server, `http://127.0.0.1:${port}/alerts`, options.failFirst ?? 0);
+    return box.receiver;
   }
 
   async close(): Promise<void> {

@@ -2,11 +2,65 @@
 
 /** ISO 4217 codes with their minor-unit exponent. */
 export const CURRENCY_MINOR_UNITS = {
-  AED: 2, ARS: 2, AUD: 2, BDT: 2, BHD: 3, BRL: 2, BWP: 2, CAD: 2, CHF: 2, CLP: 0, CNY: 2, COP: 2,
-  CZK: 2, DKK: 2, EGP: 2, ETB: 2, EUR: 2, GBP: 2, GHS: 2, HKD: 2, HUF: 2, IDR: 2, ILS: 2, INR: 2,
-  JOD: 3, JPY: 0, KES: 2, KRW: 0, KWD: 3, MAD: 2, MWK: 2, MXN: 2, MYR: 2, MZN: 2, NGN: 2, NOK: 2,
-  NZD: 2, OMR: 3, PEN: 2, PHP: 2, PKR: 2, PLN: 2, QAR: 2, RON: 2, RWF: 0, SAR: 2, SEK: 2, SGD: 2,
-  THB: 2, TND: 3, TRY: 2, TZS: 2, UGX: 0, USD: 2, VND: 0, XAF: 0, XOF: 0, ZAR: 2, ZMW: 2,
+  AED: 2,
+  ARS: 2,
+  AUD: 2,
+  BDT: 2,
+  BHD: 3,
+  BRL: 2,
+  BWP: 2,
+  CAD: 2,
+  CHF: 2,
+  CLP: 0,
+  CNY: 2,
+  COP: 2,
+  CZK: 2,
+  DKK: 2,
+  EGP: 2,
+  ETB: 2,
+  EUR: 2,
+  GBP: 2,
+  GHS: 2,
+  HKD: 2,
+  HUF: 2,
+  IDR: 2,
+  ILS: 2,
+  INR: 2,
+  JOD: 3,
+  JPY: 0,
+  KES: 2,
+  KRW: 0,
+  KWD: 3,
+  MAD: 2,
+  MWK: 2,
+  MXN: 2,
+  MYR: 2,
+  MZN: 2,
+  NGN: 2,
+  NOK: 2,
+  NZD: 2,
+  OMR: 3,
+  PEN: 2,
+  PHP: 2,
+  PKR: 2,
+  PLN: 2,
+  QAR: 2,
+  RON: 2,
+  RWF: 0,
+  SAR: 2,
+  SEK: 2,
+  SGD: 2,
+  THB: 2,
+  TND: 3,
+  TRY: 2,
+  TZS: 2,
+  UGX: 0,
+  USD: 2,
+  VND: 0,
+  XAF: 0,
+  XOF: 0,
+  ZAR: 2,
+  ZMW: 2,
 } as const;
 export type CurrencyCode = keyof typeof CURRENCY_MINOR_UNITS;
 export const CURRENCY_CODES = Object.keys(CURRENCY_MINOR_UNITS) as CurrencyCode[];
@@ -46,7 +100,8 @@ export function fromScaled(scaled: bigint): string {
 export function decimalFromNumber(value: number): string {
   if (!Number.isFinite(value)) throw new RangeError(`not a finite amount: ${value}`);
   const text = Math.abs(value) < 1e21 ? String(value) : '';
-  if (!/^-?\d+(\.\d{1,4})?$/.test(text)) throw new RangeError(`amount ${value} has more than 4 decimal places`);
+  if (!/^-?\d+(\.\d{1,4})?$/.test(text))
+    throw new RangeError(`amount ${value} has more than 4 decimal places`);
   return fromScaled(toScaled(text));
 }
 

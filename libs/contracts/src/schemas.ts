@@ -3,19 +3,36 @@ import type { FromSchema } from 'json-schema-to-ts';
 import { AMOUNT_PATTERN, CURRENCY_CODES, SIGNED_DECIMAL_PATTERN, type CurrencyCode } from './money.js';
 import { REGION_CODES } from './regions.js';
 
-const amount = { type: 'string', pattern: AMOUNT_PATTERN, description: 'Decimal string, e.g. "125.50"' } as const;
+const amount = {
+  type: 'string',
+  pattern: AMOUNT_PATTERN,
+  description: 'Decimal string, e.g. "125.50"',
+} as const;
 const balance = { type: 'string', pattern: SIGNED_DECIMAL_PATTERN } as const;
 const timestamp = { type: 'string', format: 'date-time', description: 'RFC 3339' } as const;
 const transactionId = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' } as const;
 const accountId = { type: 'string', minLength: 1, maxLength: 128 } as const;
 
-export const TRANSACTION_TYPES = ['PAYMENT', 'TRANSFER', 'CASH_OUT', 'CASH_IN', 'DEBIT', 'CARD_PAYMENT', 'REFUND'] as const;
+export const TRANSACTION_TYPES = [
+  'PAYMENT',
+  'TRANSFER',
+  'CASH_OUT',
+  'CASH_IN',
+  'DEBIT',
+  'CARD_PAYMENT',
+  'REFUND',
+] as const;
 
 const party = {
   type: 'object',
   required: ['account'],
   additionalProperties: false,
-  properties: { account: accountId, balance_before: balance, balance_after: balance, name: { type: 'string' } },
+  properties: {
+    account: accountId,
+    balance_before: balance,
+    balance_after: balance,
+    name: { type: 'string' },
+  },
 } as const;
 
 /** A transaction as it travels after ingest: normalised, card number tokenised. */
@@ -77,7 +94,17 @@ export type Transaction = FromSchema<typeof transactionSchema>;
 export const paysimRecordSchema = {
   $id: 'vigil/paysim-record',
   type: 'object',
-  required: ['step', 'type', 'amount', 'nameOrig', 'oldbalanceOrg', 'newbalanceOrig', 'nameDest', 'oldbalanceDest', 'newbalanceDest'],
+  required: [
+    'step',
+    'type',
+    'amount',
+    'nameOrig',
+    'oldbalanceOrg',
+    'newbalanceOrig',
+    'nameDest',
+    'oldbalanceDest',
+    'newbalanceDest',
+  ],
   properties: {
     step: { type: 'integer', minimum: 0 },
     type: { type: 'string', enum: ['PAYMENT', 'TRANSFER', 'CASH_OUT', 'CASH_IN', 'DEBIT'] },
@@ -104,7 +131,10 @@ export const reasonSchema = {
   required: ['code', 'message'],
   additionalProperties: false,
   properties: {
-    code: { type: 'string', description: 'Rule id or signal, e.g. schema.required, region.currency, BALANCE_ERROR_ORIG' },
+    code: {
+      type: 'string',
+      description: 'Rule id or signal, e.g. schema.required, region.currency, BALANCE_ERROR_ORIG',
+    },
     field: { type: 'string', description: 'Dotted path of the field concerned' },
     message: { type: 'string' },
     severity: { type: 'string', enum: ['error', 'warn'] },

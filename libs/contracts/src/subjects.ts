@@ -32,7 +32,12 @@ export const Streams = {
     duplicateWindowMs: 10 * 60_000,
     maxAgeMs: 7 * 24 * 3_600_000,
   },
-  alerts: { name: 'ALERTS', subjects: ['alert.>'], duplicateWindowMs: 10 * 60_000, maxAgeMs: 30 * 24 * 3_600_000 },
+  alerts: {
+    name: 'ALERTS',
+    subjects: ['alert.>'],
+    duplicateWindowMs: 10 * 60_000,
+    maxAgeMs: 30 * 24 * 3_600_000,
+  },
   deadLetters: {
     name: 'DEAD_LETTERS',
     subjects: ['deadletter.>'],
@@ -109,7 +114,13 @@ export const Consumers = {
     maxDeliver: 8,
     ackWaitMs: 10_000,
   },
-  scorer: { durable: 'scorer', event: Events.transactionValidated, maxInFlight: 512, maxDeliver: 8, ackWaitMs: 10_000 },
+  scorer: {
+    durable: 'scorer',
+    event: Events.transactionValidated,
+    maxInFlight: 512,
+    maxDeliver: 8,
+    ackWaitMs: 10_000,
+  },
   ingestLedger: {
     durable: 'ingest-ledger',
     event: Events.transactionAccepted,
@@ -117,7 +128,13 @@ export const Consumers = {
     maxDeliver: 8,
     ackWaitMs: 10_000,
   },
-  alerting: { durable: 'alerting', event: Events.transactionScored, maxInFlight: 256, maxDeliver: 8, ackWaitMs: 10_000 },
+  alerting: {
+    durable: 'alerting',
+    event: Events.transactionScored,
+    maxInFlight: 256,
+    maxDeliver: 8,
+    ackWaitMs: 10_000,
+  },
 } satisfies Record<string, ConsumerSpec<unknown>>;
 
 /** Dead letters: where a consumer puts a message it can never process, with the reason in headers. */

@@ -40,6 +40,11 @@ export function schemaReasons(errors: readonly ErrorObject[]): Reason[] {
           : error.keyword === 'enum'
             ? `${field} must be one of the allowed values`
             : `${field ?? 'record'} ${error.message ?? 'is invalid'}`;
-    return { code: `schema.${error.keyword}`, ...(field ? { field } : {}), message, severity: 'error' as const };
+    return {
+      code: `schema.${error.keyword}`,
+      ...(field ? { field } : {}),
+      message,
+      severity: 'error' as const,
+    };
   });
 }

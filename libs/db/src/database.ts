@@ -42,7 +42,10 @@ export class Database {
   async query<R extends QueryResultRow>(query: NamedQuery, values: unknown[] = []): Promise<R[]> {
     return this.tracer.startActiveSpan(
       query.name,
-      { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.operation.name': query.name } },
+      {
+        kind: SpanKind.CLIENT,
+        attributes: { 'db.system.name': 'postgresql', 'db.operation.name': query.name },
+      },
       async (span) => {
         try {
           const result = await this.pool.query<R>(query.text, values);

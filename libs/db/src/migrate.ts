@@ -20,6 +20,8 @@ export async function migrate(options: MigrateOptions): Promise<string[]> {
     migrationsSchema: options.schema,
     createMigrationsSchema: true,
     checkOrder: true,
+    // replicas and sibling services start together: wait for the lock instead of failing
+    advisoryLockMode: 'wait',
     log: options.log ?? (() => undefined),
   });
   return applied.map((m) => m.name);

@@ -13,6 +13,6 @@ export interface JetStreamMessageInfo {
 /** What a handler may want to know about the message it is handling, beyond its payload. */
 export class JetStreamContext extends BaseRpcContext<[JetStreamMessageInfo]> {
   get info(): JetStreamMessageInfo {
-    return this.getArgByIndex(0);
+    return this.getArgs()[0];
   }
 }

@@ -20,7 +20,12 @@ export class JetStreamClient extends ClientProxy {
   }
 
   /** Publishes a typed event; resolves once the stream has stored it (or recognised it as a duplicate). */
-  publishEvent<T>(event: EventSpec<T>, partition: string, payload: T, options: PublishOptions): Promise<PublishResult> {
+  publishEvent<T>(
+    event: EventSpec<T>,
+    partition: string,
+    payload: T,
+    options: PublishOptions,
+  ): Promise<PublishResult> {
     return this.publisher.publish(event, partition, payload, options);
   }
 
@@ -28,13 +33,22 @@ export class JetStreamClient extends ClientProxy {
   async request<Req, Rep>(spec: RequestSpec<Req, Rep>, payload: Req, timeoutMs = 10_000): Promise<Rep> {
     return tracer.startActiveSpan(`${spec.subject} request`, { kind: SpanKind.CLIENT }, async (span) => {
       try {
-        const reply = await this.nats.connection.request(spec.subject, this.encoder.encode(JSON.stringify(payload)), {
-          timeout: timeoutMs,
-          headers: outgoingHeaders(),
-        });
+        const reply = await this.nats.connection.request(
+          spec.subject,
+          this.encoder.encode(JSON.stringify(payload)),
+          {
+            timeout: timeoutMs,
+            headers: outgoingHeaders(),
+          },
+        );
         const body: unknown = JSON.parse(this.decoder.decode(reply.data));
         if (!spec.validateReply(body)) {
-          throw new Error(`invalid reply from ${spec.subject}: ${spec.validateReply.reasons().map((r) => r.message).join('; ')}`);
+          throw new Error(
+            `invalid reply from ${spec.subject}: ${spec.validateReply
+              .reasons()
+              .map((r) => r.message)
+              .join('; ')}`,
+          );
         }
         return body;
       } finally {
@@ -56,18 +70,25 @@ export class JetStreamClient extends ClientProxy {
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    const pattern = this.normalizePattern(packet.pattern);
+    const pattern = this.normalizePattern(packet.pattern as string);
     this.nats.connection
-      .request(pattern, this.encoder.encode(JSON.stringify(packet.data)), { timeout: 10_000, headers: outgoingHeaders() })
-      .then((reply) => callback({ response: JSON.parse(this.decoder.decode(reply.data)), isDisposed: true }))
+      .request(pattern, this.encoder.encode(JSON.stringify(packet.data)), {
+        timeout: 10_000,
+        headers: outgoingHeaders(),
+      })
+      .then((reply) =>
+        callback({ response: JSON.parse(this.decoder.decode(reply.data)) as unknown, isDisposed: true }),
+      )
       .catch((error: unknown) => callback({ err: error, isDisposed: true }));
     return () => undefined;
   }
 
   protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
-    const pattern = this.normalizePattern(packet.pattern);
+    const pattern = this.normalizePattern(packet.pattern as string);
     const { msgId, payload } = packet.data as { msgId: string; payload: unknown };
-    const result = await this.publisher.publishRaw(pattern, this.encoder.encode(JSON.stringify(payload)), { msgId });
+    const result = await this.publisher.publishRaw(pattern, this.encoder.encode(JSON.stringify(payload)), {
+      msgId,
+    });
     return result as T;
   }
 }

@@ -30,7 +30,7 @@ interface RunningConsumer {
   spec: ConsumerSpec<unknown>;
   messages?: ConsumerMessages;
   slots: Semaphore;
-  loop?: Promise<void>;
+  loop: Promise<void>;
 }
 
 export class JetStreamServer extends Server implements CustomTransportStrategy {
@@ -77,19 +77,26 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
 
   /** Checks declarations against handlers, provisions consumers, then starts pulling. */
   private async start(): Promise<void> {
-    const consumerHandlers = this.resolveHandlers(this.options.consumers.map((c) => c.durable), CONSUMER_EXTRA);
-    const requestHandlers = this.resolveHandlers((this.options.requests ?? []).map((r) => r.subject), REQUEST_EXTRA);
+    const consumerHandlers = this.resolveHandlers(
+      this.options.consumers.map((c) => c.durable),
+      CONSUMER_EXTRA,
+    );
+    const requestHandlers = this.resolveHandlers(
+      (this.options.requests ?? []).map((r) => r.subject),
+      REQUEST_EXTRA,
+    );
     for (const spec of this.options.consumers) await this.options.nats.ensureConsumer(spec);
     for (const spec of this.options.consumers) {
       const handler = consumerHandlers.get(spec.durable)!;
-      const running: RunningConsumer = { spec, slots: new Semaphore(spec.maxInFlight) };
+      const running: RunningConsumer = { spec, slots: new Semaphore(spec.maxInFlight), loop: Promise.resolve() };
       running.loop = this.consume(running, handler).catch((error: unknown) => {
         this.options.logger.fatal({ consumer: spec.durable, error: String(error) }, 'consumer stopped');
         throw error;
       });
       this.running.push(running);
     }
-    for (const spec of this.options.requests ?? []) this.serveRequests(spec, requestHandlers.get(spec.subject)!);
+    for (const spec of this.options.requests ?? [])
+      this.serveRequests(spec, requestHandlers.get(spec.subject)!);
   }
 
   /** Start-up fails on a declared name with no handler, a handler with no declaration, or two handlers for one name. */
@@ -97,12 +104,16 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     const handlers = new Map<string, MessageHandler>();
     for (const [pattern, handler] of this.getHandlers()) {
       if (!handler.extras?.[extra]) continue;
-      if (!declared.includes(pattern)) throw new Error(`${this.options.service}: handler for "${pattern}" is not declared in this service's consumers`);
+      if (!declared.includes(pattern))
+        throw new Error(
+          `${this.options.service}: handler for "${pattern}" is not declared in this service's consumers`,
+        );
       if (handler.next) throw new Error(`${this.options.service}: "${pattern}" has more than one handler`);
       handlers.set(pattern, handler);
     }
     const missing = declared.filter((name) => !handlers.has(name));
-    if (missing.length > 0) throw new Error(`${this.options.service}: no handler for ${missing.map((m) => `"${m}"`).join(', ')}`);
+    if (missing.length > 0)
+      throw new Error(`${this.options.service}: no handler for ${missing.map((m) => `"${m}"`).join(', ')}`);
     return handlers;
   }
 
@@ -121,7 +132,11 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     }
   }
 
-  private async handleMessage(spec: ConsumerSpec<unknown>, handler: MessageHandler, message: JsMsg): Promise<void> {
+  private async handleMessage(
+    spec: ConsumerSpec<unknown>,
+    handler: MessageHandler,
+    message: JsMsg,
+  ): Promise<void> {
     const started = performance.now();
     const parent = incomingContext(message.headers);
     const correlationId = correlationOf(message.headers);
@@ -151,7 +166,9 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
                 correlationId,
               },
             ]);
-            await lastValueFrom(this.transformToObservable(await handler(payload, ctx)), { defaultValue: undefined });
+            await lastValueFrom(this.transformToObservable(await handler(payload, ctx)), {
+              defaultValue: undefined,
+            });
             message.ack();
             this.processed?.inc({ consumer: spec.durable, outcome: 'ack' });
           } catch (error) {
@@ -187,12 +204,18 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     const deliveries = message.info.deliveryCount;
     const exhausted = deliveries >= spec.maxDeliver;
     if (failure.kind === 'transient' && !exhausted) {
-      this.options.logger.warn({ consumer: spec.durable, subject: message.subject, deliveries, error: failure.message }, 'handler failed, will retry');
+      this.options.logger.warn(
+        { consumer: spec.durable, subject: message.subject, deliveries, error: failure.message },
+        'handler failed, will retry',
+      );
       message.nak(backoffMs(deliveries));
       this.processed?.inc({ consumer: spec.durable, outcome: 'retry' });
       return;
     }
-    const reason = exhausted && failure.kind === 'transient' ? `gave up after ${deliveries} deliveries: ${failure.message}` : failure.message;
+    const reason =
+      exhausted && failure.kind === 'transient'
+        ? `gave up after ${deliveries} deliveries: ${failure.message}`
+        : failure.message;
     try {
       await this.options.publisher.publishRaw(
         deadLetterSubject(spec.durable),
@@ -206,10 +229,16 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       );
       message.term(reason.slice(0, 256));
       this.processed?.inc({ consumer: spec.durable, outcome: 'dead_letter' });
-      this.options.logger.error({ consumer: spec.durable, subject: message.subject, reason }, 'message dead-lettered');
+      this.options.logger.error(
+        { consumer: spec.durable, subject: message.subject, reason },
+        'message dead-lettered',
+      );
     } catch (publishError) {
       // without a dead letter the message must stay in the stream: retry later instead of losing it
-      this.options.logger.error({ consumer: spec.durable, error: String(publishError) }, 'dead-letter publish failed, will retry');
+      this.options.logger.error(
+        { consumer: spec.durable, error: String(publishError) },
+        'dead-letter publish failed, will retry',
+      );
       message.nak(backoffMs(deliveries));
     }
   }
@@ -218,40 +247,73 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     const subscription = this.options.nats.connection.subscribe(spec.subject, {
       queue: spec.queue,
       callback: (error, msg) => {
-        if (error) return this.options.logger.error({ subject: spec.subject, error: String(error) }, 'request subscription failed');
+        if (error)
+          return this.options.logger.error(
+            { subject: spec.subject, error: String(error) },
+            'request subscription failed',
+          );
         void this.answerRequest(spec, handler, msg);
       },
     });
     this.subscriptions.push(subscription);
   }
 
-  private async answerRequest(spec: RequestSpec<unknown, unknown>, handler: MessageHandler, msg: Msg): Promise<void> {
+  private async answerRequest(
+    spec: RequestSpec<unknown, unknown>,
+    handler: MessageHandler,
+    msg: Msg,
+  ): Promise<void> {
     const parent = incomingContext(msg.headers);
     await Correlation.run(correlationOf(msg.headers), () =>
-      this.tracer.startActiveSpan(`${spec.subject} request`, { kind: SpanKind.SERVER }, parent, async (span) => {
-        try {
-          let payload: unknown;
+      this.tracer.startActiveSpan(
+        `${spec.subject} request`,
+        { kind: SpanKind.SERVER },
+        parent,
+        async (span) => {
           try {
-            payload = JSON.parse(this.decoder.decode(msg.data));
-          } catch {
-            throw new PermanentError('request is not JSON');
+            let payload: unknown;
+            try {
+              payload = JSON.parse(this.decoder.decode(msg.data));
+            } catch {
+              throw new PermanentError('request is not JSON');
+            }
+            if (!spec.validateRequest(payload)) {
+              throw new PermanentError(
+                spec.validateRequest
+                  .reasons()
+                  .map((r) => r.message)
+                  .join('; '),
+              );
+            }
+            const ctx = new JetStreamContext([
+              {
+                subject: msg.subject,
+                stream: '',
+                streamSequence: 0,
+                deliveryCount: 1,
+                headers: msg.headers,
+                correlationId: Correlation.current(),
+              },
+            ]);
+            const reply: unknown = await lastValueFrom(
+              this.transformToObservable(await handler(payload, ctx)),
+            );
+            msg.respond(this.encoder.encode(JSON.stringify(reply)));
+          } catch (error) {
+            const failure = describeFailure(error);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+            msg.respond(
+              this.encoder.encode(
+                JSON.stringify({
+                  error: { status: failure.kind === 'permanent' ? 400 : 503, message: failure.message },
+                }),
+              ),
+            );
+          } finally {
+            span.end();
           }
-          if (!spec.validateRequest(payload)) {
-            throw new PermanentError(spec.validateRequest.reasons().map((r) => r.message).join('; '));
-          }
-          const ctx = new JetStreamContext([
-            { subject: msg.subject, stream: '', streamSequence: 0, deliveryCount: 1, headers: msg.headers, correlationId: Correlation.current() },
-          ]);
-          const reply = await lastValueFrom(this.transformToObservable(await handler(payload, ctx)));
-          msg.respond(this.encoder.encode(JSON.stringify(reply)));
-        } catch (error) {
-          const failure = describeFailure(error);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
-          msg.respond(this.encoder.encode(JSON.stringify({ error: { status: failure.kind === 'permanent' ? 400 : 503, message: failure.message } })));
-        } finally {
-          span.end();
-        }
-      }),
+        },
+      ),
     );
   }
 

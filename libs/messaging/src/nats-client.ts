@@ -38,7 +38,12 @@ export class NatsClient {
       reconnectTimeWait: 500,
       waitOnFirstConnect: true,
     });
-    const client = new NatsClient(connection, jetstream(connection), await jetstreamManager(connection), options.logger);
+    const client = new NatsClient(
+      connection,
+      jetstream(connection),
+      await jetstreamManager(connection),
+      options.logger,
+    );
     void client.watchStatus();
     return client;
   }
@@ -46,7 +51,10 @@ export class NatsClient {
   private async watchStatus(): Promise<void> {
     for await (const status of this.connection.status()) {
       if (status.type === 'disconnect' || status.type === 'reconnect' || status.type === 'error') {
-        this.logger.warn({ nats: status.type, server: 'server' in status ? status.server : undefined }, 'nats connection status');
+        this.logger.warn(
+          { nats: status.type, server: 'server' in status ? status.server : undefined },
+          'nats connection status',
+        );
       }
     }
   }

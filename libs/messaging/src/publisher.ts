@@ -32,22 +32,42 @@ export class JetStreamPublisher {
     this.slots = new Semaphore(maxInFlight);
   }
 
-  async publish<T>(event: EventSpec<T>, partition: string, payload: T, options: PublishOptions): Promise<PublishResult> {
+  async publish<T>(
+    event: EventSpec<T>,
+    partition: string,
+    payload: T,
+    options: PublishOptions,
+  ): Promise<PublishResult> {
     if (!event.validate(payload)) {
-      const detail = event.validate.reasons().map((r) => r.message).join('; ');
+      const detail = event.validate
+        .reasons()
+        .map((r) => r.message)
+        .join('; ');
       throw new Error(`refusing to publish an invalid ${event.name}: ${detail}`);
     }
     // events of several types share a stream and its dedup window, so the id is scoped by type
     const msgId = `${event.name}:${options.msgId}`;
-    return this.publishRaw(event.subject(partition), this.encoder.encode(JSON.stringify(payload)), { ...options, msgId });
+    return this.publishRaw(event.subject(partition), this.encoder.encode(JSON.stringify(payload)), {
+      ...options,
+      msgId,
+    });
   }
 
   /** Publishes bytes as they are; used for dead letters, which must keep the original payload. */
-  async publishRaw(subject: string, data: Uint8Array, options: PublishOptions, extraHeaders?: Record<string, string>): Promise<PublishResult> {
+  async publishRaw(
+    subject: string,
+    data: Uint8Array,
+    options: PublishOptions,
+    extraHeaders?: Record<string, string>,
+  ): Promise<PublishResult> {
     await this.slots.acquire();
     try {
       return await tracer.startActiveSpan(`${subject} publish`, { kind: SpanKind.PRODUCER }, async (span) => {
-        span.setAttributes({ 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.message.id': options.msgId });
+        span.setAttributes({
+          'messaging.system': 'nats',
+          'messaging.destination.name': subject,
+          'messaging.message.id': options.msgId,
+        });
         try {
           const headers = outgoingHeaders();
           for (const [key, value] of Object.entries(extraHeaders ?? {})) headers.set(key, value);

@@ -12,7 +12,16 @@ export function createLogger(service: string, level: LevelWithSilent = 'info'): 
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: ['*.card.number', 'card.number', '*.card_number', 'card_number', '*.pan', 'pan', 'password', '*.password'],
+      paths: [
+        '*.card.number',
+        'card.number',
+        '*.card_number',
+        'card_number',
+        '*.pan',
+        'pan',
+        'password',
+        '*.password',
+      ],
       censor: '[redacted]',
     },
     mixin() {

@@ -47,8 +47,12 @@ export class OpsServer {
             return send(200, JSON.stringify({ status: 'live', service: this.service }));
           case '/health/ready': {
             const result = await this.readiness();
-            return send(result.ready ? 200 : 503, JSON.stringify({ status: result.ready ? 'ready' : 'not ready', ...result }));
+            return send(
+              result.ready ? 200 : 503,
+              JSON.stringify({ status: result.ready ? 'ready' : 'not ready', ...result }),
+            );
           }
+          case undefined:
           default:
             return send(404, JSON.stringify({ error: 'not found' }));
         }

@@ -29,7 +29,11 @@ export const commonEnv = {
   NATS_URL: { type: 'string', default: 'nats://127.0.0.1:4222' },
   DATABASE_URL: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/vigil' },
   VIGIL_ENV: { type: 'string', enum: ['development', 'production'], default: 'development' },
-  LOG_LEVEL: { type: 'string', enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info' },
+  LOG_LEVEL: {
+    type: 'string',
+    enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
+    default: 'info',
+  },
   OTEL_EXPORTER_OTLP_ENDPOINT: { type: 'string', default: '' },
 } as const;
 

@@ -1,7 +1,7 @@
 // Starts a Nest app whose only entry points are JetStream consumers and NATS requests.
 import { NestFactory } from '@nestjs/core';
 import type { ConsumerSpec, RequestSpec } from '@vigil/contracts';
-import { JetStreamServer, RpcErrorPassthroughFilter } from '@vigil/messaging';
+import { JetStreamServer } from '@vigil/messaging';
 import type { INestMicroservice, Type } from '@nestjs/common';
 import type { Platform, RunningService } from './platform.js';
 import { PinoNestLogger } from './platform.module.js';
@@ -31,7 +31,6 @@ export async function startMicroservice(options: MicroserviceOptions): Promise<R
     strategy: jetStreamServerFor(options),
     logger: new PinoNestLogger(options.platform.logger),
   });
-  app.useGlobalFilters(new RpcErrorPassthroughFilter());
   await app.listen();
   options.platform.logger.info('consuming');
   return {

@@ -18,7 +18,10 @@ export class PlatformModule {
         { provide: Database, useValue: platform.db },
         { provide: NatsClient, useValue: platform.nats },
         { provide: JetStreamPublisher, useValue: platform.publisher },
-        { provide: JetStreamClient, useFactory: () => new JetStreamClient(platform.nats, platform.publisher) },
+        {
+          provide: JetStreamClient,
+          useFactory: () => new JetStreamClient(platform.nats, platform.publisher),
+        },
         { provide: OpsServer, useValue: platform.ops },
         { provide: LOGGER, useValue: platform.logger },
       ],

@@ -29,7 +29,11 @@ export class Platform {
     startTelemetry({ serviceName: service, otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined });
     const logger = createLogger(service, env.LOG_LEVEL);
     if (options.migrationsDir && options.runMigrations !== false) {
-      const applied = await migrate({ databaseUrl: env.DATABASE_URL, schema: service, dir: options.migrationsDir });
+      const applied = await migrate({
+        databaseUrl: env.DATABASE_URL,
+        schema: service,
+        dir: options.migrationsDir,
+      });
       if (applied.length > 0) logger.info({ migrations: applied }, 'database schema migrated');
     }
     const db = new Database({ url: env.DATABASE_URL, service });

@@ -9,7 +9,9 @@ export class TestDatabase {
     readonly name: string,
   ) {}
 
-  static async create(adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'): Promise<TestDatabase> {
+  static async create(
+    adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  ): Promise<TestDatabase> {
     const name = `vigil_test_${randomBytes(6).toString('hex')}`;
     const admin = new pg.Client({ connectionString: adminUrl });
     await admin.connect();

@@ -37,9 +37,13 @@ export class TestNatsServer {
 
   /** (Re)starts the server on the same port and store, so streams survive like a real restart. */
   async restart(): Promise<void> {
-    this.process = spawn(this.binary, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], {
-      stdio: 'ignore',
-    });
+    this.process = spawn(
+      this.binary,
+      ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir],
+      {
+        stdio: 'ignore',
+      },
+    );
     this.process.once('error', (error) => {
       throw new Error(`cannot start ${this.binary}: ${error.message}`);
     });

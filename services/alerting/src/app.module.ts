@@ -13,7 +13,12 @@ export class AlertingModule {
       module: AlertingModule,
       imports: [PlatformModule.forRoot(platform)],
       controllers: [AlertsHandler],
-      providers: [AlertsService, AlertsRepository, DeliveryWorker, { provide: ALERT_SETTINGS, useValue: settings }],
+      providers: [
+        AlertsService,
+        AlertsRepository,
+        DeliveryWorker,
+        { provide: ALERT_SETTINGS, useValue: settings },
+      ],
     };
   }
 }

@@ -4,7 +4,11 @@ import { LedgerHandler, LedgerRepository } from './ledger/ledger.handler.js';
 import { IdempotencyRepository } from './submission/idempotency.repository.js';
 import { SubmissionController } from './submission/submission.controller.js';
 import { SubmissionHandler } from './submission/submission.handler.js';
-import { NORMALIZE_DEFAULTS, SubmissionService, type NormalizeDefaults } from './submission/submission.service.js';
+import {
+  NORMALIZE_DEFAULTS,
+  SubmissionService,
+  type NormalizeDefaults,
+} from './submission/submission.service.js';
 import { CardTokenizer } from './tokenization/card-tokenizer.js';
 
 export interface IngestSettings {

@@ -2,8 +2,13 @@ import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Consumers, Requests } from '@vigil/contracts';
-import { RpcErrorPassthroughFilter } from '@vigil/messaging';
-import { Platform, PinoNestLogger, jetStreamServerFor, requireSecret, type RunningService } from '@vigil/runtime';
+import {
+  Platform,
+  PinoNestLogger,
+  jetStreamServerFor,
+  requireSecret,
+  type RunningService,
+} from '@vigil/runtime';
 import { IngestModule } from './app.module.js';
 import { ingestEnv, type IngestEnv } from './config.js';
 
@@ -11,7 +16,12 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta
 
 export async function startIngest(env: IngestEnv = ingestEnv()): Promise<RunningService> {
   const platform = await Platform.start({ service: 'ingest', env, migrationsDir: MIGRATIONS_DIR });
-  const tokenizationKey = requireSecret('TOKENIZATION_KEY', env.TOKENIZATION_KEY, env.VIGIL_ENV, platform.logger);
+  const tokenizationKey = requireSecret(
+    'TOKENIZATION_KEY',
+    env.TOKENIZATION_KEY,
+    env.VIGIL_ENV,
+    platform.logger,
+  );
   const module = IngestModule.register(platform, {
     tokenizationKey,
     normalizeDefaults: {
@@ -22,15 +32,19 @@ export async function startIngest(env: IngestEnv = ingestEnv()): Promise<Running
   });
   const adapter = new FastifyAdapter({ bodyLimit: 16 * 1024 * 1024 });
   // NDJSON bodies reach the controller as a stream, so large loads are never held in memory whole
-  adapter.getInstance().addContentTypeParser(/^application\/(x-)?ndjson/, (_request, payload, done) => done(null, payload));
+  adapter
+    .getInstance()
+    .addContentTypeParser(/^application\/(x-)?ndjson/, (_request, payload, done) => done(null, payload));
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     logger: new PinoNestLogger(platform.logger),
   });
-  app
-    .connectMicroservice({
-      strategy: jetStreamServerFor({ platform, consumers: [Consumers.ingestLedger], requests: [Requests.ingestSubmit] }),
-    })
-    .useGlobalFilters(new RpcErrorPassthroughFilter());
+  app.connectMicroservice({
+    strategy: jetStreamServerFor({
+      platform,
+      consumers: [Consumers.ingestLedger],
+      requests: [Requests.ingestSubmit],
+    }),
+  });
   await app.startAllMicroservices();
   await app.listen(env.INGEST_PORT, env.INGEST_HOST);
   const address = app.getHttpServer().address();

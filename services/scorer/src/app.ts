@@ -8,5 +8,9 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta
 
 export async function startScorer(env: ScorerEnv = scorerEnv()): Promise<RunningService> {
   const platform = await Platform.start({ service: 'scorer', env, migrationsDir: MIGRATIONS_DIR });
-  return startMicroservice({ platform, module: ScorerModule.register(platform), consumers: [Consumers.scorer] });
+  return startMicroservice({
+    platform,
+    module: ScorerModule.register(platform),
+    consumers: [Consumers.scorer],
+  });
 }

@@ -8,5 +8,9 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta
 
 export async function startValidator(env: ValidatorEnv = validatorEnv()): Promise<RunningService> {
   const platform = await Platform.start({ service: 'validator', env, migrationsDir: MIGRATIONS_DIR });
-  return startMicroservice({ platform, module: ValidatorModule.register(platform), consumers: [Consumers.validator] });
+  return startMicroservice({
+    platform,
+    module: ValidatorModule.register(platform),
+    consumers: [Consumers.validator],
+  });
 }

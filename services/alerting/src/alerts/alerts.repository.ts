@@ -41,7 +41,10 @@ const countOccurrence = sql(
   'alerting.count_occurrence',
   `UPDATE alerting.alerts SET occurrences = occurrences + 1 WHERE alert_id = $1 RETURNING occurrences`,
 );
-const readOccurrences = sql('alerting.read_occurrences', `SELECT occurrences FROM alerting.alerts WHERE alert_id = $1`);
+const readOccurrences = sql(
+  'alerting.read_occurrences',
+  `SELECT occurrences FROM alerting.alerts WHERE alert_id = $1`,
+);
 const queueDelivery = sql(
   'alerting.queue_delivery',
   `INSERT INTO alerting.deliveries (alert_id, channel, target, payload)
@@ -55,20 +58,28 @@ export class AlertsRepository {
   /** Opens or repeats the alert for a fingerprint; a transaction counts once however often it is redelivered. */
   async record(candidate: AlertCandidate): Promise<RecordedAlert> {
     return this.db.transaction(async (client) => {
-      const upserted = await client.query<{ alert_id: string; opened_by: string; first_seen: Date }>(upsertAlert.text, [
-        randomUUID(),
-        candidate.fingerprint,
-        candidate.name,
-        candidate.severity,
-        candidate.summary,
-        JSON.stringify(candidate.labels),
-        candidate.region ?? null,
-        candidate.partnerId ?? null,
+      const upserted = await client.query<{ alert_id: string; opened_by: string; first_seen: Date }>(
+        upsertAlert.text,
+        [
+          randomUUID(),
+          candidate.fingerprint,
+          candidate.name,
+          candidate.severity,
+          candidate.summary,
+          JSON.stringify(candidate.labels),
+          candidate.region ?? null,
+          candidate.partnerId ?? null,
+          candidate.transactionId,
+          candidate.occurredAt,
+        ],
+      );
+      const alert = upserted.rows[0]!;
+      const inserted = await client.query(insertEvent.text, [
+        alert.alert_id,
         candidate.transactionId,
+        candidate.score,
         candidate.occurredAt,
       ]);
-      const alert = upserted.rows[0]!;
-      const inserted = await client.query(insertEvent.text, [alert.alert_id, candidate.transactionId, candidate.score, candidate.occurredAt]);
       const counted = inserted.rowCount
         ? await client.query<{ occurrences: number }>(countOccurrence.text, [alert.alert_id])
         : await client.query<{ occurrences: number }>(readOccurrences.text, [alert.alert_id]);

@@ -109,7 +109,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
         this.settings.maxDeliveryAttempts,
         retryDelaySeconds(delivery.attempts),
       ]);
-      this.logger.warn({ delivery: delivery.delivery_id, attempts: delivery.attempts, error: message }, 'alert delivery failed');
+      this.logger.warn(
+        { delivery: delivery.delivery_id, attempts: delivery.attempts, error: message },
+        'alert delivery failed',
+      );
     }
   }
 }

@@ -22,9 +22,7 @@ const release = sql(
 );
 
 export type Claim =
-  | { state: 'new' }
-  | { state: 'replay'; reply: IngestSubmitReply }
-  | { state: 'conflict'; message: string };
+  { state: 'new' } | { state: 'replay'; reply: IngestSubmitReply } | { state: 'conflict'; message: string };
 
 @Injectable()
 export class IdempotencyRepository {
@@ -32,12 +30,16 @@ export class IdempotencyRepository {
 
   async claim(principal: string, key: string, requestHash: string): Promise<Claim> {
     if ((await this.db.query(claim, [principal, key, requestHash])).length > 0) return { state: 'new' };
-    const [row] = await this.db.query<{ request_hash: string; response: IngestSubmitReply | null }>(lookup, [principal, key]);
+    const [row] = await this.db.query<{ request_hash: string; response: IngestSubmitReply | null }>(lookup, [
+      principal,
+      key,
+    ]);
     if (!row) return this.claim(principal, key, requestHash); // released meanwhile
     if (row.request_hash !== requestHash) {
       return { state: 'conflict', message: 'Idempotency-Key was already used with a different request body' };
     }
-    if (!row.response) return { state: 'conflict', message: 'a request with this Idempotency-Key is still in progress' };
+    if (!row.response)
+      return { state: 'conflict', message: 'a request with this Idempotency-Key is still in progress' };
     return { state: 'replay', reply: row.response };
   }
 

@@ -16,9 +16,20 @@ export type Normalized =
   | { ok: false; transactionId?: string; reasons: Reason[] };
 
 const TRANSACTION_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const PAYSIM_MONEY = ['amount', 'oldbalanceOrg', 'newbalanceOrig', 'oldbalanceDest', 'newbalanceDest'] as const;
+const PAYSIM_MONEY = [
+  'amount',
+  'oldbalanceOrg',
+  'newbalanceOrig',
+  'oldbalanceDest',
+  'newbalanceDest',
+] as const;
 
-const reject = (code: string, field: string | undefined, message: string, transactionId?: string): Normalized => ({
+const reject = (
+  code: string,
+  field: string | undefined,
+  message: string,
+  transactionId?: string,
+): Normalized => ({
   ok: false,
   ...(transactionId ? { transactionId } : {}),
   reasons: [{ code, ...(field ? { field } : {}), message, severity: 'error' }],
@@ -43,9 +54,14 @@ export function normalize(input: unknown, ctx: NormalizeContext): Normalized {
 
 function fromNative(record: Record<string, unknown>): Normalized {
   const id = record.transaction_id;
-  if (id === undefined) return reject('ingest.transaction_id', 'transaction_id', 'transaction_id is required');
+  if (id === undefined)
+    return reject('ingest.transaction_id', 'transaction_id', 'transaction_id is required');
   if (typeof id !== 'string' || !TRANSACTION_ID.test(id)) {
-    return reject('ingest.transaction_id', 'transaction_id', 'transaction_id must be 1-128 letters, digits, or . _ : -');
+    return reject(
+      'ingest.transaction_id',
+      'transaction_id',
+      'transaction_id must be 1-128 letters, digits, or . _ : -',
+    );
   }
   return { ok: true, transactionId: id, record: { ...record } };
 }
@@ -71,7 +87,8 @@ function fromPaysim(row: PaysimRecord, ctx: NormalizeContext): Normalized {
     }
   }
   const step = Number(row.step);
-  if (!Number.isInteger(step) || step < 0) return reject('paysim.step', 'step', 'step must be a non-negative integer', explicitId);
+  if (!Number.isInteger(step) || step < 0)
+    return reject('paysim.step', 'step', 'step must be a non-negative integer', explicitId);
   // a PaySim export has no ids: derive one from the row so that re-importing the same file deduplicates
   const transactionId =
     explicitId ??
@@ -79,7 +96,8 @@ function fromPaysim(row: PaysimRecord, ctx: NormalizeContext): Normalized {
       .update([row.step, row.type, money.amount, row.nameOrig, money.oldbalanceOrg, row.nameDest].join('|'))
       .digest('hex')
       .slice(0, 24)}`;
-  if (!TRANSACTION_ID.test(transactionId)) return reject('ingest.transaction_id', 'transaction_id', 'invalid transaction_id');
+  if (!TRANSACTION_ID.test(transactionId))
+    return reject('ingest.transaction_id', 'transaction_id', 'invalid transaction_id');
   return {
     ok: true,
     transactionId,
@@ -91,8 +109,16 @@ function fromPaysim(row: PaysimRecord, ctx: NormalizeContext): Normalized {
       region: row.region ?? ctx.paysimRegion,
       timestamp: row.timestamp ?? new Date(ctx.paysimEpochMs + step * 3_600_000).toISOString(),
       channel: 'mobile_money',
-      origin: { account: row.nameOrig, balance_before: money.oldbalanceOrg, balance_after: money.newbalanceOrig },
-      destination: { account: row.nameDest, balance_before: money.oldbalanceDest, balance_after: money.newbalanceDest },
+      origin: {
+        account: row.nameOrig,
+        balance_before: money.oldbalanceOrg,
+        balance_after: money.newbalanceOrig,
+      },
+      destination: {
+        account: row.nameDest,
+        balance_before: money.oldbalanceDest,
+        balance_after: money.newbalanceDest,
+      },
       labels: { is_fraud: flag(row.isFraud), is_flagged_fraud: flag(row.isFlaggedFraud), step },
     },
   };

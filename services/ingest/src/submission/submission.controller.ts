@@ -21,9 +21,14 @@ export class SubmissionController {
     try {
       if (isNdjson(request)) return await this.submitNdjson(body as Readable, source);
       const records = Array.isArray(body) ? body : [body];
-      return await this.submissions.submit({ records, source, ...(idempotencyKey ? { idempotencyKey } : {}) });
+      return await this.submissions.submit({
+        records,
+        source,
+        ...(idempotencyKey ? { idempotencyKey } : {}),
+      });
     } catch (error) {
-      if (error instanceof SubmissionError) throw new HttpException({ statusCode: error.status, message: error.message }, error.status);
+      if (error instanceof SubmissionError)
+        throw new HttpException({ statusCode: error.status, message: error.message }, error.status);
       throw error;
     }
   }

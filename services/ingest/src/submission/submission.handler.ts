@@ -20,7 +20,13 @@ export class SubmissionHandler {
       });
     } catch (error) {
       if (!(error instanceof SubmissionError)) throw error;
-      return { accepted: 0, duplicates: 0, rejected: 0, results: [], error: { status: error.status, message: error.message } };
+      return {
+        accepted: 0,
+        duplicates: 0,
+        rejected: 0,
+        results: [],
+        error: { status: error.status, message: error.message },
+      };
     }
   }
 }

@@ -30,7 +30,8 @@ export class SubmissionError extends Error {
 export const NORMALIZE_DEFAULTS = Symbol('NORMALIZE_DEFAULTS');
 export type NormalizeDefaults = Omit<NormalizeContext, 'source' | 'partnerId'>;
 
-const partitionOf = (region: unknown): string => (typeof region === 'string' && /^[A-Z]{2}$/.test(region) ? region : 'XX');
+const partitionOf = (region: unknown): string =>
+  typeof region === 'string' && /^[A-Z]{2}$/.test(region) ? region : 'XX';
 
 @Injectable()
 export class SubmissionService {
@@ -53,7 +54,10 @@ export class SubmissionService {
 
   async submit(submission: Submission): Promise<IngestSubmitReply> {
     if (submission.records.length > MAX_RECORDS_PER_REQUEST) {
-      throw new SubmissionError(413, `at most ${MAX_RECORDS_PER_REQUEST} records per request; send NDJSON for more`);
+      throw new SubmissionError(
+        413,
+        `at most ${MAX_RECORDS_PER_REQUEST} records per request; send NDJSON for more`,
+      );
     }
     const { idempotencyKey } = submission;
     if (!idempotencyKey) return this.publishAll(submission);
@@ -74,14 +78,26 @@ export class SubmissionService {
 
   /** Tokenises, normalises and publishes every record concurrently; resolves when each is stored or refused. */
   private async publishAll(submission: Submission): Promise<IngestSubmitReply> {
-    const context: NormalizeContext = { ...this.defaults, source: submission.source, partnerId: submission.partnerId };
+    const context: NormalizeContext = {
+      ...this.defaults,
+      source: submission.source,
+      partnerId: submission.partnerId,
+    };
     const receivedAt = new Date().toISOString();
     const results = await Promise.all(
       submission.records.map(async (raw, index): Promise<SubmissionResult> => {
-        const scrubbed = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? this.tokenizer.scrub(raw as Record<string, unknown>) : raw;
+        const scrubbed =
+          raw !== null && typeof raw === 'object' && !Array.isArray(raw)
+            ? this.tokenizer.scrub(raw as Record<string, unknown>)
+            : raw;
         const normalized = normalize(scrubbed, context);
         if (!normalized.ok) {
-          return { index, ...(normalized.transactionId ? { transaction_id: normalized.transactionId } : {}), status: 'rejected', reasons: normalized.reasons };
+          return {
+            index,
+            ...(normalized.transactionId ? { transaction_id: normalized.transactionId } : {}),
+            status: 'rejected',
+            reasons: normalized.reasons,
+          };
         }
         const { transactionId, record } = normalized;
         const ack = await this.publisher.publish(
@@ -99,10 +115,18 @@ export class SubmissionService {
         return { index, transaction_id: transactionId, status: ack.duplicate ? 'duplicate' : 'accepted' };
       }),
     ).catch((error: unknown) => {
-      throw new SubmissionError(503, `transaction stream unavailable, retry later: ${(error as Error).message}`);
+      throw new SubmissionError(
+        503,
+        `transaction stream unavailable, retry later: ${(error as Error).message}`,
+      );
     });
     const count = (status: SubmissionResult['status']) => results.filter((r) => r.status === status).length;
-    const reply = { accepted: count('accepted'), duplicates: count('duplicate'), rejected: count('rejected'), results };
+    const reply = {
+      accepted: count('accepted'),
+      duplicates: count('duplicate'),
+      rejected: count('rejected'),
+      results,
+    };
     this.outcomes.inc({ status: 'accepted' }, reply.accepted);
     this.outcomes.inc({ status: 'duplicate' }, reply.duplicates);
     this.outcomes.inc({ status: 'rejected' }, reply.rejected);

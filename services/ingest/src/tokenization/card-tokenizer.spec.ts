@@ -6,13 +6,19 @@ const tokenizer = new CardTokenizer('test-key-that-is-long-enough-000000');
 describe('CardTokenizer', () => {
   it('replaces card.number with a keyed token and the last four digits', () => {
     const out = tokenizer.scrub({ transaction_id: 't1', card: { number: PAN, holder: 'A. Ade' } });
-    expect(out.card).toEqual({ holder: 'A. Ade', token: expect.stringMatching(/^tok_[0-9a-f]{32}$/), last4: '1111' });
+    expect(out.card).toEqual({
+      holder: 'A. Ade',
+      token: expect.stringMatching(/^tok_[0-9a-f]{32}$/),
+      last4: '1111',
+    });
     expect(JSON.stringify(out)).not.toContain(PAN);
   });
 
   it('gives the same card the same token under one key and a different token under another', () => {
     expect(tokenizer.token(PAN)).toEqual(tokenizer.token('4111 1111 1111 1111'));
-    expect(new CardTokenizer('another-key-that-is-long-enough-0000').token(PAN).token).not.toBe(tokenizer.token(PAN).token);
+    expect(new CardTokenizer('another-key-that-is-long-enough-0000').token(PAN).token).not.toBe(
+      tokenizer.token(PAN).token,
+    );
   });
 
   it('moves a top-level card_number or pan into card', () => {
@@ -21,7 +27,10 @@ describe('CardTokenizer', () => {
   });
 
   it('masks a card number written into free text or sent as a JSON number, but leaves other digits alone', () => {
-    const out = tokenizer.scrub({ note: `paid with 4111-1111-1111-1111 ref 1234567890123`, raw: 4111111111111111 });
+    const out = tokenizer.scrub({
+      note: `paid with 4111-1111-1111-1111 ref 1234567890123`,
+      raw: 4111111111111111,
+    });
     const text = JSON.stringify(out);
     expect(text).not.toMatch(/4111-?1111-?1111-?1111|4111111111111111/);
     expect(text).toContain('ref 1234567890123');

@@ -33,7 +33,10 @@ export class CardTokenizer {
   scrub(record: Record<string, unknown>): Record<string, unknown> {
     const { card, ...rest } = record;
     const out = this.scrubValue(rest) as Record<string, unknown>;
-    let cardOut = card !== null && typeof card === 'object' && !Array.isArray(card) ? this.scrubCard(card as Record<string, unknown>) : card;
+    let cardOut =
+      card !== null && typeof card === 'object' && !Array.isArray(card)
+        ? this.scrubCard(card as Record<string, unknown>)
+        : card;
     for (const alias of TOP_LEVEL_ALIASES) {
       const pan = rest[alias];
       if (typeof pan !== 'string' && typeof pan !== 'number') continue;
@@ -54,7 +57,8 @@ export class CardTokenizer {
 
   private scrubValue(value: unknown): unknown {
     if (typeof value === 'string') return this.maskText(value);
-    if (typeof value === 'number' && Number.isInteger(value) && luhnValid(String(value))) return this.maskText(String(value));
+    if (typeof value === 'number' && Number.isInteger(value) && luhnValid(String(value)))
+      return this.maskText(String(value));
     if (Array.isArray(value)) return value.map((item) => this.scrubValue(item));
     if (value !== null && typeof value === 'object') {
       return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, this.scrubValue(child)]));

@@ -61,7 +61,12 @@ export class AccountStateRepository {
     const amount = toScaled(transaction.amount);
     const local = this.recent.get(transaction.origin.account)?.find((t) => {
       const gap = at - Date.parse(t.occurredAt);
-      return toScaled(t.amount) === amount && gap >= 0 && gap <= WINDOW_MS && t.transactionId !== transaction.transaction_id;
+      return (
+        toScaled(t.amount) === amount &&
+        gap >= 0 &&
+        gap <= WINDOW_MS &&
+        t.transactionId !== transaction.transaction_id
+      );
     });
     if (local) return { transactionId: local.transactionId };
     const [row] = await this.db.query<{ transaction_id: string }>(findTransfer, [

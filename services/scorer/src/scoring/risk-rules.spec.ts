@@ -43,7 +43,10 @@ describe('scoreTransaction', () => {
   });
 
   it('does not treat a CASH_IN as draining', () => {
-    const cashIn = newTransaction({ type: 'CASH_IN', origin: { account: 'C1', balance_before: '100', balance_after: '200' } });
+    const cashIn = newTransaction({
+      type: 'CASH_IN',
+      origin: { account: 'C1', balance_before: '100', balance_after: '200' },
+    });
     expect(scoreTransaction(cashIn, [], {}).reasons).toEqual([]);
   });
 });

@@ -29,18 +29,28 @@ export interface RiskScore {
   reasons: Reason[];
 }
 
-export function scoreTransaction(transaction: Transaction, warnings: readonly Reason[], account: AccountContext): RiskScore {
+export function scoreTransaction(
+  transaction: Transaction,
+  warnings: readonly Reason[],
+  account: AccountContext,
+): RiskScore {
   const reasons: Reason[] = [];
   const hit = (signal: Signal, field: string | undefined, message: string) =>
     reasons.push({ code: signal, ...(field ? { field } : {}), message, weight: SIGNALS[signal] });
 
   const amount = toScaled(transaction.amount);
-  const before = transaction.origin.balance_before === undefined ? undefined : toScaled(transaction.origin.balance_before);
-  const after = transaction.origin.balance_after === undefined ? undefined : toScaled(transaction.origin.balance_after);
+  const before =
+    transaction.origin.balance_before === undefined ? undefined : toScaled(transaction.origin.balance_before);
+  const after =
+    transaction.origin.balance_after === undefined ? undefined : toScaled(transaction.origin.balance_after);
   const drains = transaction.type === 'TRANSFER' || transaction.type === 'CASH_OUT';
 
   if (transaction.type === 'CASH_OUT' && account.matchingInboundTransfer) {
-    hit('TRANSFER_THEN_CASH_OUT', 'origin.account', `cash-out of a transfer just received (${account.matchingInboundTransfer.transactionId})`);
+    hit(
+      'TRANSFER_THEN_CASH_OUT',
+      'origin.account',
+      `cash-out of a transfer just received (${account.matchingInboundTransfer.transactionId})`,
+    );
   }
   if (drains && before !== undefined && before > 0n && amount >= before && after === 0n) {
     hit('EMPTIES_ACCOUNT', 'amount', 'moves the whole balance out of the account');

@@ -41,7 +41,9 @@ export class ScoringService {
     await Promise.all([
       remembered,
       this.repository.save(scored),
-      this.publisher.publish(Events.transactionScored, transaction.region, scored, { msgId: transaction.transaction_id }),
+      this.publisher.publish(Events.transactionScored, transaction.region, scored, {
+        msgId: transaction.transaction_id,
+      }),
     ]);
     this.scores.observe(score);
     return scored;

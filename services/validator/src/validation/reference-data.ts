@@ -1,7 +1,28 @@
 // Which currencies a region may transact in: reference data for the region.currency rule.
 import type { CurrencyCode } from '@vigil/contracts';
 
-const EURO_AREA = ['AT', 'BE', 'CY', 'DE', 'EE', 'ES', 'FI', 'FR', 'GR', 'HR', 'IE', 'IT', 'LT', 'LU', 'LV', 'MT', 'NL', 'PT', 'SI', 'SK'];
+const EURO_AREA = [
+  'AT',
+  'BE',
+  'CY',
+  'DE',
+  'EE',
+  'ES',
+  'FI',
+  'FR',
+  'GR',
+  'HR',
+  'IE',
+  'IT',
+  'LT',
+  'LU',
+  'LV',
+  'MT',
+  'NL',
+  'PT',
+  'SI',
+  'SK',
+];
 
 export const CURRENCIES_BY_REGION: Readonly<Record<string, readonly CurrencyCode[]>> = {
   NG: ['NGN', 'USD'],

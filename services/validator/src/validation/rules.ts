@@ -9,7 +9,14 @@ type Rule = (transaction: Transaction) => Reason[];
 const positiveAmount: Rule = (t) =>
   toScaled(t.amount) > 0n
     ? []
-    : [{ code: 'range.amount', field: 'amount', message: 'amount must be greater than zero', severity: 'error' }];
+    : [
+        {
+          code: 'range.amount',
+          field: 'amount',
+          message: 'amount must be greater than zero',
+          severity: 'error',
+        },
+      ];
 
 const currencyForRegion: Rule = (t) => {
   const allowed = CURRENCIES_BY_REGION[t.region];
@@ -67,4 +74,10 @@ const balanceEquations: Rule = (t) => {
   return reasons;
 };
 
-export const BUILTIN_RULES: readonly Rule[] = [positiveAmount, currencyForRegion, distinctParties, feeWithinAmount, balanceEquations];
+export const BUILTIN_RULES: readonly Rule[] = [
+  positiveAmount,
+  currencyForRegion,
+  distinctParties,
+  feeWithinAmount,
+  balanceEquations,
+];

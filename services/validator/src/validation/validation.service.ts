@@ -18,7 +18,8 @@ export type Verdict =
 const conformsToSchema = compile<Transaction>(transactionSchema);
 
 /** A subject token for a region that may be missing or malformed in a quarantined record. */
-const partitionOf = (region: unknown): string => (typeof region === 'string' && /^[A-Z]{2}$/.test(region) ? region : 'XX');
+const partitionOf = (region: unknown): string =>
+  typeof region === 'string' && /^[A-Z]{2}$/.test(region) ? region : 'XX';
 
 @Injectable()
 export class ValidationService {
@@ -46,7 +47,12 @@ export class ValidationService {
       await this.publisher.publish(
         Events.transactionValidated,
         verdict.transaction.region,
-        { transaction: verdict.transaction, validated_at: now, rule_set_version: BUILTIN_RULE_SET_VERSION, warnings: verdict.warnings },
+        {
+          transaction: verdict.transaction,
+          validated_at: now,
+          rule_set_version: BUILTIN_RULE_SET_VERSION,
+          warnings: verdict.warnings,
+        },
         { msgId },
       );
     } else {
