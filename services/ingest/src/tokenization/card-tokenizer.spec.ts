@@ -36,6 +36,23 @@ describe('CardTokenizer', () => {
     expect(text).toContain('ref 1234567890123');
   });
 
+  it('masks the printed groupings of a card number, Amex included', () => {
+    const amex = '378282246310005';
+    const out = JSON.stringify(tokenizer.scrub({ a: '4111 1111 1111 1111', b: '3782 822463 10005', c: amex }));
+    expect(out).not.toMatch(/4111 1111|3782 822463|378282246310005/);
+  });
+
+  it('leaves identifiers, timestamps and amounts alone even when their digits pass the Luhn check', () => {
+    const record = {
+      transaction_id: 't-mwr6ue23-11002-30832930', // 11002-30832930 is Luhn-valid
+      batch: 'gen-1795312134307-5', // a millisecond timestamp
+      timestamp: '2026-11-22T01:58:17.211Z',
+      amount: '4111111111.11',
+    };
+    expect(luhnValid('1100230832930')).toBe(true);
+    expect(tokenizer.scrub(record)).toEqual(record);
+  });
+
   it('checks the Luhn digit', () => {
     expect(luhnValid('4111111111111111')).toBe(true);
     expect(luhnValid('4111111111111112')).toBe(false);

@@ -2,8 +2,17 @@
 import { createHmac } from 'node:crypto';
 
 const TOP_LEVEL_ALIASES = ['card_number', 'cardNumber', 'pan'] as const;
-// 13-19 digits, optionally grouped by spaces or dashes, as a card number appears in free text
-const PAN_IN_TEXT = /\b\d(?:[ -]?\d){12,18}\b/g;
+// How card numbers are written in text: 13-19 contiguous digits, or the printed groupings 4-4-4-4(-3)
+// and Amex 4-6-5 with one consistent separator. Card networks' numbers start with 2-6, which keeps
+// millisecond timestamps and arbitrary digit runs in identifiers from being taken for card numbers.
+const PAN_IN_TEXT = new RegExp(
+  [
+    String.raw`\b[2-6]\d{12,18}\b`,
+    String.raw`\b[2-6]\d{3}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?\b`,
+    String.raw`\b3\d{3}([ -])\d{6}\2\d{5}\b`,
+  ].join('|'),
+  'g',
+);
 
 export function luhnValid(digits: string): boolean {
   let sum = 0;
