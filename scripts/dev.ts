@@ -24,12 +24,14 @@ interface ServiceSpec {
   metricsPort: number;
 }
 // Start order: the consumers first, so what ingest publishes finds its consumers; the public gateway last.
+// Metrics ports are METRICS_PORT_BASE + 0..4 (default 9101..9105), so a second suite can run beside the first.
+const METRICS_PORT_BASE = Number(process.env.METRICS_PORT_BASE || 9101);
 const SERVICES: readonly ServiceSpec[] = [
-  { name: 'validator', metricsPort: 9102 },
-  { name: 'scorer', metricsPort: 9103 },
-  { name: 'alerting', metricsPort: 9104 },
-  { name: 'ingest', metricsPort: 9101 },
-  { name: 'gateway', metricsPort: 9105 },
+  { name: 'validator', metricsPort: METRICS_PORT_BASE + 1 },
+  { name: 'scorer', metricsPort: METRICS_PORT_BASE + 2 },
+  { name: 'alerting', metricsPort: METRICS_PORT_BASE + 3 },
+  { name: 'ingest', metricsPort: METRICS_PORT_BASE },
+  { name: 'gateway', metricsPort: METRICS_PORT_BASE + 4 },
 ];
 // Stop order: the public entry first, then upstream before downstream, so each service drains what it has.
 const STOP_ORDER = ['traffic', 'gateway', 'ingest', 'validator', 'scorer', 'alerting'];
@@ -54,7 +56,7 @@ Options:
   --rebuild        run npm run build even when no source changed
   -h, --help       show this text
 
-Environment: NATS_URL, DATABASE_URL, LOG_LEVEL, INGEST_PORT, GATEWAY_PORT, DEMO_PASSWORD,
+Environment: NATS_URL, DATABASE_URL, LOG_LEVEL, INGEST_PORT, GATEWAY_PORT, METRICS_PORT_BASE, DEMO_PASSWORD,
 JWT_SECRET, TOKENIZATION_KEY, ALERT_WEBHOOK_URL, ALERT_SCORE_THRESHOLD, OTEL_EXPORTER_OTLP_ENDPOINT,
 DEMO_TRAFFIC=0 (no demo traffic), NATS_SERVER_BIN. Dev secrets are kept in .vigil/dev-secrets.json.`;
 
