@@ -1,5 +1,6 @@
 // Factories with sensible defaults: a test states only what matters to it.
 import { randomUUID } from 'node:crypto';
+import { fromScaled, toScaled } from '@vigil/contracts';
 
 let counter = 0;
 const nextId = (prefix: string) =>
@@ -20,16 +21,19 @@ export interface TransactionInput {
   [field: string]: unknown;
 }
 
+/** A consistent payment: unless overridden, the origin's balance moves by exactly the amount. */
 export function newTransaction(overrides: Partial<TransactionInput> = {}): TransactionInput {
+  const amount = typeof overrides.amount === 'string' ? overrides.amount : '125.50';
+  const before = '1000000.00';
   return {
     transaction_id: nextId('t'),
     type: 'PAYMENT',
-    amount: '125.50',
+    amount,
     currency: 'NGN',
     timestamp: new Date().toISOString(),
     region: 'NG',
     channel: 'mobile_money',
-    origin: { account: nextId('C'), balance_before: '10000.00', balance_after: '9874.50' },
+    origin: { account: nextId('C'), balance_before: before, balance_after: fromScaled(toScaled(before) - toScaled(amount)) },
     destination: { account: nextId('M') },
     ...overrides,
   };

@@ -4,6 +4,7 @@ import { PlatformModule, type Platform } from '@vigil/runtime';
 import { AlertsModule } from './alerts/alerts.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import type { AuthSettings } from './auth/auth.settings.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ApiExceptionFilter } from './http/api-exception.filter.js';
 import { TransactionsModule } from './transactions/transactions.module.js';
@@ -19,6 +20,7 @@ export class GatewayModule {
         TransactionsModule,
         AlertsModule,
         HealthModule,
+        DashboardModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
     };

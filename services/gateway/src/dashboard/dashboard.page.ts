@@ -1,0 +1,138 @@
+// The dashboard document: static HTML with inline CSS, and the Content-Security-Policy that admits exactly
+// that CSS (by hash) and the same-origin module script. Data never appears here; the script fetches it.
+import { createHash } from 'node:crypto';
+
+/** Where the page loads its script from; served by the same controller. */
+export const DASHBOARD_SCRIPT_PATH = 'dashboard.js';
+
+const STYLE = `
+:root { color-scheme: light; --ink: #1d232b; --muted: #5c6773; --line: #d9dee4; --panel: #fff; --bg: #f3f5f7;
+  --accent: #0b5cad; --bad: #b42318; --warn: #9a6700; --good: #1a7f37; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
+  background: var(--bg); }
+header { display: flex; align-items: center; justify-content: space-between; gap: 1rem; min-height: 3.4rem;
+  padding: .6rem 1.25rem; background: #14212e; color: #fff; }
+header h1 { margin: 0; font-size: 1.15rem; letter-spacing: .02em; }
+#session { display: flex; align-items: center; gap: .6rem; }
+.role { padding: .05rem .5rem; border-radius: 999px; background: #2c4358; font-size: .8rem; }
+main { max-width: 78rem; margin: 0 auto; padding: 1.25rem; }
+h2 { margin: 0 0 .6rem; font-size: 1rem; }
+button { font: inherit; padding: .35rem .9rem; border: 1px solid var(--accent); border-radius: 4px;
+  background: var(--accent); color: #fff; cursor: pointer; }
+button:disabled { opacity: .6; cursor: progress; }
+header button { background: transparent; border-color: #8aa1b5; }
+.panel { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 1rem;
+  margin-bottom: 1rem; }
+#sign-in { max-width: 22rem; margin: 3rem auto; }
+#sign-in form { display: grid; gap: .35rem; }
+#sign-in input { font: inherit; padding: .4rem .5rem; border: 1px solid var(--line); border-radius: 4px;
+  margin-bottom: .4rem; }
+#sign-in button { justify-self: start; }
+.message { margin: 0 auto 1rem; max-width: 78rem; padding: .6rem .9rem; border-radius: 4px;
+  border: 1px solid #f1aeb5; background: #fdecee; color: var(--bad); }
+.tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); gap: 1rem; margin: 0 0 1rem;
+  padding: 0; list-style: none; }
+.tiles li { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: .8rem 1rem; }
+.tiles .count { display: block; font-size: 1.8rem; font-weight: 600; font-variant-numeric: tabular-nums; }
+.tiles .label { color: var(--muted); }
+.caption { color: var(--muted); margin: -.5rem 0 1rem; }
+.table-wrap { overflow-x: auto; }
+table { width: 100%; border-collapse: collapse; }
+th, td { padding: .35rem .5rem; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top;
+  white-space: nowrap; }
+th { color: var(--muted); font-weight: 600; }
+td.id { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .85rem; }
+td.amount, td.score, th.amount, th.score { text-align: right; font-variant-numeric: tabular-nums; }
+td.reasons { white-space: normal; color: var(--muted); font-size: .85rem; }
+tr.high-risk td.score { color: var(--bad); font-weight: 600; }
+.status-scored { color: var(--good); }
+.status-quarantined { color: var(--bad); }
+.status-valid, .status-accepted { color: var(--warn); }
+#alert-list { margin: 0; padding: 0; list-style: none; }
+#alert-list li { padding: .45rem 0; border-bottom: 1px solid var(--line); }
+.severity { display: inline-block; min-width: 4.5rem; font-size: .8rem; font-weight: 600; text-transform: uppercase; }
+.severity-critical { color: var(--bad); }
+.severity-warning { color: var(--warn); }
+.alert-meta { display: block; color: var(--muted); font-size: .85rem; }
+.muted { color: var(--muted); }
+[hidden] { display: none !important; }
+`;
+
+const HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Vigil dashboard</title>
+<style>${STYLE}</style>
+<script type="module" src="/${DASHBOARD_SCRIPT_PATH}"></script>
+</head>
+<body>
+<header>
+  <h1>Vigil</h1>
+  <div id="session" hidden>
+    <span>Signed in as <strong id="user"></strong></span>
+    <span id="role" class="role"></span>
+    <button id="sign-out" type="button">Sign out</button>
+  </div>
+</header>
+<main>
+  <p id="message" class="message" role="alert" hidden></p>
+  <section id="sign-in" class="panel" aria-labelledby="sign-in-title">
+    <h2 id="sign-in-title">Sign in</h2>
+    <form id="sign-in-form" method="post">
+      <label for="username">Username</label>
+      <input id="username" name="username" autocomplete="username" required maxlength="128">
+      <label for="password">Password</label>
+      <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
+      <button id="sign-in-button" type="submit">Sign in</button>
+    </form>
+  </section>
+  <div id="dashboard" hidden>
+    <ul class="tiles" aria-label="Counts over the latest transactions">
+      <li><span class="label">Scored</span><span id="count-scored" class="count">–</span></li>
+      <li><span class="label">Quarantined</span><span id="count-quarantined" class="count">–</span></li>
+      <li><span class="label">High risk (score ≥ 0.8)</span><span id="count-high-risk" class="count">–</span></li>
+    </ul>
+    <p id="counts-caption" class="caption"></p>
+    <section class="panel" aria-labelledby="transactions-title">
+      <h2 id="transactions-title">Latest transactions</h2>
+      <div class="table-wrap">
+        <table id="transactions">
+          <thead><tr><th scope="col">Transaction</th><th scope="col">Type</th><th scope="col" class="amount">Amount</th><th scope="col">Region</th><th scope="col">Status</th><th scope="col" class="score">Score</th><th scope="col">Reasons</th></tr></thead>
+          <tbody id="transaction-rows"></tbody>
+        </table>
+      </div>
+      <p id="transactions-empty" class="muted" hidden>No transactions yet.</p>
+    </section>
+    <section id="alerts" class="panel" aria-labelledby="alerts-title" hidden>
+      <h2 id="alerts-title">Open alerts</h2>
+      <ul id="alert-list"></ul>
+      <p id="alerts-empty" class="muted" hidden>No open alerts.</p>
+    </section>
+    <p id="updated" class="muted" aria-live="polite"></p>
+  </div>
+</main>
+</body>
+</html>
+`;
+
+const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+
+/**
+ * Same-origin script and API calls only; the inline CSS is admitted by its hash, so no inline script or
+ * injected style can run. Forms may not submit anywhere: the script signs in with fetch.
+ */
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  `style-src 'self' ${sha256(STYLE)}`,
+  "connect-src 'self'",
+  "img-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export const DASHBOARD_HTML = HTML;
