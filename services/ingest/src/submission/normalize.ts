@@ -86,14 +86,29 @@ function fromPaysim(row: PaysimRecord, ctx: NormalizeContext): Normalized {
       return reject('paysim.decimal', field, `${field} ${(error as Error).message}`, explicitId);
     }
   }
-  const step = Number(row.step);
+  // Number('') and Number(null) are 0: only a number or digit text is a step, or the row lands at the epoch
+  const rawStep: unknown = row.step;
+  const step =
+    typeof rawStep === 'number' || (typeof rawStep === 'string' && /^\d+$/.test(rawStep.trim()))
+      ? Number(rawStep)
+      : Number.NaN;
   if (!Number.isInteger(step) || step < 0)
     return reject('paysim.step', 'step', 'step must be a non-negative integer', explicitId);
   // a PaySim export has no ids: derive one from the row so that re-importing the same file deduplicates
   const transactionId =
     explicitId ??
     `ps-${createHash('sha256')
-      .update([row.step, row.type, money.amount, row.nameOrig, money.oldbalanceOrg, row.nameDest].join('|'))
+      .update(
+        [
+          row.step,
+          row.type,
+          row.nameOrig,
+          row.nameDest,
+          ...PAYSIM_MONEY.map((field) => money[field]),
+          flag(row.isFraud),
+          flag(row.isFlaggedFraud),
+        ].join('|'),
+      )
       .digest('hex')
       .slice(0, 24)}`;
   if (!TRANSACTION_ID.test(transactionId))

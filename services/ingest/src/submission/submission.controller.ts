@@ -2,7 +2,7 @@ import { Body, Controller, Headers, HttpCode, HttpException, Inject, Post, Query
 import type { FastifyRequest } from 'fastify';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { IngestSubmitReply } from '@vigil/contracts';
+import type { IngestSubmitReply, Reason } from '@vigil/contracts';
 import { MAX_RECORDS_PER_REQUEST, SubmissionError, SubmissionService } from './submission.service.js';
 
 /** The app-zone HTTP entry: JSON (one record or an array) or NDJSON for large loads. */
@@ -19,7 +19,16 @@ export class SubmissionController {
     @Query('source') source = 'api',
   ): Promise<IngestSubmitReply> {
     try {
-      if (isNdjson(request)) return await this.submitNdjson(body as Readable, source);
+      if (isNdjson(request)) {
+        // a stream is not replayed as one answer; each record is still deduplicated by its transaction_id
+        if (idempotencyKey) {
+          throw new SubmissionError(
+            400,
+            'Idempotency-Key applies to JSON requests; NDJSON records are deduplicated by transaction_id',
+          );
+        }
+        return await this.submitNdjson(body as Readable, source);
+      }
       const records = Array.isArray(body) ? body : [body];
       return await this.submissions.submit({
         records,
@@ -38,21 +47,37 @@ export class SubmissionController {
     const total: IngestSubmitReply = { accepted: 0, duplicates: 0, rejected: 0, results: [] };
     let chunk: unknown[] = [];
     let offset = 0;
+    // index in the chunk -> line number in the body, for lines that are not JSON: the service rejects
+    // their null placeholder as "not an object", the reason given back names the line instead
+    const notJson = new Map<number, number>();
     const flush = async () => {
       const reply = await this.submissions.submit({ records: chunk, source });
       total.accepted += reply.accepted;
       total.duplicates += reply.duplicates;
       total.rejected += reply.rejected;
-      total.results.push(...reply.results.map((r) => ({ ...r, index: r.index + offset })));
+      total.results.push(
+        ...reply.results.map((r) => {
+          const line = notJson.get(r.index);
+          return {
+            ...r,
+            index: r.index + offset,
+            ...(line === undefined ? {} : { reasons: [notJsonReason(line)] }),
+          };
+        }),
+      );
       offset += chunk.length;
       chunk = [];
+      notJson.clear();
     };
+    let lineNumber = 0;
     for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
+      lineNumber++;
       if (line.trim() === '') continue;
       try {
         chunk.push(JSON.parse(line));
       } catch {
-        chunk.push(`line ${offset + chunk.length + 1} is not JSON`);
+        notJson.set(chunk.length, lineNumber);
+        chunk.push(null);
       }
       if (chunk.length === MAX_RECORDS_PER_REQUEST) await flush();
     }
@@ -60,6 +85,13 @@ export class SubmissionController {
     return total;
   }
 }
+
+// the line's text is not echoed back: it never went through the card tokenizer
+const notJsonReason = (line: number): Reason => ({
+  code: 'ingest.not_json',
+  message: `line ${line} is not JSON`,
+  severity: 'error',
+});
 
 const isNdjson = (request: FastifyRequest): boolean =>
   /^application\/(x-)?ndjson/.test(request.headers['content-type'] ?? '');

@@ -38,7 +38,9 @@ describe('CardTokenizer', () => {
 
   it('masks the printed groupings of a card number, Amex included', () => {
     const amex = '378282246310005';
-    const out = JSON.stringify(tokenizer.scrub({ a: '4111 1111 1111 1111', b: '3782 822463 10005', c: amex }));
+    const out = JSON.stringify(
+      tokenizer.scrub({ a: '4111 1111 1111 1111', b: '3782 822463 10005', c: amex }),
+    );
     expect(out).not.toMatch(/4111 1111|3782 822463|378282246310005/);
   });
 
