@@ -267,7 +267,6 @@ export const ingestSubmitReplySchema = {
     duplicates: { type: 'integer' },
     rejected: { type: 'integer' },
     results: { type: 'array', items: submissionResultSchema },
-    error: { type: 'object', properties: { status: { type: 'integer' }, message: { type: 'string' } } },
   },
 } as const;
 export type IngestSubmitReply = FromSchema<typeof ingestSubmitReplySchema>;

@@ -21,9 +21,10 @@ export function JetStreamConsumer<T>(spec: ConsumerSpec<T>): TypedHandlerDecorat
 type TypedHandlerDecorator<T> = (
   target: object,
   key: string | symbol,
-  // `any` as Nest's own EventPattern types it: the descriptor's setter makes the return type invariant
+  // `any` as Nest's own EventPattern types it: the descriptor's setter makes the signature invariant, so
+  // `unknown` extra parameters would reject a handler that also takes `@Ctx() ctx: JetStreamContext`
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  descriptor: TypedPropertyDescriptor<(data: T, ...args: unknown[]) => any>,
+  descriptor: TypedPropertyDescriptor<(data: T, ...args: any[]) => any>,
 ) => void;
 
 /** Answers a core-NATS request; replicas share the load through the spec's queue group. */

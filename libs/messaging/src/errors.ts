@@ -6,12 +6,17 @@ import { throwError, type Observable } from 'rxjs';
 export interface HandlerFailure {
   kind: 'permanent' | 'transient';
   message: string;
+  /** For a request: the status its caller sees (400 by default for permanent, 503 for transient). */
+  status?: number;
 }
 
-/** The message can never succeed (bad shape, broken invariant): dead-letter it with the reason, do not retry. */
+/**
+ * The message can never succeed (bad shape, broken invariant): a consumer dead-letters it with the
+ * reason; a request is answered with `status` (a 4xx, 400 by default).
+ */
 export class PermanentError extends RpcException {
-  constructor(message: string) {
-    super({ kind: 'permanent', message } satisfies HandlerFailure);
+  constructor(message: string, status = 400) {
+    super({ kind: 'permanent', message, status } satisfies HandlerFailure);
   }
 }
 
@@ -27,7 +32,8 @@ export function describeFailure(error: unknown): HandlerFailure {
   if (error instanceof RpcException) return describeFailure(error.getError());
   if (typeof error === 'object' && error !== null && 'message' in error) {
     const kind = 'kind' in error && error.kind === 'permanent' ? 'permanent' : 'transient';
-    return { kind, message: String(error.message) };
+    const status = 'status' in error && typeof error.status === 'number' ? error.status : undefined;
+    return { kind, message: String(error.message), ...(status ? { status } : {}) };
   }
   return { kind: 'transient', message: String(error) };
 }
@@ -46,3 +52,25 @@ export class RpcErrorPassthroughFilter implements RpcExceptionFilter<unknown> {
     return throwError(() => exception);
   }
 }
+
+/** The remote handler answered a request with an error: its status says whether a retry can help. */
+export class RemoteRequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The envelope JetStreamServer answers with when a request handler fails. */
+export const isErrorReply = (body: unknown): body is { error: { status: number; message: string } } =>
+  typeof body === 'object' &&
+  body !== null &&
+  'error' in body &&
+  typeof body.error === 'object' &&
+  body.error !== null &&
+  'status' in body.error &&
+  typeof body.error.status === 'number' &&
+  'message' in body.error &&
+  typeof body.error.message === 'string';

@@ -4,6 +4,7 @@ import { SpanKind, trace } from '@opentelemetry/api';
 import type { EventSpec, RequestSpec } from '@vigil/contracts';
 import type { NatsClient } from './nats-client.js';
 import type { JetStreamPublisher, PublishOptions, PublishResult } from './publisher.js';
+import { RemoteRequestError, isErrorReply } from './errors.js';
 import { outgoingHeaders } from './trace-headers.js';
 
 const tracer = trace.getTracer('vigil-messaging');
@@ -29,7 +30,10 @@ export class JetStreamClient extends ClientProxy {
     return this.publisher.publish(event, partition, payload, options);
   }
 
-  /** Sends a typed request and checks the reply against its schema. */
+  /**
+   * Sends a typed request and checks the reply against its schema. A handler's failure arrives as
+   * a RemoteRequestError carrying the status it chose (4xx: do not retry as is; 503: retry later).
+   */
   async request<Req, Rep>(spec: RequestSpec<Req, Rep>, payload: Req, timeoutMs = 10_000): Promise<Rep> {
     return tracer.startActiveSpan(`${spec.subject} request`, { kind: SpanKind.CLIENT }, async (span) => {
       try {
@@ -42,6 +46,7 @@ export class JetStreamClient extends ClientProxy {
           },
         );
         const body: unknown = JSON.parse(this.decoder.decode(reply.data));
+        if (isErrorReply(body)) throw new RemoteRequestError(body.error.status, body.error.message);
         if (!spec.validateReply(body)) {
           throw new Error(
             `invalid reply from ${spec.subject}: ${spec.validateReply

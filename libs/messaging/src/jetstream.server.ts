@@ -36,6 +36,7 @@ interface RunningConsumer {
 export class JetStreamServer extends Server implements CustomTransportStrategy {
   private readonly running: RunningConsumer[] = [];
   private readonly subscriptions: Subscription[] = [];
+  private readonly registrations = new Map<string, number>();
   private stopping = false;
   private readonly decoder = new TextDecoder();
   private readonly encoder = new TextEncoder();
@@ -88,7 +89,11 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     for (const spec of this.options.consumers) await this.options.nats.ensureConsumer(spec);
     for (const spec of this.options.consumers) {
       const handler = consumerHandlers.get(spec.durable)!;
-      const running: RunningConsumer = { spec, slots: new Semaphore(spec.maxInFlight), loop: Promise.resolve() };
+      const running: RunningConsumer = {
+        spec,
+        slots: new Semaphore(spec.maxInFlight),
+        loop: Promise.resolve(),
+      };
       running.loop = this.consume(running, handler).catch((error: unknown) => {
         this.options.logger.fatal({ consumer: spec.durable, error: String(error) }, 'consumer stopped');
         throw error;
@@ -100,6 +105,18 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
   }
 
   /** Start-up fails on a declared name with no handler, a handler with no declaration, or two handlers for one name. */
+  /** Nest keeps only the last request handler registered for a pattern; count them to catch a second one. */
+  override addHandler(
+    pattern: unknown,
+    callback: MessageHandler,
+    isEventHandler?: boolean,
+    extras?: Record<string, unknown>,
+  ): void {
+    const key = this.normalizePattern(pattern as string);
+    this.registrations.set(key, (this.registrations.get(key) ?? 0) + 1);
+    super.addHandler(pattern, callback, isEventHandler, extras);
+  }
+
   private resolveHandlers(declared: string[], extra: string): Map<string, MessageHandler> {
     const handlers = new Map<string, MessageHandler>();
     for (const [pattern, handler] of this.getHandlers()) {
@@ -108,7 +125,8 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
         throw new Error(
           `${this.options.service}: handler for "${pattern}" is not declared in this service's consumers`,
         );
-      if (handler.next) throw new Error(`${this.options.service}: "${pattern}" has more than one handler`);
+      if (handler.next || (this.registrations.get(pattern) ?? 0) > 1)
+        throw new Error(`${this.options.service}: "${pattern}" has more than one handler`);
       handlers.set(pattern, handler);
     }
     const missing = declared.filter((name) => !handlers.has(name));
@@ -121,6 +139,9 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     const { spec } = running;
     const consumer = await this.options.nats.js.consumers.get(spec.event.stream.name, spec.durable);
     running.messages = await consumer.consume({ max_messages: spec.maxInFlight, expires: 10_000 });
+    // close() may have run while we were subscribing, before there was anything for it to close; not awaited:
+    // the close takes effect through the iteration below, which then ends
+    if (this.stopping) void running.messages.close();
     for await (const message of running.messages) {
       await running.slots.acquire();
       if (this.stopping) {
@@ -227,7 +248,9 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
           [Headers.deadLetterDeliveries]: String(deliveries),
         },
       );
-      message.term(reason.slice(0, 256));
+      // no reason on the term: nats-server before 2.10 ignores a "+TERM <reason>" entirely and redelivers;
+      // the reason is already on the dead letter
+      message.term();
       this.processed?.inc({ consumer: spec.durable, outcome: 'dead_letter' });
       this.options.logger.error(
         { consumer: spec.durable, subject: message.subject, reason },
@@ -305,7 +328,10 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
             msg.respond(
               this.encoder.encode(
                 JSON.stringify({
-                  error: { status: failure.kind === 'permanent' ? 400 : 503, message: failure.message },
+                  error: {
+                    status: failure.status ?? (failure.kind === 'permanent' ? 400 : 503),
+                    message: failure.message,
+                  },
                 }),
               ),
             );

@@ -90,15 +90,24 @@ export class NatsClient {
   /** Creates or updates the durable pull consumer; the same call from many replicas converges. */
   async ensureConsumer(spec: ConsumerSpec<unknown>): Promise<void> {
     await this.ensureStream(spec.event.stream);
-    await this.jsm.consumers.add(spec.event.stream.name, {
-      durable_name: spec.durable,
+    const changeable = {
       filter_subject: spec.event.filter,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
       ack_wait: nanos(spec.ackWaitMs),
       max_deliver: spec.maxDeliver,
       max_ack_pending: spec.maxInFlight * 8,
-    });
+    };
+    try {
+      await this.jsm.consumers.add(spec.event.stream.name, {
+        durable_name: spec.durable,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ...changeable,
+      });
+    } catch (error) {
+      // nats-server 2.10+ refuses to "create" over an existing consumer whose config differs: update it instead
+      if (!(error instanceof JetStreamApiError && error.code === CONSUMER_ALREADY_EXISTS)) throw error;
+      await this.jsm.consumers.update(spec.event.stream.name, spec.durable, changeable);
+    }
   }
 
   async ping(): Promise<void> {
@@ -118,3 +127,5 @@ function isNotFound(error: unknown): boolean {
 
 /** JetStream API error code: a stream with that name exists with a different configuration. */
 const STREAM_NAME_IN_USE = 10058;
+/** JetStream API error code: a consumer with that name exists with a different configuration. */
+const CONSUMER_ALREADY_EXISTS = 10148;

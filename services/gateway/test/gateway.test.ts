@@ -435,9 +435,12 @@ describe('submitting transactions, with a stand-in for ingest on its NATS reques
   let standIn: Subscription | undefined;
   const received: { payload: Record<string, unknown>; headers: MsgHdrs | undefined }[] = [];
 
+  /** What ingest's transport answers when its handler refuses a request. */
+  type IngestFailure = { error: { status: number; message: string } };
+
   /** Replaces ingest: records what the gateway sent and answers like ingest would. */
   async function startIngestStandIn(
-    answer: (payload: Record<string, unknown>) => IngestSubmitReply,
+    answer: (payload: Record<string, unknown>) => IngestSubmitReply | IngestFailure,
   ): Promise<void> {
     standIn = nc.subscribe(Requests.ingestSubmit.subject, {
       callback: (_err, msg: Msg) => {
@@ -539,10 +542,6 @@ describe('submitting transactions, with a stand-in for ingest on its NATS reques
 
   it("answers with ingest's own error status and message", async () => {
     await startIngestStandIn(() => ({
-      accepted: 0,
-      duplicates: 0,
-      rejected: 0,
-      results: [],
       error: { status: 409, message: 'Idempotency-Key reused with a different body' },
     }));
     const res = await request(url)
@@ -560,10 +559,6 @@ describe('submitting transactions, with a stand-in for ingest on its NATS reques
 
   it('passes on a 503 from ingest with Retry-After', async () => {
     await startIngestStandIn(() => ({
-      accepted: 0,
-      duplicates: 0,
-      rejected: 0,
-      results: [],
       error: { status: 503, message: 'transaction stream unavailable, retry later' },
     }));
     const res = await request(url)

@@ -12,7 +12,7 @@ import {
   TimeoutError,
 } from '@nats-io/transport-node';
 import { Requests, type IngestSubmitReply, type IngestSubmitRequest } from '@vigil/contracts';
-import { JetStreamClient } from '@vigil/messaging';
+import { JetStreamClient, RemoteRequestError } from '@vigil/messaging';
 import { readScopeOf, type Principal } from '../auth/principal.js';
 import { RetryLaterException, httpError } from '../http/api-exception.filter.js';
 import { encodeCursor } from '../http/query.js';
@@ -30,7 +30,7 @@ export const INGEST_TIMEOUT_MS = 10_000;
 /** What a 503 tells clients to wait before retrying the same request (with the same Idempotency-Key). */
 export const RETRY_AFTER_SECONDS = 5;
 
-export type SubmissionReply = Omit<IngestSubmitReply, 'error'>;
+export type SubmissionReply = IngestSubmitReply;
 
 @Injectable()
 export class TransactionsService {
@@ -58,15 +58,7 @@ export class TransactionsService {
       request.partner_id = principal.partnerId;
     }
     if (idempotencyKey !== undefined) request.idempotency_key = idempotencyKey;
-    const { error, ...reply } = await this.requestIngest(request);
-    if (error) {
-      if (error.status === 503)
-        throw new RetryLaterException(error.message ?? 'ingest is unavailable', RETRY_AFTER_SECONDS);
-      const status =
-        error.status !== undefined && error.status >= 400 && error.status <= 599 ? error.status : 502;
-      throw httpError(status, error.message ?? 'ingest refused the submission');
-    }
-    return reply;
+    return this.requestIngest(request);
   }
 
   async get(principal: Principal, id: string): Promise<TransactionViewDto> {
@@ -90,6 +82,10 @@ export class TransactionsService {
     try {
       return await this.client.request(Requests.ingestSubmit, request, INGEST_TIMEOUT_MS);
     } catch (error) {
+      if (error instanceof RemoteRequestError) {
+        if (error.status >= 500) throw new RetryLaterException(error.message, RETRY_AFTER_SECONDS);
+        throw httpError(error.status >= 400 ? error.status : 502, error.message);
+      }
       if (isUnavailable(error)) {
         throw new RetryLaterException(
           `ingest is unavailable (${error instanceof Error ? error.message : String(error)}); nothing was accepted, retry later`,

@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { Requests, type IngestSubmitReply, type IngestSubmitRequest } from '@vigil/contracts';
-import { NatsRequest } from '@vigil/messaging';
+import { NatsRequest, PermanentError, TransientError } from '@vigil/messaging';
 import { SubmissionError, SubmissionService } from './submission.service.js';
 
 /** The gateway's way in: the same submission as HTTP, over NATS request-reply. */
@@ -20,13 +20,10 @@ export class SubmissionHandler {
       });
     } catch (error) {
       if (!(error instanceof SubmissionError)) throw error;
-      return {
-        accepted: 0,
-        duplicates: 0,
-        rejected: 0,
-        results: [],
-        error: { status: error.status, message: error.message },
-      };
+      // the caller sees the same status the HTTP route would answer
+      throw error.status >= 500
+        ? new TransientError(error.message)
+        : new PermanentError(error.message, error.status);
     }
   }
 }

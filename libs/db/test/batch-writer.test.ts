@@ -1,0 +1,195 @@
+// BatchWriter against a real Postgres: rows are grouped into one statement per batch, each add() resolves once its
+// row is committed, a failed batch fails every row in it, and batches commit one after another in add order.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TestDatabase } from '@vigil/testing';
+import { BatchWriter, Database, sql, type BatchWriterOptions } from '../src/index.js';
+
+interface Entry {
+  id: number;
+  amount: string;
+}
+
+const insertEntries = sql(
+  'test.insert_entries',
+  `INSERT INTO entries (id, amount)
+   SELECT * FROM unnest($1::int[], $2::numeric[])
+   ON CONFLICT (id) DO NOTHING`,
+);
+
+const entry = (id: number, amount = '10.00'): Entry => ({ id, amount });
+
+describe('BatchWriter', () => {
+  let testDb: TestDatabase;
+  let db: Database;
+
+  beforeAll(async () => {
+    testDb = await TestDatabase.create();
+    // committed_seq numbers rows in the order their batches committed
+    await testDb.query(`CREATE TABLE entries (
+      id int PRIMARY KEY,
+      amount numeric NOT NULL CHECK (amount >= 0),
+      committed_seq bigserial
+    )`);
+    db = new Database({ url: testDb.url, service: 'db-test' });
+  });
+  afterEach(async () => {
+    await testDb.query(`TRUNCATE entries RESTART IDENTITY`);
+  });
+  afterAll(async () => {
+    await db?.close();
+    await testDb?.drop();
+  });
+
+  /** A writer that inserts each batch in one statement and remembers the batches it wrote. */
+  function newWriter(options: Partial<BatchWriterOptions<Entry>> = {}) {
+    const batches: number[][] = [];
+    const writer = new BatchWriter<Entry>(db, {
+      write: async (rows) => {
+        batches.push(rows.map((r) => r.id));
+        await db.query(insertEntries, [rows.map((r) => r.id), rows.map((r) => r.amount)]);
+      },
+      ...options,
+    });
+    return { writer, batches };
+  }
+
+  const storedIds = async () =>
+    (await testDb.query<{ id: number }>(`SELECT id FROM entries ORDER BY committed_seq`)).map((r) => r.id);
+
+  it('flushes as soon as maxRows rows are queued, without waiting for maxDelayMs', async () => {
+    const { writer, batches } = newWriter({ maxRows: 3, maxDelayMs: 60_000 });
+    const started = performance.now();
+
+    await Promise.all([1, 2, 3].map((id) => writer.add(entry(id))));
+
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(batches).toEqual([[1, 2, 3]]);
+    expect(await storedIds()).toEqual([1, 2, 3]);
+    await writer.close();
+  });
+
+  it('flushes a partial batch maxDelayMs after its first row', async () => {
+    const { writer, batches } = newWriter({ maxRows: 100, maxDelayMs: 200 });
+    const started = performance.now();
+
+    const first = writer.add(entry(1));
+    await sleep(50);
+    await Promise.all([first, writer.add(entry(2))]);
+
+    const elapsed = performance.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(190);
+    expect(elapsed).toBeLessThan(2_000);
+    expect(batches).toEqual([[1, 2]]);
+    expect(await storedIds()).toEqual([1, 2]);
+    await writer.close();
+  });
+
+  it('resolves each add() only after its batch is committed and visible to other connections', async () => {
+    let committed = false;
+    const writer = new BatchWriter<Entry>(db, {
+      maxRows: 2,
+      maxDelayMs: 5,
+      write: (rows) =>
+        db
+          .transaction(async (client) => {
+            await client.query(insertEntries.text, [rows.map((r) => r.id), rows.map((r) => r.amount)]);
+            await client.query(`SELECT pg_sleep(0.2)`); // a slow commit: resolving early would show here
+          })
+          .then(() => {
+            committed = true;
+          }),
+    });
+
+    const seenAtResolve = await Promise.all(
+      [1, 2].map((id) =>
+        writer.add(entry(id)).then(async () => ({
+          committed,
+          visible: (await testDb.query(`SELECT 1 FROM entries WHERE id = $1`, [id])).length === 1,
+        })),
+      ),
+    );
+
+    expect(seenAtResolve).toEqual([
+      { committed: true, visible: true },
+      { committed: true, visible: true },
+    ]);
+    await writer.close();
+  });
+
+  it('rejects every row of a batch whose write fails, stores none of them, and keeps writing later batches', async () => {
+    const { writer } = newWriter({ maxRows: 3, maxDelayMs: 60_000 });
+
+    const outcomes = await Promise.allSettled([
+      writer.add(entry(1)),
+      writer.add(entry(2, '-5.00')), // breaks the CHECK: the whole statement fails
+      writer.add(entry(3)),
+    ]);
+    const later = await Promise.allSettled([4, 5, 6].map((id) => writer.add(entry(id))));
+
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    for (const outcome of outcomes)
+      expect((outcome as PromiseRejectedResult).reason).toMatchObject({
+        message: expect.stringMatching(/check constraint/),
+      });
+    expect(later.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(await storedIds()).toEqual([4, 5, 6]);
+    await writer.close();
+  });
+
+  it('writes batches one at a time in add order, even when an earlier batch is slower', async () => {
+    let writing = 0;
+    let mostAtOnce = 0;
+    const batches: number[][] = [];
+    const writer = new BatchWriter<Entry>(db, {
+      maxRows: 2,
+      maxDelayMs: 60_000,
+      write: async (rows) => {
+        writing++;
+        mostAtOnce = Math.max(mostAtOnce, writing);
+        if (batches.length === 0) await sleep(300);
+        batches.push(rows.map((r) => r.id));
+        await db.query(insertEntries, [rows.map((r) => r.id), rows.map((r) => r.amount)]);
+        writing--;
+      },
+    });
+
+    await Promise.all([1, 2, 3, 4, 5, 6].map((id) => writer.add(entry(id))));
+
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    expect(mostAtOnce).toBe(1);
+    expect(await storedIds()).toEqual([1, 2, 3, 4, 5, 6]);
+    await writer.close();
+  });
+
+  it('close() writes what is still queued before it returns, and refuses rows after it', async () => {
+    const { writer, batches } = newWriter({ maxRows: 100, maxDelayMs: 60_000 });
+    const queued = [writer.add(entry(1)), writer.add(entry(2))];
+
+    await writer.close();
+
+    expect(batches).toEqual([[1, 2]]);
+    expect(await storedIds()).toEqual([1, 2]);
+    await expect(Promise.all(queued)).resolves.toEqual([undefined, undefined]);
+    await expect(writer.add(entry(3))).rejects.toThrow('batch writer is closed');
+  });
+
+  it('Database.close() flushes its batch writers before ending the pool', async () => {
+    const ownDb = new Database({ url: testDb.url, service: 'db-test-closing' });
+    const writer = new BatchWriter<Entry>(ownDb, {
+      maxRows: 100,
+      maxDelayMs: 60_000,
+      write: (rows) =>
+        ownDb.query(insertEntries, [rows.map((r) => r.id), rows.map((r) => r.amount)]).then(() => undefined),
+    });
+    const queued = [writer.add(entry(7)), writer.add(entry(8))];
+
+    await ownDb.close();
+
+    await expect(Promise.all(queued)).resolves.toEqual([undefined, undefined]);
+    expect(await storedIds()).toEqual([7, 8]);
+  });
+});

@@ -1,0 +1,40 @@
+import { RpcException } from '@nestjs/microservices';
+import { PermanentError, TransientError, backoffMs, describeFailure } from './errors.js';
+
+describe('backoffMs', () => {
+  it('starts at 250 ms after the first delivery and doubles with each one', () => {
+    expect([1, 2, 3, 4, 5].map(backoffMs)).toEqual([250, 500, 1_000, 2_000, 4_000]);
+  });
+
+  it('never waits longer than 30 s', () => {
+    expect(backoffMs(8)).toBe(30_000);
+    expect(backoffMs(1_000)).toBe(30_000);
+  });
+
+  it('treats a missing or zero delivery count as the first delivery', () => {
+    expect(backoffMs(0)).toBe(250);
+  });
+});
+
+describe('describeFailure', () => {
+  it('recognises a PermanentError, thrown or as the plain object Nest turns it into', () => {
+    const error = new PermanentError('amount is negative');
+    const failure = { kind: 'permanent', message: 'amount is negative', status: 400 };
+    expect(describeFailure(error)).toEqual(failure);
+    expect(describeFailure(error.getError())).toEqual(failure);
+    expect(describeFailure(new PermanentError('key reused', 409))).toMatchObject({ status: 409 });
+  });
+
+  it('treats a TransientError, a plain Error and anything else as transient, keeping the message', () => {
+    expect(describeFailure(new TransientError('db away'))).toEqual({ kind: 'transient', message: 'db away' });
+    expect(describeFailure(new Error('socket hang up'))).toEqual({
+      kind: 'transient',
+      message: 'socket hang up',
+    });
+    expect(describeFailure('boom')).toEqual({ kind: 'transient', message: 'boom' });
+    expect(describeFailure(new RpcException('rpc failed'))).toEqual({
+      kind: 'transient',
+      message: 'rpc failed',
+    });
+  });
+});
