@@ -3,14 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createLogger } from '@vigil/observability';
-import { PinoNestLogger, Platform, requireSecret, type RunningService } from '@vigil/runtime';
+import { PinoNestLogger, Platform, requireSecret, traceRequests, type RunningService } from '@vigil/runtime';
 import { GatewayModule } from './app.module.js';
 import { AuthService } from './auth/auth.service.js';
 import { AuthSettings } from './auth/auth.settings.js';
 import { seedDemoUsers } from './auth/demo-users.js';
 import { gatewayEnv, type GatewayEnv } from './config.js';
 import { serveOpenApi } from './http/openapi.js';
-import { traceRequests } from './http/request-tracing.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 

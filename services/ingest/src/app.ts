@@ -7,6 +7,7 @@ import {
   PinoNestLogger,
   jetStreamServerFor,
   requireSecret,
+  traceRequests,
   type RunningService,
 } from '@vigil/runtime';
 import { IngestModule } from './app.module.js';
@@ -31,6 +32,7 @@ export async function startIngest(env: IngestEnv = ingestEnv()): Promise<Running
     },
   });
   const adapter = new FastifyAdapter({ bodyLimit: 16 * 1024 * 1024 });
+  traceRequests(adapter.getInstance(), platform.service, platform.logger);
   // NDJSON bodies reach the controller as a stream, so large loads are never held in memory whole
   adapter
     .getInstance()

@@ -1,4 +1,4 @@
-// One SERVER span and one correlation id per HTTP request, active while Nest runs guards and handlers,
+// One SERVER span and one correlation id per HTTP request (fastify), active while Nest runs guards and handlers,
 // so the spans and headers of what a handler calls (Postgres, the NATS request to ingest) continue the trace.
 import { randomUUID } from 'node:crypto';
 import {
