@@ -42,6 +42,17 @@ describe('scoreTransaction', () => {
     expect(result.score).toBeGreaterThanOrEqual(0.8);
   });
 
+  it('alerts on a pass-through cash-out even when the mule account keeps a balance', () => {
+    const cashOut = newTransaction({
+      type: 'CASH_OUT',
+      amount: '7275.32',
+      origin: { account: 'C2', balance_before: '7537.46', balance_after: '262.14' },
+    });
+    const result = scoreTransaction(cashOut, [], { matchingInboundTransfer: { transactionId: 't-0' } });
+    expect(result.reasons.map((r) => r.code)).toEqual(['TRANSFER_THEN_CASH_OUT']);
+    expect(result.score).toBeGreaterThanOrEqual(0.8);
+  });
+
   it('does not treat a CASH_IN as draining', () => {
     const cashIn = newTransaction({
       type: 'CASH_IN',

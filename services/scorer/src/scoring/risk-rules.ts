@@ -11,7 +11,8 @@ export interface AccountContext {
 
 /** Signal weights: how strongly each alone suggests fraud. */
 export const SIGNALS = {
-  TRANSFER_THEN_CASH_OUT: 0.7,
+  // an exact-amount cash-out of money just received by transfer is the account-takeover signature: alert on it alone
+  TRANSFER_THEN_CASH_OUT: 0.85,
   EMPTIES_ACCOUNT: 0.5,
   BALANCE_ERROR_DEST: 0.45,
   BALANCE_ERROR_ORIG: 0.3,
