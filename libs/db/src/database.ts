@@ -63,16 +63,23 @@ export class Database {
   /** Runs `fn` in one transaction on one client. */
   async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // a connection lost between two statements is reported as an event; the next statement fails with it
+    const onConnectionError = () => undefined;
+    client.on('error', onConnectionError);
+    let failure: Error | undefined;
     try {
       await client.query('BEGIN');
       const result = await fn(client);
       await client.query('COMMIT');
       return result;
     } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      client.release();
+      client.off('error', onConnectionError);
+      // a client whose transaction failed may hold a broken connection: destroy it rather than pool it
+      client.release(failure);
     }
   }
 
