@@ -2,13 +2,13 @@
 import { NestFactory } from '@nestjs/core';
 import type { ConsumerSpec, RequestSpec } from '@vigil/contracts';
 import { JetStreamServer } from '@vigil/messaging';
-import type { INestMicroservice, Type } from '@nestjs/common';
+import type { DynamicModule, INestMicroservice, Type } from '@nestjs/common';
 import type { Platform, RunningService } from './platform.js';
 import { PinoNestLogger } from './platform.module.js';
 
 export interface MicroserviceOptions {
   platform: Platform;
-  module: Type | import('@nestjs/common').DynamicModule;
+  module: Type | DynamicModule;
   consumers: ConsumerSpec<unknown>[];
   requests?: RequestSpec<unknown, unknown>[];
 }

@@ -1,3 +1,4 @@
+import type { IngestSubmitReply } from '@vigil/contracts';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
@@ -35,7 +36,7 @@ import {
   type SubmittedRecord,
   type TransactionFilters,
 } from './transactions.dto.js';
-import { TransactionsService, type SubmissionReply } from './transactions.service.js';
+import { TransactionsService } from './transactions.service.js';
 
 @ApiTags('transactions')
 @ApiBearerAuth()
@@ -85,7 +86,7 @@ export class TransactionsController {
     @CurrentPrincipal() principal: Principal,
     @Body(new ParseWith(parseSubmission)) records: SubmittedRecord[],
     @RequestHeader('idempotency-key', new ParseWith(parseIdempotencyKey)) idempotencyKey: string | undefined,
-  ): Promise<SubmissionReply> {
+  ): Promise<IngestSubmitReply> {
     return this.transactions.submit(principal, records, idempotencyKey);
   }
 

@@ -30,8 +30,6 @@ export const INGEST_TIMEOUT_MS = 10_000;
 /** What a 503 tells clients to wait before retrying the same request (with the same Idempotency-Key). */
 export const RETRY_AFTER_SECONDS = 5;
 
-export type SubmissionReply = IngestSubmitReply;
-
 @Injectable()
 export class TransactionsService {
   constructor(
@@ -44,7 +42,7 @@ export class TransactionsService {
     principal: Principal,
     records: SubmittedRecord[],
     idempotencyKey?: string,
-  ): Promise<SubmissionReply> {
+  ): Promise<IngestSubmitReply> {
     const request: IngestSubmitRequest = { records, source: 'api' };
     if (principal.role === 'partner') {
       const foreign = records.findIndex(
