@@ -4,7 +4,7 @@ import { connect } from '@nats-io/transport-node';
 import { Streams } from '@vigil/contracts';
 import { waitFor } from '@vigil/testing';
 import { postJson } from '../support/api.js';
-import { newTransaction } from '../support/factories.js';
+import { newTransaction } from '@vigil/testing';
 import { SERVICES, Suite } from '../support/suite.js';
 
 const PAN = '4539578763621486';

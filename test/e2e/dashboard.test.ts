@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { waitFor } from '@vigil/testing';
 import { getJson, postJson, tokenFor } from '../support/api.js';
-import { newAccountTakeover, newTransaction, type TransactionInput } from '../support/factories.js';
+import { newAccountTakeover, newTransaction, type TransactionInput } from '@vigil/testing';
 import { DEMO_PASSWORD, Suite } from '../support/suite.js';
 
 const CHROMIUM = '/usr/bin/chromium';

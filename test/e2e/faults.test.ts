@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '@vigil/testing';
 import { postJson } from '../support/api.js';
-import { newAccountTakeover, newTransaction, type TransactionInput } from '../support/factories.js';
+import { newAccountTakeover, newTransaction, type TransactionInput } from '@vigil/testing';
 import { Suite } from '../support/suite.js';
 
 const BATCH = 250;

@@ -4,7 +4,7 @@ import { connect } from '@nats-io/transport-node';
 import { Streams } from '@vigil/contracts';
 import { waitFor } from '@vigil/testing';
 import { postJson } from '../support/api.js';
-import { newAccountTakeover, newTransaction, type TransactionInput } from '../support/factories.js';
+import { newAccountTakeover, newTransaction, type TransactionInput } from '@vigil/testing';
 import { Suite } from '../support/suite.js';
 
 const RECORDS = 3000;

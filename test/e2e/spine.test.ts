@@ -8,7 +8,7 @@ import { Streams } from '@vigil/contracts';
 import { startTelemetry } from '@vigil/observability';
 import { waitFor } from '@vigil/testing';
 import { getJson, postJson, tokenFor } from '../support/api.js';
-import { newAccountTakeover, newTransaction } from '../support/factories.js';
+import { newAccountTakeover, newTransaction } from '@vigil/testing';
 import { Suite } from '../support/suite.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 

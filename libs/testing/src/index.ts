@@ -1,3 +1,4 @@
 export * from './nats-server.js';
 export * from './database.js';
 export * from './wait.js';
+export * from './factories.js';

@@ -16,7 +16,7 @@ import type { RunningService } from '@vigil/runtime';
 import { TestDatabase, TestNatsServer, waitFor } from '@vigil/testing';
 import { startIngest } from '../src/app.js';
 import { ingestEnv } from '../src/config.js';
-import { newTransaction } from './factories.js';
+import { newTransaction } from '@vigil/testing';
 
 const STREAM = Streams.transactions.name;
 const PAYSIM_EPOCH = '2025-06-01T00:00:00Z';

@@ -1,41 +1,8 @@
 import type { Reason } from '@vigil/contracts';
 import type { JetStreamPublisher } from '@vigil/messaging';
+import { newTransaction, type TransactionInput } from '@vigil/testing';
 import type { ResultsRepository } from './results.repository.js';
 import { ValidationService, type Verdict } from './validation.service.js';
-
-interface Party {
-  account?: string;
-  balance_before?: string;
-  balance_after?: string;
-}
-interface TransactionInput {
-  transaction_id: string;
-  type: string;
-  amount: string;
-  currency: string;
-  timestamp: string;
-  region: string;
-  channel?: string;
-  origin: Party;
-  destination?: Party;
-  [field: string]: unknown;
-}
-
-/** A transaction as a partner sends it; a test overrides only what matters to it. */
-function newTransaction(overrides: Partial<TransactionInput> = {}): TransactionInput {
-  return {
-    transaction_id: 'tx-20260101-0001',
-    type: 'PAYMENT',
-    amount: '125.50',
-    currency: 'NGN',
-    timestamp: '2026-01-01T09:30:00Z',
-    region: 'NG',
-    channel: 'mobile_money',
-    origin: { account: 'C100', balance_before: '10000.00', balance_after: '9874.50' },
-    destination: { account: 'M200' },
-    ...overrides,
-  };
-}
 
 // judge() is pure: it touches neither the publisher nor the repository
 const validator = new ValidationService({} as JetStreamPublisher, {} as ResultsRepository);

@@ -25,6 +25,8 @@ export interface TransactionInput {
 export function newTransaction(overrides: Partial<TransactionInput> = {}): TransactionInput {
   const amount = typeof overrides.amount === 'string' ? overrides.amount : '125.50';
   const before = '1000000.00';
+  // a test about a malformed amount still gets a record; its balances simply stay as they are
+  const after = /^\d+(\.\d{1,4})?$/.test(amount) ? fromScaled(toScaled(before) - toScaled(amount)) : before;
   return {
     transaction_id: nextId('t'),
     type: 'PAYMENT',
@@ -33,7 +35,11 @@ export function newTransaction(overrides: Partial<TransactionInput> = {}): Trans
     timestamp: new Date().toISOString(),
     region: 'NG',
     channel: 'mobile_money',
-    origin: { account: nextId('C'), balance_before: before, balance_after: fromScaled(toScaled(before) - toScaled(amount)) },
+    origin: {
+      account: nextId('C'),
+      balance_before: before,
+      balance_after: after,
+    },
     destination: { account: nextId('M') },
     ...overrides,
   };
