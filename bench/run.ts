@@ -1,0 +1,433 @@
+// `npm run bench`: throughput, latency and persistence of the suite beside raw baselines measured in the same
+// run on the same machine; prints a table and writes bench-results/<timestamp>.json and latest.json.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { cleanup, cleanupOnSignals, interrupted } from './lib/cleanup.ts';
+import {
+  NatsServer,
+  ensureNatsCli,
+  natsBenchAsyncPublish,
+  natsJsAsyncPublish,
+  resolveNatsServer,
+  type BaselineRun,
+} from './lib/nats.ts';
+import { CpuMeter, machineCpu, run, type CpuReport } from './lib/proc.ts';
+import { renderProfiles, summariseDir } from './lib/profile.ts';
+import { renderTable, type Row } from './lib/report.ts';
+import { int, median, ms } from './lib/stats.ts';
+import { BenchDatabase, ROOT, SERVICES, postgresPids, startSuite, type RunningSuite } from './lib/suite.ts';
+import { closeAgent } from './lib/traffic.ts';
+import { measureLatency, type LatencyResult } from './latency.ts';
+import { measurePersistence, type PersistenceResult } from './persistence.ts';
+import { WARMUP_RECORDS, measureThroughput, type ThroughputResult } from './throughput.ts';
+
+const USAGE = `Usage: npm run bench [-- options]
+
+Runs the Vigil benchmarks (about 2 minutes on 2 cores; --quick about 40 s) and writes bench-results/<timestamp>.json.
+
+  --quick        smaller runs: fewer records, a shorter latency window, one persistence trial
+  --no-build     do not run npm run build first (the services' dist/ is used as it is)
+  --profile      also run the services with --cpu-prof and print where their CPU goes (slows them down:
+                 the figures of such a run are not comparable)
+  -h, --help     show this text
+
+Environment: NATS_SERVER_BIN (nats-server to use), NATS_CLI_BIN (nats CLI to use),
+BENCH_DATABASE_ADMIN_URL or TEST_DATABASE_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres).`;
+
+const SIZES = {
+  full: {
+    baselineMsgs: 300_000,
+    baselineRuns: 3,
+    records: 100_000,
+    clients: 4,
+    latencySeconds: 20,
+    persistenceTrials: 3,
+  },
+  quick: {
+    baselineMsgs: 100_000,
+    baselineRuns: 3,
+    records: 15_000,
+    clients: 4,
+    latencySeconds: 8,
+    persistenceTrials: 1,
+  },
+} as const;
+const LATENCY_INTERVAL_MS = 10;
+const TARGETS = { throughputRatio: 0.2, p50Ms: 10, p99Ms: 50, persistenceRatio: 0.3 };
+
+const startedAt = new Date();
+const clock = performance.now();
+const log = (message: string) =>
+  console.log(`[bench ${((performance.now() - clock) / 1000).toFixed(0).padStart(3)} s] ${message}`);
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      'no-build': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const mode = values.quick ? 'quick' : 'full';
+  const size = SIZES[mode];
+  const notes: string[] = [];
+
+  const load = loadavg()[0]!;
+  const busyAtStart = await busyCores(1000);
+  log(`${mode} run on ${cpus().length} cores (${busyAtStart.toFixed(2)} cores busy before the start)`);
+  if (busyAtStart > 0.25)
+    notes.push(
+      `the machine was already busy at the start (${busyAtStart.toFixed(2)} of ${cpus().length} cores): figures are lower than on an idle machine; see "used by processes outside this run" per phase`,
+    );
+
+  if (!values['no-build']) {
+    log('npm run build (cached by nx when nothing changed)…');
+    await run('npm', ['run', 'build', '--silent'], { cwd: ROOT, timeoutMs: 600_000 });
+  }
+  const git = await gitInfo();
+  const natsBinary = await resolveNatsServer();
+  log(`nats-server ${natsBinary.version} (${natsBinary.path})`);
+
+  // 1. raw baseline
+  const { cli, why } = await ensureNatsCli(log);
+  const baselineTool = cli
+    ? `nats bench js pub async (natscli ${cli.version}, ${cli.how})`
+    : `FALLBACK nats.js async-publish loop, window 500 (${why})`;
+  if (!cli) notes.push(`raw baseline is NOT nats bench: ${why}`);
+  log(`raw baseline: ${baselineTool}, ${size.baselineRuns} × ${int(size.baselineMsgs)} msgs`);
+  const baselineServer = await NatsServer.start(natsBinary, 'nats-server (baseline)');
+  const baselineRuns: BaselineRun[] = [];
+  const baselineCpu = new CpuMeter([{ label: 'nats-server', pids: () => [baselineServer.process.pid] }]);
+  let baselineServerUsPerMsg: number;
+  try {
+    await baselineCpu.start();
+    for (let i = 0; i < size.baselineRuns; i++) {
+      const result = cli
+        ? await natsBenchAsyncPublish(cli, baselineServer.url, size.baselineMsgs)
+        : await natsJsAsyncPublish(baselineServer.url, size.baselineMsgs);
+      baselineRuns.push(result);
+      log(`  ${result.line}`);
+    }
+    const used = await baselineCpu.stop();
+    baselineServerUsPerMsg = (used.groups[0]!.cpuSeconds * 1e6) / (size.baselineRuns * size.baselineMsgs);
+  } finally {
+    await baselineServer.stop();
+  }
+  const baseline = median(baselineRuns.map((r) => r.msgsPerSec));
+
+  // 2-3. the suite
+  const adminUrl =
+    process.env.BENCH_DATABASE_ADMIN_URL ??
+    process.env.TEST_DATABASE_ADMIN_URL ??
+    'postgres://postgres@127.0.0.1:5432/postgres';
+  const db = await BenchDatabase.create(adminUrl);
+  const postgres = await postgresInfo(db);
+  log(`database ${db.name} on ${postgres.version.split(' on ')[0]}`);
+  log('starting the suite (5 services, private nats-server)…');
+  const profileDir = values.profile
+    ? join(ROOT, 'bench-results', 'profiles', startedAt.toISOString().replace(/[:.]/g, '-'))
+    : undefined;
+  if (profileDir)
+    notes.push(
+      `services ran with --cpu-prof (profiles in ${profileDir.slice(ROOT.length)}): throughput and latency are lower than without`,
+    );
+  const suite = await startSuite(natsBinary, db, profileDir);
+  const cpu = cpuMeter(suite);
+  let throughput: ThroughputResult;
+  let latency: LatencyResult;
+  const serviceWarnings: Record<string, string[]> = {};
+  try {
+    throughput = await measureThroughput(suite, {
+      records: size.records,
+      clients: size.clients,
+      cpu,
+      log,
+    });
+    log(
+      `  ${int(throughput.recordsPerSec)} records/s end to end (${throughput.seconds.toFixed(2)} s); ingest took them in at ${int(throughput.ingestRecordsPerSec)}/s`,
+    );
+    const rate = throughput.recordsPerSec / 2;
+    latency = await measureLatency(suite, {
+      ratePerSec: rate,
+      seconds: size.latencySeconds,
+      intervalMs: LATENCY_INTERVAL_MS,
+      cpu,
+      log,
+    });
+    log(`  p50 ${ms(latency.acceptedToCommittedMs.p50)}, p99 ${ms(latency.acceptedToCommittedMs.p99)}`);
+    for (const [name, service] of suite.services) {
+      const warnings = service.tail.filter((l) => /"level":(40|50|60)|warn|error/i.test(l));
+      if (warnings.length > 0) serviceWarnings[name] = warnings.slice(-5);
+    }
+  } finally {
+    log('stopping the suite…');
+    await suite.stop();
+    closeAgent();
+  }
+  // backends flush their statistics when they exit, so these cover warm-up, throughput and latency phases
+  const recordsProcessed = WARMUP_RECORDS + throughput.records + latency.records;
+  const database = await databaseActivity(db, recordsProcessed);
+
+  // 4. persistence, with the services stopped so they do not compete
+  log(`persistence: ${size.persistenceTrials} trial(s)`);
+  const persistence = await measurePersistence(db, { trials: size.persistenceTrials, log });
+  await db.drop();
+
+  const profiles = profileDir ? summariseDir(profileDir) : [];
+  const rows = table(baseline, baselineTool, throughput, latency, persistence);
+  console.log('');
+  console.log(renderTable(rows));
+  console.log('');
+  console.log(whereTimeGoes(throughput, latency, persistence));
+  const natsPerRecordUs =
+    ((throughput.cpu.groups.find((g) => g.label === 'nats-server')?.cpuSeconds ?? 0) * 1e6) /
+    throughput.records;
+  console.log(
+    `nats-server CPU: ${baselineServerUsPerMsg.toFixed(1)} µs per raw 256 B publish in the baseline, ${natsPerRecordUs.toFixed(0)} µs per record end to end ` +
+      `(~${Math.round(natsPerRecordUs / baselineServerUsPerMsg)} raw publishes' worth: 3 stream writes, 4 deliveries, their acks and pulls)`,
+  );
+  console.log(
+    `postgres work per record (whole suite run, ${int(recordsProcessed)} records): ${database.transactionsPerRecord} transactions; ` +
+      `scorer.inbound_transfers lookups ${database.inboundTransferLookupsPerRecord}; rows inserted ${database.rowsInsertedPerRecord}`,
+  );
+  if (profiles.length > 0)
+    console.log(`CPU profiles of the services (self time, whole run):\n${renderProfiles(profiles)}`);
+  for (const note of notes) console.log(`note: ${note}`);
+  for (const [name, lines] of Object.entries(serviceWarnings))
+    console.log(`note: ${name} logged warnings/errors, last: ${lines.at(-1)}`);
+
+  const result = {
+    schema: 1,
+    mode,
+    startedAt: startedAt.toISOString(),
+    durationSeconds: Math.round((performance.now() - clock) / 100) / 10,
+    git,
+    machine: {
+      cores: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      freeMemoryGiB: Math.round(freemem() / 2 ** 30),
+      kernel: release(),
+      loadAverageAtStart: load,
+      busyCoresAtStart: Math.round(busyAtStart * 100) / 100,
+      node: process.version,
+      natsServer: natsBinary,
+      natsCli: cli ? { version: cli.version, path: cli.path, how: cli.how } : { unavailable: why },
+      postgres,
+    },
+    table: rows,
+    phases: {
+      baseline: {
+        tool: baselineTool,
+        msgsPerSec: baseline,
+        runs: baselineRuns,
+        msgs: size.baselineMsgs,
+        size: 256,
+        replicas: 1,
+        storage: 'file',
+        natsServerCpuUsPerMsg: Math.round(baselineServerUsPerMsg * 10) / 10,
+      },
+      throughput,
+      latency,
+      persistence,
+      database,
+    },
+    ...(profiles.length > 0 ? { profiles } : {}),
+    notes,
+    serviceWarnings,
+  };
+  const dir = join(ROOT, 'bench-results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(
+    `\nwrote ${file.slice(ROOT.length)} and bench-results/latest.json (${result.durationSeconds} s)`,
+  );
+  return 0;
+}
+
+function table(
+  baseline: number,
+  baselineTool: string,
+  t: ThroughputResult,
+  l: LatencyResult,
+  p: PersistenceResult,
+): Row[] {
+  const ratio = t.recordsPerSec / baseline;
+  const raw = baselineTool.startsWith('FALLBACK')
+    ? 'raw JetStream async publish (nats.js FALLBACK)'
+    : 'raw JetStream async publish (nats bench)';
+  return [
+    {
+      metric: `${raw}, R1 file 256 B`,
+      value: `${int(baseline)} msg/s`,
+      baseline: '-',
+      ratio: '-',
+      target: '-',
+      pass: null,
+    },
+    {
+      metric: `e2e throughput, HTTP 1000-record batches -> score persisted`,
+      value: `${int(t.recordsPerSec)} rec/s`,
+      baseline: `${int(baseline)} msg/s`,
+      ratio: ratio.toFixed(3),
+      target: `>= ${TARGETS.throughputRatio}`,
+      pass: ratio >= TARGETS.throughputRatio && t.zeroLoss.ok,
+    },
+    {
+      metric: 'e2e zero loss (each id once in scorer.scores)',
+      value: `${int(t.zeroLoss.distinctIds)}/${int(t.zeroLoss.expected)}`,
+      baseline: '-',
+      ratio: '-',
+      target: 'all, once',
+      pass: t.zeroLoss.ok,
+    },
+    ...(['p50', 'p95', 'p99'] as const).map((q) => ({
+      metric: `e2e latency ${q}, accepted -> committed @ ${int(l.targetRatePerSec)} rec/s (50%)`,
+      value: ms(l.acceptedToCommittedMs[q]),
+      baseline: '-',
+      ratio: '-',
+      target: q === 'p50' ? `<= ${TARGETS.p50Ms} ms` : q === 'p99' ? `<= ${TARGETS.p99Ms} ms` : '-',
+      pass:
+        q === 'p50'
+          ? l.acceptedToCommittedMs.p50 <= TARGETS.p50Ms
+          : q === 'p99'
+            ? l.acceptedToCommittedMs.p99 <= TARGETS.p99Ms
+            : null,
+    })),
+    {
+      metric: 'persistence, scorer path (BatchWriter unnest INSERT)',
+      value: `${int(p.servicePathRowsPerSec)} rows/s`,
+      baseline: `${int(p.copyRowsPerSec)} rows/s COPY`,
+      ratio: p.ratio.toFixed(3),
+      target: `>= ${TARGETS.persistenceRatio}`,
+      pass: p.ratio >= TARGETS.persistenceRatio,
+    },
+  ];
+}
+
+function whereTimeGoes(t: ThroughputResult, l: LatencyResult, p: PersistenceResult): string {
+  const cpuLines = (report: CpuReport, records: number) => {
+    const suiteGroups = report.groups.filter((g) => g.label !== 'bench');
+    const perRecordUs = (suiteGroups.reduce((sum, g) => sum + g.cpuSeconds, 0) * 1e6) / records;
+    return report.groups
+      .filter((g) => g.cpuSeconds > 0.005)
+      .sort((a, b) => b.cpuSeconds - a.cpuSeconds)
+      .map(
+        (g) =>
+          `    ${g.label.padEnd(12)} ${g.cores.toFixed(2)} cores  ${((g.cpuSeconds * 1e6) / records).toFixed(0).padStart(5)} µs CPU/record`,
+      )
+      .concat(
+        `    ${'machine'.padEnd(12)} ${report.machine.busyCores.toFixed(2)} of ${report.machine.cores.toFixed(1)} cores busy; ` +
+          `${report.machine.otherCores.toFixed(2)} cores used by processes outside this run`,
+        `    ${'suite total'.padEnd(12)} ${perRecordUs.toFixed(0)} µs CPU/record (services + nats-server + postgres) ` +
+          `=> CPU ceiling on ${report.machine.cores.toFixed(0)} cores ~${int((report.machine.cores * 1e6) / perRecordUs)} rec/s`,
+      );
+  };
+  const stage = (name: string, d: { p50: number; p99: number }) =>
+    `${name} p50 ${ms(d.p50)} / p99 ${ms(d.p99)}`;
+  return [
+    `where time goes - throughput phase (${int(t.records)} records in ${t.seconds.toFixed(2)} s):`,
+    ...cpuLines(t.cpu, t.records),
+    `    backlog (pending + unacked) max: ${Object.entries(t.backlog.max)
+      .map(([k, v]) => `${k} ${int(v)}`)
+      .join(', ')}`,
+    `    mean delivery->ack per message: ${Object.entries(t.handleMs)
+      .map(([k, v]) => `${k} ${ms(v)}`)
+      .join(', ')}`,
+    `    ingest HTTP 1000-record batch: p50 ${ms(t.httpMs.p50)}, p99 ${ms(t.httpMs.p99)}; ingest accepted ${int(t.ingestRecordsPerSec)} rec/s; ledger caught up ${t.ledgerLagSeconds.toFixed(2)} s after the last score`,
+    `where time goes - latency phase (${int(l.records)} records, ${int(l.offeredRatePerSec)} rec/s offered, ~${l.meanBatch.toFixed(1)} per ${l.intervalMs} ms batch):`,
+    ...cpuLines(l.cpu, l.records),
+    `    ${stage('received -> validated_at', l.stagesMs.ingestToValidator)}; ${stage('validated_at -> scored_at', l.stagesMs.validatorToScorer)}; ${stage('scored_at -> committed', l.stagesMs.scorerToCommit)}`,
+    `    client view: ${stage('request sent -> committed', l.sentToCommittedMs)}; ${stage('HTTP 202', l.httpMs)}; most requests in flight ${l.maxInFlightRequests}`,
+    `    p99 per second: ${l.timeline.map((t) => Math.round(t.p99)).join(' ')} ms`,
+    `    mean delivery->ack per message: ${Object.entries(l.handleMs)
+      .map(([k, v]) => `${k} ${ms(v)}`)
+      .join(', ')}`,
+    `    method: ${l.method}`,
+    `persistence (${int(p.rows)} rows, median of ${p.trials}): scorer path ${int(p.servicePathRowsPerSec)} rows/s, BatchWriter with all rows queued ${int(p.unboundedRowsPerSec)} rows/s, COPY ${int(p.copyRowsPerSec)} rows/s`,
+    `    trickle of ${p.trickleMs.burst} rows every ${p.trickleMs.intervalMs} ms: save() -> committed through the BatchWriter p50 ${ms(p.trickleMs.batchWriter.p50)} / p99 ${ms(p.trickleMs.batchWriter.p99)}; ` +
+      `the same statement sent at once p50 ${ms(p.trickleMs.sameStatementDirect.p50)} / p99 ${ms(p.trickleMs.sameStatementDirect.p99)}`,
+    `    one-row INSERT + COMMIT on this server: p50 ${ms(p.singleRowCommitMs.p50)}, p99 ${ms(p.singleRowCommitMs.p99)} (the WAL flush every batch pays)`,
+    `    scorer path: ${p.servicePathStatements.statements} INSERTs of ~${p.servicePathStatements.meanRows} rows, ${ms(p.servicePathStatements.meanStatementMs)} each; a statement was running ${Math.round(p.servicePathStatements.dbBusyShare * 100)}% of the time; CPU: writer ${p.servicePathStatements.clientCores} cores, postgres ${p.servicePathStatements.postgresCores} cores`,
+  ].join('\n');
+}
+
+function cpuMeter(suite: RunningSuite): CpuMeter {
+  return new CpuMeter([
+    ...SERVICES.map((name) => ({ label: name, pids: () => [suite.services.get(name)!.pid] })),
+    { label: 'nats-server', pids: () => [suite.nats.process.pid] },
+    { label: 'postgres', pids: () => postgresPids(suite.db) },
+    { label: 'bench', pids: () => [process.pid] },
+  ]);
+}
+
+async function busyCores(windowMs: number): Promise<number> {
+  const before = machineCpu();
+  await new Promise((resolve) => setTimeout(resolve, windowMs));
+  const after = machineCpu();
+  return (after.busy - before.busy) / (windowMs / 1000);
+}
+
+/** Transactions and table activity in the bench database, per record that went through the suite. */
+async function databaseActivity(db: BenchDatabase, records: number) {
+  const [stats] = await db.query<{ xact_commit: string }>(
+    `SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()`,
+  );
+  const tables = await db.query<{ name: string; idx_scan: string | null; n_tup_ins: string }>(
+    `SELECT schemaname || '.' || relname AS name, idx_scan, n_tup_ins FROM pg_stat_user_tables`,
+  );
+  const per = (x: number) => Math.round((x / records) * 100) / 100;
+  const inbound = tables.find((t) => t.name === 'scorer.inbound_transfers');
+  return {
+    records,
+    transactionsPerRecord: per(Number(stats?.xact_commit ?? 0)),
+    // an INSERT ... ON CONFLICT probes the primary key once per row, which counts as an index scan too
+    inboundTransferLookupsPerRecord: per(Number(inbound?.idx_scan ?? 0) - Number(inbound?.n_tup_ins ?? 0)),
+    rowsInsertedPerRecord: per(tables.reduce((sum, t) => sum + Number(t.n_tup_ins), 0)),
+    tables: Object.fromEntries(
+      tables.map((t) => [t.name, { idxScan: Number(t.idx_scan ?? 0), inserted: Number(t.n_tup_ins) }]),
+    ),
+  };
+}
+
+async function gitInfo(): Promise<{ commit: string; dirty: boolean }> {
+  const commit = (
+    await run('git', ['rev-parse', 'HEAD'], { cwd: ROOT }).catch(() => ({ stdout: 'unknown' }))
+  ).stdout.trim();
+  const status = (
+    await run('git', ['status', '--porcelain'], { cwd: ROOT }).catch(() => ({ stdout: '' }))
+  ).stdout.trim();
+  return { commit, dirty: status.length > 0 };
+}
+
+async function postgresInfo(db: BenchDatabase): Promise<{ version: string } & Record<string, string>> {
+  const rows = await db.query<{ name: string; setting: string }>(
+    `SELECT name, setting FROM pg_settings WHERE name IN ('server_version', 'synchronous_commit', 'fsync', 'shared_buffers', 'wal_level', 'max_connections')`,
+  );
+  const [version] = await db.query<{ version: string }>('SELECT version()');
+  return { version: version!.version, ...Object.fromEntries(rows.map((r) => [r.name, r.setting])) };
+}
+
+cleanupOnSignals();
+main().then(
+  async (code) => {
+    await cleanup();
+    process.exit(code);
+  },
+  async (error: unknown) => {
+    if (interrupted()) return; // the signal handler cleans up and exits
+    console.error(`\nbench failed: ${error instanceof Error ? error.message : String(error)}`);
+    await cleanup();
+    process.exit(1);
+  },
+);
