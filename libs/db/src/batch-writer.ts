@@ -1,10 +1,16 @@
-// Groups single-row writes into one statement, flushed on size or time; each add() resolves once its row is committed.
+// Groups single-row writes into one statement; each add() resolves once its row is committed.
+// By default it commits as a group: a row that arrives while no write is running is written at once
+// (with whatever arrived in the same tick), rows that arrive during a write form the next batch. So a
+// trickle is not delayed and a flood is written in large batches. A batch is also cut at maxRows, and a
+// positive maxDelayMs makes partial batches wait that long for company instead.
 import type { Database } from './database.js';
 
 export interface BatchWriterOptions<Row> {
   /** Writes one batch; must be idempotent (e.g. ON CONFLICT DO NOTHING) so a redelivered row is written once. */
   write(rows: Row[]): Promise<void>;
+  /** Largest batch; default 512, the consumers' in-flight limit, so a full set of in-flight rows is one statement. */
   maxRows?: number;
+  /** 0 (default): group commit as above; > 0: a partial batch waits this long after its first row. */
   maxDelayMs?: number;
 }
 
@@ -18,6 +24,8 @@ export class BatchWriter<Row> {
   private pending: Pending<Row>[] = [];
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
+  private writing = 0;
+  private immediate?: NodeJS.Immediate;
   private closed = false;
   private readonly maxRows: number;
   private readonly maxDelayMs: number;
@@ -26,8 +34,8 @@ export class BatchWriter<Row> {
     db: Database,
     private readonly options: BatchWriterOptions<Row>,
   ) {
-    this.maxRows = options.maxRows ?? 500;
-    this.maxDelayMs = options.maxDelayMs ?? 5;
+    this.maxRows = options.maxRows ?? 512;
+    this.maxDelayMs = options.maxDelayMs ?? 0;
     db.onClose(this);
   }
 
@@ -36,7 +44,9 @@ export class BatchWriter<Row> {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ row, resolve, reject });
       if (this.pending.length >= this.maxRows) this.flushSoon(0);
-      else this.flushSoon(this.maxDelayMs);
+      else if (this.maxDelayMs > 0) this.flushSoon(this.maxDelayMs);
+      // group commit: rows arriving during a write wait for it to finish (see flush)
+      else if (this.writing === 0) this.immediate ??= setImmediate(() => void this.flush());
     });
   }
 
@@ -55,15 +65,22 @@ export class BatchWriter<Row> {
 
   /** Writes everything queued so far. Batches are written one after another, in order. */
   flush(): Promise<void> {
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
     const batch = this.pending;
     if (batch.length === 0) return this.flushing;
     this.pending = [];
+    this.writing++;
     this.flushing = this.flushing.then(async () => {
       try {
         await this.options.write(batch.map((p) => p.row));
         batch.forEach((p) => p.resolve());
       } catch (error) {
         batch.forEach((p) => p.reject(error));
+      } finally {
+        this.writing--;
+        // the rows that gathered during this write are the next group
+        if (this.writing === 0 && this.maxDelayMs === 0 && this.pending.length > 0) void this.flush();
       }
     });
     return this.flushing;
@@ -72,6 +89,7 @@ export class BatchWriter<Row> {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     await this.flush();
   }
 }

@@ -18,6 +18,11 @@ const insertEntries = sql(
 
 const entry = (id: number, amount = '10.00'): Entry => ({ id, amount });
 
+async function waitUntil(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !done(); i++) await sleep(10);
+  expect(done()).toBe(true);
+}
+
 describe('BatchWriter', () => {
   let testDb: TestDatabase;
   let db: Database;
@@ -55,6 +60,33 @@ describe('BatchWriter', () => {
 
   const storedIds = async () =>
     (await testDb.query<{ id: number }>(`SELECT id FROM entries ORDER BY committed_seq`)).map((r) => r.id);
+
+  it('commits as a group by default: a burst is written at once, rows arriving during a write form the next batch', async () => {
+    let release!: () => void;
+    const firstWriteHeld = new Promise<void>((resolve) => (release = resolve));
+    const batches: number[][] = [];
+    const writer = new BatchWriter<Entry>(db, {
+      write: async (rows) => {
+        batches.push(rows.map((r) => r.id));
+        if (batches.length === 1) await firstWriteHeld;
+        await db.query(insertEntries, [rows.map((r) => r.id), rows.map((r) => r.amount)]);
+      },
+    });
+    const burst = [writer.add(entry(1)), writer.add(entry(2))];
+    await waitUntil(() => batches.length === 1);
+    expect(batches).toEqual([[1, 2]]); // written without waiting for more rows
+
+    const during = [writer.add(entry(3)), writer.add(entry(4)), writer.add(entry(5))];
+    await sleep(50);
+    expect(batches).toHaveLength(1); // they wait for the write in flight, not for a timer
+    release();
+    await Promise.all([...burst, ...during]);
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4, 5],
+    ]);
+    expect(await storedIds()).toEqual([1, 2, 3, 4, 5]);
+  });
 
   it('flushes as soon as maxRows rows are queued, without waiting for maxDelayMs', async () => {
     const { writer, batches } = newWriter({ maxRows: 3, maxDelayMs: 60_000 });

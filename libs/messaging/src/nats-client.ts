@@ -37,6 +37,8 @@ export class NatsClient {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
       waitOnFirstConnect: true,
+      // async stack traces cost a captured Error per publish and request (~10% of a service's CPU)
+      noAsyncTraces: true,
     });
     const client = new NatsClient(
       connection,
