@@ -73,7 +73,7 @@ describe('quick start: npm start', () => {
       expect(banner).toContain(PASSWORD);
     } finally {
       runner.kill('SIGINT');
-      const code = await Promise.race([exited, sleep(45_000).then(() => 'still running')]);
+      const code = await Promise.race([exited, sleep(45_000, 'still running', { ref: false })]);
       if (code === 'still running') runner.kill('SIGKILL');
       await nats.dispose();
       await db.drop();
