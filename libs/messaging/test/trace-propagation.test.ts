@@ -99,10 +99,11 @@ describe('trace context across NATS', () => {
         return span.spanContext().traceId;
       }),
     );
+    // the consumer span ends after the handler returns and the message is acked
     await waitFor(
-      () => Promise.resolve(seen.length),
-      (n) => n === 1,
-      { what: 'the handler to run' },
+      () => Promise.resolve(exporter.getFinishedSpans().map((s) => s.name)),
+      (names) => seen.length === 1 && names.includes('test.traced.KE process'),
+      { what: 'the handler to run and its span to end' },
     );
 
     const publish = spanNamed('test.traced.KE publish');
