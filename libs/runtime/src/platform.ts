@@ -65,7 +65,13 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/** Runs a service until SIGTERM or SIGINT, then shuts it down in order; a second signal exits at once. */
+/** Within Kubernetes' default 30 s termination grace period. */
+const SHUTDOWN_TIMEOUT_MS = 25_000;
+
+/**
+ * Runs a service until SIGTERM or SIGINT, then shuts it down in order; a second signal exits at once,
+ * and so does a shutdown that takes longer than SHUTDOWN_TIMEOUT_MS.
+ */
 export async function runUntilSignalled(start: () => Promise<RunningService>): Promise<void> {
   let running: RunningService;
   try {
@@ -79,6 +85,11 @@ export async function runUntilSignalled(start: () => Promise<RunningService>): P
     if (stopping) process.exit(1);
     stopping = true;
     running.platform.logger.info({ signal }, 'shutting down');
+    // draining needs NATS and Postgres; if either is gone for good, give up rather than hang
+    setTimeout(() => {
+      running.platform.logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown did not finish in time');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
     running.close().then(
       () => process.exit(0),
       (error: unknown) => {
