@@ -6,16 +6,16 @@ import { Headers, Streams, deadLetterSubject, type ConsumerSpec } from '@vigil/c
 import { TestNatsServer, waitFor } from '@vigil/testing';
 import { PermanentError, TransientError, type JetStreamMessageInfo } from '../src/index.js';
 import {
-  connectMessaging,
   deferred,
   handlerFor,
   Inspector,
-  moduleOf,
-  provisionStreams,
-  startMicroservice,
-  testConsumer,
   type Messaging,
+  moduleOf,
   type Ping,
+  startHarness,
+  startMicroservice,
+  stopHarness,
+  testConsumer,
 } from './support.js';
 
 describe('JetStreamServer consumer delivery', () => {
@@ -25,19 +25,14 @@ describe('JetStreamServer consumer delivery', () => {
   let app: INestMicroservice | undefined;
 
   beforeAll(async () => {
-    server = await TestNatsServer.start();
-    messaging = await connectMessaging(server.url);
-    await provisionStreams(messaging.nats);
-    inspector = await Inspector.connect(server.url);
+    ({ server, messaging, inspector } = await startHarness());
   });
   afterEach(async () => {
     await app?.close();
     app = undefined;
   });
   afterAll(async () => {
-    await inspector?.close();
-    await messaging?.nats.drain();
-    await server?.dispose();
+    await stopHarness({ server, messaging, inspector });
   });
 
   /** Starts a microservice whose only handler is `handle`, recording every delivery it sees. */

@@ -7,11 +7,12 @@ import {
   connectMessaging,
   handlerFor,
   Inspector,
-  moduleOf,
-  provisionStreams,
-  startMicroservice,
-  testConsumer,
   type Messaging,
+  moduleOf,
+  startHarness,
+  startMicroservice,
+  stopHarness,
+  testConsumer,
 } from './support.js';
 
 describe('JetStreamServer flow control and shutdown', () => {
@@ -20,15 +21,10 @@ describe('JetStreamServer flow control and shutdown', () => {
   let inspector: Inspector;
 
   beforeAll(async () => {
-    server = await TestNatsServer.start();
-    messaging = await connectMessaging(server.url);
-    await provisionStreams(messaging.nats);
-    inspector = await Inspector.connect(server.url);
+    ({ server, messaging, inspector } = await startHarness());
   });
   afterAll(async () => {
-    await inspector?.close();
-    await messaging?.nats.drain();
-    await server?.dispose();
+    await stopHarness({ server, messaging, inspector });
   });
 
   it('never runs more than maxInFlight handlers at once, and does reach that many', async () => {

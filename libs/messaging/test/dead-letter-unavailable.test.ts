@@ -5,14 +5,14 @@ import { Headers, Streams, deadLetterSubject } from '@vigil/contracts';
 import { TestNatsServer, waitFor } from '@vigil/testing';
 import { PermanentError } from '../src/index.js';
 import {
-  connectMessaging,
   handlerFor,
   Inspector,
-  moduleOf,
-  provisionStreams,
-  startMicroservice,
-  testConsumer,
   type Messaging,
+  moduleOf,
+  startHarness,
+  startMicroservice,
+  stopHarness,
+  testConsumer,
 } from './support.js';
 
 describe('dead letters while the dead-letter stream is missing', () => {
@@ -22,16 +22,11 @@ describe('dead letters while the dead-letter stream is missing', () => {
   let app: INestMicroservice | undefined;
 
   beforeAll(async () => {
-    server = await TestNatsServer.start();
-    messaging = await connectMessaging(server.url);
-    await provisionStreams(messaging.nats);
-    inspector = await Inspector.connect(server.url);
+    ({ server, messaging, inspector } = await startHarness());
   });
   afterAll(async () => {
     await app?.close();
-    await inspector?.close();
-    await messaging?.nats.drain();
-    await server?.dispose();
+    await stopHarness({ server, messaging, inspector });
   });
 
   it('naks the message instead of dropping it, and dead-letters it once the stream is back', async () => {

@@ -1,13 +1,6 @@
 // Publishing is idempotent per (event type, msg id): a retried publish is stored once, distinct events never collide.
 import { TestNatsServer } from '@vigil/testing';
-import {
-  connectMessaging,
-  Inspector,
-  provisionStreams,
-  testEvent,
-  testStream,
-  type Messaging,
-} from './support.js';
+import { Inspector, type Messaging, startHarness, stopHarness, testEvent, testStream } from './support.js';
 
 describe('JetStreamPublisher', () => {
   let server: TestNatsServer;
@@ -15,15 +8,10 @@ describe('JetStreamPublisher', () => {
   let inspector: Inspector;
 
   beforeAll(async () => {
-    server = await TestNatsServer.start();
-    messaging = await connectMessaging(server.url);
-    await provisionStreams(messaging.nats);
-    inspector = await Inspector.connect(server.url);
+    ({ server, messaging, inspector } = await startHarness());
   });
   afterAll(async () => {
-    await inspector?.close();
-    await messaging?.nats.drain();
-    await server?.dispose();
+    await stopHarness({ server, messaging, inspector });
   });
 
   it('stores a message published twice with the same msg id once; the second PubAck says duplicate', async () => {

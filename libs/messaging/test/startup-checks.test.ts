@@ -4,17 +4,17 @@ import { Payload } from '@nestjs/microservices';
 import { TestNatsServer } from '@vigil/testing';
 import { JetStreamConsumer, NatsRequest } from '../src/index.js';
 import {
-  connectMessaging,
+  type GreetingReply,
   greetRequest,
   handlerFor,
   Inspector,
-  moduleOf,
-  provisionStreams,
-  startMicroservice,
-  testConsumer,
-  type GreetingReply,
   type Messaging,
+  moduleOf,
   type Ping,
+  startHarness,
+  startMicroservice,
+  stopHarness,
+  testConsumer,
 } from './support.js';
 
 describe('JetStreamServer start-up checks', () => {
@@ -23,15 +23,10 @@ describe('JetStreamServer start-up checks', () => {
   let inspector: Inspector;
 
   beforeAll(async () => {
-    server = await TestNatsServer.start();
-    messaging = await connectMessaging(server.url);
-    await provisionStreams(messaging.nats);
-    inspector = await Inspector.connect(server.url);
+    ({ server, messaging, inspector } = await startHarness());
   });
   afterAll(async () => {
-    await inspector?.close();
-    await messaging?.nats.drain();
-    await server?.dispose();
+    await stopHarness({ server, messaging, inspector });
   });
 
   const consumerNames = async () => (await inspector.jsm.consumers.list('TEST').next()).map((c) => c.name);

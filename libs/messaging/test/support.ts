@@ -1,4 +1,5 @@
 // Test-only streams, events and consumers (none of the production names), and a Nest app on JetStreamServer.
+import { TestNatsServer } from '@vigil/testing';
 import { Controller, type INestMicroservice, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, Payload } from '@nestjs/microservices';
@@ -234,4 +235,25 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve(value: T): 
   let resolve!: (value: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
+}
+
+/** What most transport tests stand on: a private nats-server with the test streams, and two connections. */
+export interface Harness {
+  server: TestNatsServer;
+  messaging: Messaging;
+  inspector: Inspector;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const server = await TestNatsServer.start();
+  const messaging = await connectMessaging(server.url);
+  await provisionStreams(messaging.nats);
+  return { server, messaging, inspector: await Inspector.connect(server.url) };
+}
+
+/** Safe after a failed start: closes whatever was opened. */
+export async function stopHarness(harness: Partial<Harness>): Promise<void> {
+  await harness.inspector?.close();
+  await harness.messaging?.nats.drain();
+  await harness.server?.dispose();
 }
