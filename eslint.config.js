@@ -4,7 +4,7 @@ import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.nx/**', 'coverage/**', '*.js'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '.nx/**', 'coverage/**', '*.js', 'charts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

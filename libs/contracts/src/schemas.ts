@@ -2,6 +2,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { AMOUNT_PATTERN, CURRENCY_CODES, SIGNED_DECIMAL_PATTERN, type CurrencyCode } from './money.js';
 import { REGION_CODES } from './regions.js';
+import { ALERT_SOURCES } from './alerting.js';
 
 const amount = {
   type: 'string',
@@ -139,6 +140,8 @@ export const reasonSchema = {
     message: { type: 'string' },
     severity: { type: 'string', enum: ['error', 'warn'] },
     weight: { type: 'number', minimum: 0, maximum: 1 },
+    expected: { type: 'string', description: 'What the rule expected, e.g. "NGN, USD" or "9874.5"' },
+    actual: { type: 'string', description: 'What the record carried' },
   },
 } as const;
 export type Reason = FromSchema<typeof reasonSchema>;
@@ -155,6 +158,16 @@ export const transactionAcceptedSchema = {
     source: { type: 'string' },
     partner_id: { type: 'string' },
     record: { type: 'object' },
+    replay: {
+      type: 'object',
+      description: 'Present when a quarantined record is sent through again after a fix',
+      required: ['attempt', 'requested_by'],
+      additionalProperties: false,
+      properties: {
+        attempt: { type: 'integer', minimum: 1, description: '1 for the first replay of this transaction' },
+        requested_by: { type: 'string' },
+      },
+    },
   },
 } as const;
 export type TransactionAccepted = FromSchema<typeof transactionAcceptedSchema>;
@@ -197,7 +210,7 @@ export type TransactionQuarantined = FromSchema<typeof transactionQuarantinedSch
 export const transactionScoredSchema = {
   $id: 'vigil/event/transaction.scored',
   type: 'object',
-  required: ['transaction', 'score', 'reasons', 'scored_at', 'model_version'],
+  required: ['transaction', 'score', 'reasons', 'scored_at', 'model_version', 'decision', 'policy_version'],
   additionalProperties: false,
   properties: {
     transaction: transactionSchema,
@@ -205,11 +218,28 @@ export const transactionScoredSchema = {
     reasons: { type: 'array', items: reasonSchema },
     scored_at: timestamp,
     model_version: { type: 'string' },
+    decision: {
+      type: 'string',
+      enum: ['approve', 'review', 'block'],
+      description: 'What the scoring policy says to do with the transaction',
+    },
+    policy_version: { type: 'integer', minimum: 0, description: 'Version of the scoring policy applied' },
+    shadow: {
+      type: 'object',
+      description: 'What the candidate model would have said, recorded and never acted on',
+      required: ['model_version', 'score', 'decision'],
+      additionalProperties: false,
+      properties: {
+        model_version: { type: 'string' },
+        score: { type: 'number', minimum: 0, maximum: 1 },
+        decision: { type: 'string', enum: ['approve', 'review', 'block'] },
+      },
+    },
   },
 } as const;
 export type TransactionScored = FromSchema<typeof transactionScoredSchema>;
 
-/** Hop 4, published by alerting when an alert opens or repeats. */
+/** Hop 4, published by alerting when an alert opens; the `alert` webhook format sends this shape too. */
 export const alertRaisedSchema = {
   $id: 'vigil/event/alert.raised',
   type: 'object',
@@ -225,9 +255,64 @@ export const alertRaisedSchema = {
     transaction_id: { type: 'string' },
     occurrences: { type: 'integer', minimum: 1 },
     raised_at: timestamp,
+    source: { type: 'string', enum: ALERT_SOURCES },
+    status: { type: 'string', enum: ['open', 'acknowledged', 'resolved'] },
   },
 } as const;
 export type AlertRaised = FromSchema<typeof alertRaisedSchema>;
+
+/** Published by the validator once per schema change it sees on a source's stream (not once per record). */
+export const schemaDriftDetectedSchema = {
+  $id: 'vigil/event/dq.drift',
+  type: 'object',
+  required: ['source', 'change', 'field', 'detected_at', 'transaction_id'],
+  additionalProperties: false,
+  properties: {
+    source: { type: 'string', description: 'Source or partner whose records changed shape' },
+    schema_version: {
+      type: 'integer',
+      minimum: 1,
+      description: 'Registered schema version compared against',
+    },
+    change: { type: 'string', enum: ['unknown_field', 'type_changed', 'missing_field'] },
+    field: { type: 'string', description: 'Dotted path of the field that changed' },
+    expected: { type: 'string', description: 'Type or presence the schema expects' },
+    actual: { type: 'string', description: 'Type or presence seen on the stream' },
+    detected_at: timestamp,
+    transaction_id: { type: 'string', description: 'First record that showed the change' },
+  },
+} as const;
+export type SchemaDriftDetected = FromSchema<typeof schemaDriftDetectedSchema>;
+
+/** Published by the validator when a window's pass rate falls outside what its recent history predicts. */
+export const dataQualityAnomalySchema = {
+  $id: 'vigil/event/dq.anomaly',
+  type: 'object',
+  required: [
+    'source',
+    'region',
+    'window_start',
+    'window_end',
+    'records',
+    'pass_rate',
+    'expected_pass_rate',
+    'detected_at',
+  ],
+  additionalProperties: false,
+  properties: {
+    source: { type: 'string' },
+    region: { type: 'string' },
+    window_start: timestamp,
+    window_end: timestamp,
+    records: { type: 'integer', minimum: 0 },
+    pass_rate: { type: 'number', minimum: 0, maximum: 1 },
+    expected_pass_rate: { type: 'number', minimum: 0, maximum: 1 },
+    /** Failures in the window by rule id. */
+    failures: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },
+    detected_at: timestamp,
+  },
+} as const;
+export type DataQualityAnomaly = FromSchema<typeof dataQualityAnomalySchema>;
 
 /** Request from the gateway to ingest over NATS request-reply. */
 export const ingestSubmitRequestSchema = {
@@ -270,3 +355,101 @@ export const ingestSubmitReplySchema = {
   },
 } as const;
 export type IngestSubmitReply = FromSchema<typeof ingestSubmitReplySchema>;
+
+/** The scorer's policy: which model decides, which shadows, thresholds and CEL rules. A versioned KV document. */
+export const scoringPolicySchema = {
+  $id: 'vigil/document/scoring-policy',
+  type: 'object',
+  required: ['model', 'thresholds', 'rules'],
+  additionalProperties: false,
+  properties: {
+    model: { type: 'string', minLength: 1, description: 'Version of the model whose score acts' },
+    shadow_model: {
+      type: 'string',
+      minLength: 1,
+      description: 'A candidate scored alongside on every transaction, recorded but never acted on',
+    },
+    thresholds: {
+      type: 'object',
+      required: ['review', 'block'],
+      additionalProperties: false,
+      properties: {
+        review: { type: 'number', minimum: 0, maximum: 1 },
+        block: { type: 'number', minimum: 0, maximum: 1 },
+      },
+    },
+    rules: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'expression', 'score', 'message'],
+        additionalProperties: false,
+        properties: {
+          id: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*$' },
+          description: { type: 'string' },
+          expression: {
+            type: 'string',
+            minLength: 1,
+            description:
+              'CEL over `tx` (the transaction) and `f` (the feature vector by name); true fires the rule',
+          },
+          score: { type: 'number', minimum: 0, maximum: 1, description: 'Risk the rule alone stands for' },
+          message: { type: 'string', minLength: 1 },
+        },
+      },
+    },
+  },
+} as const;
+export type ScoringPolicy = FromSchema<typeof scoringPolicySchema>;
+/** Request from the gateway to ingest: send quarantined records (as they were, or corrected) through again. */
+export const ingestReplayRequestSchema = {
+  $id: 'vigil/request/ingest.replay',
+  type: 'object',
+  required: ['items', 'requested_by'],
+  additionalProperties: false,
+  properties: {
+    items: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 1000,
+      items: {
+        type: 'object',
+        required: ['transaction_id', 'record', 'source'],
+        additionalProperties: false,
+        properties: {
+          transaction_id: transactionId,
+          record: {
+            type: 'object',
+            description: 'The record to validate again; it keeps its transaction_id',
+          },
+          source: { type: 'string', description: 'The source of the original submission' },
+          partner_id: { type: 'string', description: 'The partner of the original submission' },
+        },
+      },
+    },
+    requested_by: { type: 'string', minLength: 1 },
+  },
+} as const;
+export type IngestReplayRequest = FromSchema<typeof ingestReplayRequestSchema>;
+
+export const replayResultSchema = {
+  type: 'object',
+  required: ['transaction_id', 'status'],
+  additionalProperties: false,
+  properties: {
+    transaction_id: { type: 'string' },
+    status: { type: 'string', enum: ['replayed', 'rejected'] },
+    attempt: { type: 'integer', minimum: 1 },
+    reasons: { type: 'array', items: reasonSchema },
+  },
+} as const;
+export type ReplayResult = FromSchema<typeof replayResultSchema>;
+
+export const ingestReplayReplySchema = {
+  $id: 'vigil/reply/ingest.replay',
+  type: 'object',
+  required: ['results'],
+  additionalProperties: false,
+  properties: { results: { type: 'array', items: replayResultSchema } },
+} as const;
+export type IngestReplayReply = FromSchema<typeof ingestReplayReplySchema>;

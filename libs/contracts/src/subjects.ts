@@ -1,6 +1,11 @@
 // The only place stream, subject and durable names are spelled out.
 import {
   alertRaisedSchema,
+  dataQualityAnomalySchema,
+  schemaDriftDetectedSchema,
+  scoringPolicySchema,
+  ingestReplayReplySchema,
+  ingestReplayRequestSchema,
   ingestSubmitReplySchema,
   ingestSubmitRequestSchema,
   transactionAcceptedSchema,
@@ -8,6 +13,11 @@ import {
   transactionScoredSchema,
   transactionValidatedSchema,
   type AlertRaised,
+  type DataQualityAnomaly,
+  type SchemaDriftDetected,
+  type ScoringPolicy,
+  type IngestReplayReply,
+  type IngestReplayRequest,
   type IngestSubmitReply,
   type IngestSubmitRequest,
   type TransactionAccepted,
@@ -15,6 +25,39 @@ import {
   type TransactionScored,
   type TransactionValidated,
 } from './schemas.js';
+import {
+  alertAcknowledgeRequestSchema,
+  alertGetReplySchema,
+  alertGetRequestSchema,
+  alertReplySchema,
+  alertResolveRequestSchema,
+  alertingPolicySchema,
+  alertsListReplySchema,
+  alertsListRequestSchema,
+  forecastsReplySchema,
+  forecastsRequestSchema,
+  silenceCreateRequestSchema,
+  silenceExpireRequestSchema,
+  silenceReplySchema,
+  silencesListReplySchema,
+  silencesListRequestSchema,
+  type AlertAcknowledgeRequest,
+  type AlertGetReply,
+  type AlertGetRequest,
+  type AlertResolveRequest,
+  type AlertView,
+  type AlertingPolicy,
+  type AlertsListReply,
+  type AlertsListRequest,
+  type ForecastsReply,
+  type ForecastsRequest,
+  type Silence,
+  type SilenceCreateRequest,
+  type SilenceExpireRequest,
+  type SilencesListReply,
+  type SilencesListRequest,
+} from './alerting.js';
+import { ruleSetSchema, schemaRegistrySchema, type RuleSet, type SchemaRegistry } from './data-quality.js';
 import { compile, type Validator } from './validation.js';
 
 export interface StreamSpec {
@@ -35,6 +78,12 @@ export const Streams = {
   alerts: {
     name: 'ALERTS',
     subjects: ['alert.>'],
+    duplicateWindowMs: 10 * 60_000,
+    maxAgeMs: 30 * 24 * 3_600_000,
+  },
+  dataQuality: {
+    name: 'DATA_QUALITY',
+    subjects: ['dq.>'],
     duplicateWindowMs: 10 * 60_000,
     maxAgeMs: 30 * 24 * 3_600_000,
   },
@@ -74,6 +123,7 @@ export const Events = {
     'txn.accepted',
     transactionAcceptedSchema,
   ),
+  /** Partitioned by account for the scorer: `txn.validated.<partition>.<origin|destination>`, see scoringRoutes. */
   transactionValidated: event<TransactionValidated>(
     'transaction.validated',
     Streams.transactions,
@@ -93,6 +143,20 @@ export const Events = {
     transactionScoredSchema,
   ),
   alertRaised: event<AlertRaised>('alert.raised', Streams.alerts, 'alert.raised', alertRaisedSchema),
+  /** Partitioned by source. */
+  schemaDriftDetected: event<SchemaDriftDetected>(
+    'dq.drift',
+    Streams.dataQuality,
+    'dq.drift',
+    schemaDriftDetectedSchema,
+  ),
+  /** Partitioned by source. */
+  dataQualityAnomaly: event<DataQualityAnomaly>(
+    'dq.anomaly',
+    Streams.dataQuality,
+    'dq.anomaly',
+    dataQualityAnomalySchema,
+  ),
 };
 
 /** A durable pull consumer: one per (service, event). */
@@ -114,13 +178,6 @@ export const Consumers = {
     maxDeliver: 8,
     ackWaitMs: 10_000,
   },
-  scorer: {
-    durable: 'scorer',
-    event: Events.transactionValidated,
-    maxInFlight: 512,
-    maxDeliver: 8,
-    ackWaitMs: 10_000,
-  },
   ingestLedger: {
     durable: 'ingest-ledger',
     event: Events.transactionAccepted,
@@ -132,6 +189,28 @@ export const Consumers = {
     durable: 'alerting',
     event: Events.transactionScored,
     maxInFlight: 256,
+    maxDeliver: 8,
+    ackWaitMs: 10_000,
+  },
+  /** Demand series for forecasts and business triggers; apart from `alerting` so a slow one never holds up the other. */
+  alertingDemand: {
+    durable: 'alerting-demand',
+    event: Events.transactionScored,
+    maxInFlight: 512,
+    maxDeliver: 8,
+    ackWaitMs: 10_000,
+  },
+  alertingDrift: {
+    durable: 'alerting-drift',
+    event: Events.schemaDriftDetected,
+    maxInFlight: 64,
+    maxDeliver: 8,
+    ackWaitMs: 10_000,
+  },
+  alertingDataQuality: {
+    durable: 'alerting-data-quality',
+    event: Events.dataQualityAnomaly,
+    maxInFlight: 64,
     maxDeliver: 8,
     ackWaitMs: 10_000,
   },
@@ -155,6 +234,162 @@ export const Requests = {
     validateRequest: compile<IngestSubmitRequest>(ingestSubmitRequestSchema),
     validateReply: compile<IngestSubmitReply>(ingestSubmitReplySchema),
   } satisfies RequestSpec<IngestSubmitRequest, IngestSubmitReply>,
+  alertsList: {
+    subject: 'svc.alerting.alerts.list',
+    queue: 'alerting',
+    validateRequest: compile<AlertsListRequest>(alertsListRequestSchema),
+    validateReply: compile<AlertsListReply>(alertsListReplySchema),
+  } satisfies RequestSpec<AlertsListRequest, AlertsListReply>,
+  alertGet: {
+    subject: 'svc.alerting.alerts.get',
+    queue: 'alerting',
+    validateRequest: compile<AlertGetRequest>(alertGetRequestSchema),
+    validateReply: compile<AlertGetReply>(alertGetReplySchema),
+  } satisfies RequestSpec<AlertGetRequest, AlertGetReply>,
+  alertAcknowledge: {
+    subject: 'svc.alerting.alerts.acknowledge',
+    queue: 'alerting',
+    validateRequest: compile<AlertAcknowledgeRequest>(alertAcknowledgeRequestSchema),
+    validateReply: compile<AlertView>(alertReplySchema),
+  } satisfies RequestSpec<AlertAcknowledgeRequest, AlertView>,
+  alertResolve: {
+    subject: 'svc.alerting.alerts.resolve',
+    queue: 'alerting',
+    validateRequest: compile<AlertResolveRequest>(alertResolveRequestSchema),
+    validateReply: compile<AlertView>(alertReplySchema),
+  } satisfies RequestSpec<AlertResolveRequest, AlertView>,
+  silenceCreate: {
+    subject: 'svc.alerting.silences.create',
+    queue: 'alerting',
+    validateRequest: compile<SilenceCreateRequest>(silenceCreateRequestSchema),
+    validateReply: compile<Silence>(silenceReplySchema),
+  } satisfies RequestSpec<SilenceCreateRequest, Silence>,
+  silenceExpire: {
+    subject: 'svc.alerting.silences.expire',
+    queue: 'alerting',
+    validateRequest: compile<SilenceExpireRequest>(silenceExpireRequestSchema),
+    validateReply: compile<Silence>(silenceReplySchema),
+  } satisfies RequestSpec<SilenceExpireRequest, Silence>,
+  silencesList: {
+    subject: 'svc.alerting.silences.list',
+    queue: 'alerting',
+    validateRequest: compile<SilencesListRequest>(silencesListRequestSchema),
+    validateReply: compile<SilencesListReply>(silencesListReplySchema),
+  } satisfies RequestSpec<SilencesListRequest, SilencesListReply>,
+  forecasts: {
+    subject: 'svc.alerting.forecasts',
+    queue: 'alerting',
+    validateRequest: compile<ForecastsRequest>(forecastsRequestSchema),
+    validateReply: compile<ForecastsReply>(forecastsReplySchema),
+  } satisfies RequestSpec<ForecastsRequest, ForecastsReply>,
+  /** Quarantined records sent through ingest again (tokenised and normalised like a submission). */
+  ingestReplay: {
+    subject: 'svc.ingest.replay',
+    queue: 'ingest',
+    validateRequest: compile<IngestReplayRequest>(ingestReplayRequestSchema),
+    validateReply: compile<IngestReplayReply>(ingestReplayReplySchema),
+  } satisfies RequestSpec<IngestReplayRequest, IngestReplayReply>,
+};
+
+/** A configuration document kept, versioned, in a NATS KV bucket and hot-reloaded by the services. */
+export interface DocumentSpec<T> {
+  bucket: string;
+  key: string;
+  validate: Validator<T>;
+}
+
+/** The KV bucket holding the suite's versioned configuration documents (rule sets, policies). */
+export const CONFIG_BUCKET = 'vigil-config';
+
+/** The scorer's policy document: model, shadow model, thresholds, CEL rules. */
+export const ScoringPolicyDocument: DocumentSpec<ScoringPolicy> = {
+  bucket: CONFIG_BUCKET,
+  key: 'scoring.policy',
+  validate: compile<ScoringPolicy>(scoringPolicySchema),
+};
+
+/**
+ * Account partitions of the validated stream. Every event of one account lands in one partition, in
+ * the order the validator published it, so the scorer replica that owns the partition sees the account's
+ * history complete and in order. Fixed per installation: changing it re-homes every account.
+ */
+export const SCORING_PARTITIONS = 8;
+
+/** 32-bit FNV-1a: a hash stable across processes and versions, for partitioning and ranking. */
+export function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** The partition of an account: FNV-1a of its id. */
+export const partitionOf = (account: string): number => fnv1a(account) % SCORING_PARTITIONS;
+
+export type ScoringRole = 'origin' | 'destination';
+
+export interface ScoringRoute {
+  /** Subject token after `txn.validated.`: `<partition>.<role>`. */
+  partition: string;
+  role: ScoringRole;
+  /** Appended to the event's msg id so the two copies of one transaction are both stored. */
+  msgIdSuffix: string;
+}
+
+/**
+ * Where a validated transaction goes: to its origin account's partition, and to its destination
+ * account's partition as well when that differs, so each side's history is kept by one owner.
+ */
+export function scoringRoutes(transaction: {
+  origin: { account: string };
+  destination?: { account: string };
+}): ScoringRoute[] {
+  const origin = partitionOf(transaction.origin.account);
+  const routes: ScoringRoute[] = [{ partition: `${origin}.origin`, role: 'origin', msgIdSuffix: '' }];
+  const account = transaction.destination?.account;
+  if (account !== undefined) {
+    const destination = partitionOf(account);
+    if (destination !== origin) {
+      routes.push({
+        partition: `${destination}.destination`,
+        role: 'destination',
+        msgIdSuffix: '@destination',
+      });
+    }
+  }
+  return routes;
+}
+
+/** Filter for every validated event one partition owner reads. */
+export const scoringPartitionFilter = (partition: number): string => `txn.validated.${partition}.>`;
+
+/** The KV bucket in which scorer replicas announce themselves and lease partitions. */
+export const SCORER_LEASES_BUCKET = 'vigil-scorer-leases';
+
+export const AlertingDocuments = {
+  /** Alerting's routes, receivers, channels, escalation chains, silencing rules, forecasts and triggers. */
+  policy: {
+    bucket: CONFIG_BUCKET,
+    key: 'alerting.policy',
+    validate: compile<AlertingPolicy>(alertingPolicySchema),
+  } satisfies DocumentSpec<AlertingPolicy>,
+};
+
+export const Documents = {
+  /** The validator's rule set; every validated record names the version it was judged by. */
+  validationRuleSet: {
+    bucket: CONFIG_BUCKET,
+    key: 'validator.rule-set',
+    validate: compile<RuleSet>(ruleSetSchema),
+  } satisfies DocumentSpec<RuleSet>,
+  /** Registered record schemas per source, against which the validator detects drift. */
+  schemaRegistry: {
+    bucket: CONFIG_BUCKET,
+    key: 'validator.schema-registry',
+    validate: compile<SchemaRegistry>(schemaRegistrySchema),
+  } satisfies DocumentSpec<SchemaRegistry>,
 };
 
 /** NATS message headers the suite sets. */

@@ -8,3 +8,4 @@ export * from './errors.js';
 export * from './semaphore.js';
 export * from './messaging.module.js';
 export * from './trace-headers.js';
+export * from './versioned-documents.js';

@@ -19,6 +19,8 @@ export interface NatsOptions {
   url: string;
   name: string;
   logger: Logger;
+  /** PEM files for TLS: the CA that signed the server, and this client's certificate and key (mTLS). */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
 }
 
 export class NatsClient {
@@ -39,6 +41,7 @@ export class NatsClient {
       waitOnFirstConnect: true,
       // async stack traces cost a captured Error per publish and request (~10% of a service's CPU)
       noAsyncTraces: true,
+      ...(options.tls ? { tls: options.tls } : {}),
     });
     const client = new NatsClient(
       connection,

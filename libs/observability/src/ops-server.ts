@@ -8,6 +8,7 @@ export type ReadinessCheck = () => Promise<void>;
 export class OpsServer {
   readonly registry = new Registry();
   private readonly checks = new Map<string, ReadinessCheck>();
+  private readonly details = new Map<string, () => unknown>();
   private server?: Server;
 
   constructor(readonly service: string) {
@@ -18,6 +19,15 @@ export class OpsServer {
   /** Ready means every named dependency answered; each check should be quick and bounded. */
   addReadinessCheck(name: string, check: ReadinessCheck): void {
     this.checks.set(name, check);
+  }
+
+  /** Adds a field to the health answers, e.g. the configuration version a service is running with. */
+  addHealthDetail(name: string, detail: () => unknown): void {
+    this.details.set(name, detail);
+  }
+
+  healthDetails(): Record<string, unknown> {
+    return Object.fromEntries([...this.details].map(([name, detail]) => [name, detail()]));
   }
 
   async readiness(): Promise<{ ready: boolean; checks: Record<string, string> }> {
@@ -44,12 +54,19 @@ export class OpsServer {
           case '/metrics':
             return send(200, await this.registry.metrics(), this.registry.contentType);
           case '/health/live':
-            return send(200, JSON.stringify({ status: 'live', service: this.service }));
+            return send(
+              200,
+              JSON.stringify({ status: 'live', service: this.service, ...this.healthDetails() }),
+            );
           case '/health/ready': {
             const result = await this.readiness();
             return send(
               result.ready ? 200 : 503,
-              JSON.stringify({ status: result.ready ? 'ready' : 'not ready', ...result }),
+              JSON.stringify({
+                status: result.ready ? 'ready' : 'not ready',
+                ...result,
+                ...this.healthDetails(),
+              }),
             );
           }
           case undefined:

@@ -35,6 +35,11 @@ export const commonEnv = {
     default: 'info',
   },
   OTEL_EXPORTER_OTLP_ENDPOINT: { type: 'string', default: '' },
+  // mTLS to NATS (PEM files, e.g. a mounted cert-manager Secret); PostgreSQL takes its certificates
+  // through DATABASE_URL (sslmode=verify-full&sslrootcert=...&sslcert=...&sslkey=...).
+  NATS_TLS_CA_FILE: { type: 'string', default: '' },
+  NATS_TLS_CERT_FILE: { type: 'string', default: '' },
+  NATS_TLS_KEY_FILE: { type: 'string', default: '' },
 } as const;
 
 export interface CommonEnv {
@@ -44,4 +49,27 @@ export interface CommonEnv {
   LOG_LEVEL: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   OTEL_EXPORTER_OTLP_ENDPOINT: string;
   METRICS_PORT: number;
+  NATS_TLS_CA_FILE?: string;
+  NATS_TLS_CERT_FILE?: string;
+  NATS_TLS_KEY_FILE?: string;
+}
+
+/** The NATS TLS files named in the environment, or undefined when none is (plain connection). */
+export function natsTlsFiles(env: Partial<CommonEnv>): NatsTlsFiles | undefined {
+  const files: NatsTlsFiles = {
+    caFile: env.NATS_TLS_CA_FILE || undefined,
+    certFile: env.NATS_TLS_CERT_FILE || undefined,
+    keyFile: env.NATS_TLS_KEY_FILE || undefined,
+  };
+  if (!files.caFile && !files.certFile && !files.keyFile) return undefined;
+  if (Boolean(files.certFile) !== Boolean(files.keyFile)) {
+    throw new ConfigError('NATS_TLS_CERT_FILE and NATS_TLS_KEY_FILE must be set together');
+  }
+  return files;
+}
+
+export interface NatsTlsFiles {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
 }

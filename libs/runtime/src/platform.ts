@@ -3,7 +3,7 @@ import { Streams } from '@vigil/contracts';
 import { Database, migrate } from '@vigil/db';
 import { JetStreamPublisher, NatsClient } from '@vigil/messaging';
 import { OpsServer, createLogger, startTelemetry, type Logger } from '@vigil/observability';
-import type { CommonEnv } from './env.js';
+import { natsTlsFiles, type CommonEnv } from './env.js';
 
 export interface PlatformOptions {
   service: string;
@@ -37,7 +37,7 @@ export class Platform {
       if (applied.length > 0) logger.info({ migrations: applied }, 'database schema migrated');
     }
     const db = new Database({ url: env.DATABASE_URL, service });
-    const nats = await NatsClient.connect({ url: env.NATS_URL, name: service, logger });
+    const nats = await NatsClient.connect({ url: env.NATS_URL, name: service, logger, tls: natsTlsFiles(env) });
     // every stream exists before anything publishes: a subject without a stream loses nothing, it just fails
     for (const stream of Object.values(Streams)) await nats.ensureStream(stream);
     const publisher = new JetStreamPublisher(nats);

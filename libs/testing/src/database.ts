@@ -14,6 +14,7 @@ export class TestDatabase {
   ): Promise<TestDatabase> {
     const name = `vigil_test_${randomBytes(6).toString('hex')}`;
     const admin = new pg.Client({ connectionString: adminUrl });
+    admin.on('error', () => undefined);
     await admin.connect();
     try {
       await admin.query(`CREATE DATABASE ${name}`);
@@ -28,6 +29,9 @@ export class TestDatabase {
   /** Runs one query against the test database and returns its rows. */
   async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
     const client = new pg.Client({ connectionString: this.url });
+    // a test that cuts every connection (pg_terminate_backend) may cut this one between statements: the
+    // query reports it; without a listener the client's 'error' event would crash the test process
+    client.on('error', () => undefined);
     await client.connect();
     try {
       return (await client.query<R>(text, values)).rows;
@@ -38,6 +42,7 @@ export class TestDatabase {
 
   async drop(): Promise<void> {
     const admin = new pg.Client({ connectionString: this.adminUrl });
+    admin.on('error', () => undefined);
     await admin.connect();
     try {
       await admin.query(`DROP DATABASE IF EXISTS ${this.name} WITH (FORCE)`);
