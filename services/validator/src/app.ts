@@ -8,9 +8,15 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta
 
 export async function startValidator(env: ValidatorEnv = validatorEnv()): Promise<RunningService> {
   const platform = await Platform.start({ service: 'validator', env, migrationsDir: MIGRATIONS_DIR });
-  return startMicroservice({
-    platform,
-    module: ValidatorModule.register(platform),
-    consumers: [Consumers.validator],
-  });
+  try {
+    return await startMicroservice({
+      platform,
+      module: ValidatorModule.register(platform, env),
+      consumers: [Consumers.validator],
+    });
+  } catch (error) {
+    // e.g. a default rule set that does not compile: leave nothing running behind
+    await platform.close().catch(() => undefined);
+    throw error;
+  }
 }

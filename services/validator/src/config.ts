@@ -1,9 +1,26 @@
 import { commonEnv, parseEnv, type CommonEnv } from '@vigil/runtime';
+import { DEFAULT_RULE_SET_FILE } from './rules/rule-set.file.js';
 
-export type ValidatorEnv = CommonEnv;
+export interface ValidatorEnv extends CommonEnv {
+  /** Applied as rule-set version 1 when the vigil-config bucket holds no rule set yet. */
+  VALIDATOR_DEFAULT_RULE_SET: string;
+  /** Audit partitions older than this are dropped (whole months), unless a legal hold covers them. */
+  AUDIT_RETENTION_MONTHS: number;
+  /** How often closed data-quality windows are judged for anomalies (and expired fingerprints pruned). */
+  DQ_EVALUATE_INTERVAL_MS: number;
+}
 
 export const validatorEnv = (env: NodeJS.ProcessEnv = process.env): ValidatorEnv =>
   parseEnv<ValidatorEnv>(
-    { type: 'object', properties: { ...commonEnv, METRICS_PORT: { type: 'integer', default: 9102 } } },
+    {
+      type: 'object',
+      properties: {
+        ...commonEnv,
+        METRICS_PORT: { type: 'integer', default: 9102 },
+        VALIDATOR_DEFAULT_RULE_SET: { type: 'string', minLength: 1, default: DEFAULT_RULE_SET_FILE },
+        AUDIT_RETENTION_MONTHS: { type: 'integer', minimum: 1, maximum: 1200, default: 84 },
+        DQ_EVALUATE_INTERVAL_MS: { type: 'integer', minimum: 100, maximum: 3_600_000, default: 15_000 },
+      },
+    },
     env,
   );

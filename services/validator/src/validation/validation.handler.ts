@@ -1,15 +1,16 @@
 import { Controller, Inject } from '@nestjs/common';
-import { Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 import { Consumers, type TransactionAccepted } from '@vigil/contracts';
-import { JetStreamConsumer } from '@vigil/messaging';
+import { JetStreamConsumer, JetStreamContext } from '@vigil/messaging';
 import { ValidationService } from './validation.service.js';
 
 @Controller()
 export class ValidationHandler {
   constructor(@Inject(ValidationService) private readonly validation: ValidationService) {}
 
+  /** The stream sequence tells a redelivery of this message apart from another message with the same id. */
   @JetStreamConsumer(Consumers.validator)
-  async onAccepted(@Payload() accepted: TransactionAccepted): Promise<void> {
-    await this.validation.process(accepted);
+  async onAccepted(@Payload() accepted: TransactionAccepted, @Ctx() ctx: JetStreamContext): Promise<void> {
+    await this.validation.process(accepted, ctx.info.streamSequence);
   }
 }

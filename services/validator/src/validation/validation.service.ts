@@ -1,78 +1,61 @@
+// One accepted record end to end: drift check, judgement by the current rule set, the verdict recorded
+// (with duplicates settled and the audit entry written), then published.
 import { Inject, Injectable } from '@nestjs/common';
+import type { TransactionAccepted } from '@vigil/contracts';
+import { DataQualityMetrics } from '../data-quality/dq-metrics.js';
+import { RuleSetService } from '../rules/rule-set.service.js';
+import { DriftService } from '../schemas/drift.service.js';
+import { OutcomePublisher } from './outcome.publisher.js';
 import {
-  Events,
-  transactionSchema,
-  compile,
-  type Reason,
-  type Transaction,
-  type TransactionAccepted,
-} from '@vigil/contracts';
-import { JetStreamPublisher } from '@vigil/messaging';
-import { ResultsRepository } from './results.repository.js';
-import { BUILTIN_RULES, BUILTIN_RULE_SET_VERSION } from './rules.js';
-
-export type Verdict =
-  | { status: 'valid'; transaction: Transaction; warnings: Reason[] }
-  | { status: 'quarantined'; reasons: Reason[] };
-
-const conformsToSchema = compile<Transaction>(transactionSchema);
-
-/** A subject token for a region that may be missing or malformed in a quarantined record. */
-const partitionOf = (region: unknown): string =>
-  typeof region === 'string' && /^[A-Z]{2}$/.test(region) ? region : 'XX';
+  VerdictsRepository,
+  regionOf,
+  type RecordedVerdict,
+  type ReplayVerdict,
+} from './verdicts.repository.js';
 
 @Injectable()
 export class ValidationService {
   constructor(
-    @Inject(JetStreamPublisher) private readonly publisher: JetStreamPublisher,
-    @Inject(ResultsRepository) private readonly results: ResultsRepository,
+    @Inject(RuleSetService) private readonly rules: RuleSetService,
+    @Inject(DriftService) private readonly drift: DriftService,
+    @Inject(VerdictsRepository) private readonly verdicts: VerdictsRepository,
+    @Inject(OutcomePublisher) private readonly outcomes: OutcomePublisher,
+    @Inject(DataQualityMetrics) private readonly metrics: DataQualityMetrics,
   ) {}
 
-  /** Pure: schema conformity first, then cross-field rules; errors quarantine, warnings pass with a flag. */
-  judge(record: unknown): Verdict {
-    if (!conformsToSchema(record)) return { status: 'quarantined', reasons: conformsToSchema.reasons() };
-    const found = BUILTIN_RULES.flatMap((rule) => rule(record));
-    const errors = found.filter((r) => r.severity === 'error');
-    if (errors.length > 0) return { status: 'quarantined', reasons: errors };
-    return { status: 'valid', transaction: record, warnings: found };
+  /** Idempotent per message: a redelivery gets the verdict recorded the first time, published again (deduplicated). */
+  async process(accepted: TransactionAccepted, streamSeq: number): Promise<RecordedVerdict | ReplayVerdict> {
+    if (accepted.replay) return this.replay(accepted, streamSeq);
+    const judgement = this.rules
+      .engine()
+      .judge(accepted.record, accepted.source, new Date(accepted.received_at));
+    await this.drift.observe(accepted.source, accepted.record, accepted.transaction_id, judgement.conforms);
+    const verdict = await this.verdicts.record(accepted, streamSeq, judgement);
+    const id = accepted.transaction_id;
+    await this.outcomes.publish(accepted, verdict, verdict.repeat ? `${id}:duplicate:${streamSeq}` : id);
+    if (verdict.outcome !== 'redelivered') {
+      const outcome =
+        verdict.outcome === 'duplicate'
+          ? 'duplicate'
+          : verdict.status === 'quarantined'
+            ? 'quarantined'
+            : verdict.reasons.length > 0
+              ? 'flagged'
+              : 'valid';
+      this.metrics.verdict(accepted.source, regionOf(accepted.record), outcome, verdict.reasons);
+    }
+    return verdict;
   }
 
-  /** Judges one accepted record, passes it on or quarantines it, and records the verdict; idempotent per id. */
-  async process(accepted: TransactionAccepted): Promise<Verdict> {
-    const verdict = this.judge(accepted.record);
-    const now = new Date().toISOString();
-    const msgId = accepted.transaction_id;
-    const record = accepted.record as Record<string, unknown>;
-    if (verdict.status === 'valid') {
-      await this.publisher.publish(
-        Events.transactionValidated,
-        verdict.transaction.region,
-        {
-          transaction: verdict.transaction,
-          validated_at: now,
-          rule_set_version: BUILTIN_RULE_SET_VERSION,
-          warnings: verdict.warnings,
-        },
-        { msgId },
-      );
-    } else {
-      await this.publisher.publish(
-        Events.transactionQuarantined,
-        partitionOf(record.region),
-        {
-          transaction_id: accepted.transaction_id,
-          source: accepted.source,
-          ...(typeof record.region === 'string' ? { region: record.region } : {}),
-          ...(accepted.partner_id ? { partner_id: accepted.partner_id } : {}),
-          record,
-          reasons: verdict.reasons,
-          quarantined_at: now,
-          rule_set_version: BUILTIN_RULE_SET_VERSION,
-        },
-        { msgId },
-      );
-    }
-    await this.results.save(accepted, verdict, BUILTIN_RULE_SET_VERSION, now);
+  /** A replayed record after a fix: validated again, released (and scored) at most once. */
+  private async replay(accepted: TransactionAccepted, streamSeq: number): Promise<ReplayVerdict> {
+    const judgement = this.rules
+      .engine()
+      .judge(accepted.record, accepted.source, new Date(accepted.received_at));
+    const verdict = await this.verdicts.recordReplay(accepted, streamSeq, judgement);
+    if (verdict.outcome !== 'refused')
+      await this.outcomes.publish(accepted, verdict, `${accepted.transaction_id}:replay:${verdict.attempt}`);
+    if (verdict.outcome !== 'redelivered') this.metrics.replay(verdict.outcome);
     return verdict;
   }
 }

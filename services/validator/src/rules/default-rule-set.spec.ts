@@ -1,11 +1,18 @@
+// The default rule set (rules/default.yaml) keeps the checks the validator always made, with their codes,
+// fields and messages; judge() is pure, so these run without NATS or Postgres.
 import type { Reason } from '@vigil/contracts';
-import type { JetStreamPublisher } from '@vigil/messaging';
 import { newTransaction, type TransactionInput } from '@vigil/testing';
-import type { ResultsRepository } from './results.repository.js';
-import { ValidationService, type Verdict } from './validation.service.js';
+import { RuleEngine, type Verdict } from './rule-engine.js';
+import { compileRuleSet } from './rule-set.compiler.js';
+import { DEFAULT_RULE_SET_FILE, readRuleSetFile } from './rule-set.file.js';
 
-// judge() is pure: it touches neither the publisher nor the repository
-const validator = new ValidationService({} as JetStreamPublisher, {} as ResultsRepository);
+let engine: RuleEngine;
+beforeAll(async () => {
+  engine = new RuleEngine(compileRuleSet(await readRuleSetFile(DEFAULT_RULE_SET_FILE), '1'));
+});
+const validator = {
+  judge: (record: unknown, source = 'api'): Verdict => engine.judge(record, source, new Date()).verdict,
+};
 const judge = (overrides: Partial<TransactionInput> = {}): Verdict =>
   validator.judge(newTransaction(overrides));
 
@@ -37,6 +44,8 @@ describe('judge()', () => {
           field: 'amount',
           message: 'amount must be greater than zero',
           severity: 'error',
+          expected: '> 0',
+          actual: amount,
         },
       ]);
     });
@@ -55,6 +64,8 @@ describe('judge()', () => {
           field: 'currency',
           message: 'currency KES is not allowed in region NG (allowed: NGN, USD)',
           severity: 'error',
+          expected: 'NGN, USD',
+          actual: 'KES',
         },
       ]);
     });
@@ -93,6 +104,8 @@ describe('judge()', () => {
           field: 'destination.account',
           message: 'origin and destination accounts must differ',
           severity: 'error',
+          expected: 'an account other than C100',
+          actual: 'C100',
         },
       ]);
     });
@@ -108,7 +121,14 @@ describe('judge()', () => {
   describe('range.fee', () => {
     it('quarantines a fee above the amount', () => {
       expect(quarantineReasons(judge({ amount: '125.50', fee: '125.51' }))).toEqual([
-        { code: 'range.fee', field: 'fee', message: 'fee must not exceed amount', severity: 'error' },
+        {
+          code: 'range.fee',
+          field: 'fee',
+          message: 'fee must not exceed amount',
+          severity: 'error',
+          expected: 'at most 125.50',
+          actual: '125.51',
+        },
       ]);
     });
 
@@ -143,6 +163,8 @@ describe('judge()', () => {
           field: 'origin.balance_after',
           message: 'expected 9874.5 after debit of 125.50, got 10000.00',
           severity: 'warn',
+          expected: '9874.5',
+          actual: '10000.00',
         },
       ]);
     });
@@ -208,6 +230,8 @@ describe('judge()', () => {
           field: 'destination.balance_after',
           message: 'expected 181 after credit of 181.00, got 0',
           severity: 'warn',
+          expected: '181',
+          actual: '0',
         },
       ]);
     });
@@ -260,6 +284,8 @@ describe('judge()', () => {
           field: expect.any(String),
           message: expect.stringMatching(/\S/),
           severity: 'error',
+          expected: expect.any(String),
+          actual: expect.any(String),
         });
       }
     });
