@@ -1,18 +1,24 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule, type Platform } from '@vigil/runtime';
-import { AccountStateRepository } from './scoring/account-state.repository.js';
-import { ScoresRepository } from './scoring/scores.repository.js';
-import { ScoringHandler } from './scoring/scoring.handler.js';
-import { ScoringService } from './scoring/scoring.service.js';
+import { PartitionRepository } from './partitions/partition.repository.js';
+import { PartitionsService } from './partitions/partitions.service.js';
+import { PolicyService } from './policy/policy.service.js';
+import { SCORER_SETTINGS, type ScorerSettings } from './scorer-settings.js';
+import { ScoringEngine } from './scoring/scoring.engine.js';
 
 @Module({})
 export class ScorerModule {
-  static register(platform: Platform): DynamicModule {
+  static register(platform: Platform, settings: ScorerSettings): DynamicModule {
     return {
       module: ScorerModule,
       imports: [PlatformModule.forRoot(platform)],
-      controllers: [ScoringHandler],
-      providers: [ScoringService, ScoresRepository, AccountStateRepository],
+      providers: [
+        { provide: SCORER_SETTINGS, useValue: settings },
+        PolicyService,
+        ScoringEngine,
+        PartitionRepository,
+        PartitionsService,
+      ],
     };
   }
 }

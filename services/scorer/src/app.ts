@@ -1,5 +1,4 @@
 import { fileURLToPath } from 'node:url';
-import { Consumers } from '@vigil/contracts';
 import { Platform, startMicroservice, type RunningService } from '@vigil/runtime';
 import { ScorerModule } from './app.module.js';
 import { scorerEnv, type ScorerEnv } from './config.js';
@@ -10,7 +9,12 @@ export async function startScorer(env: ScorerEnv = scorerEnv()): Promise<Running
   const platform = await Platform.start({ service: 'scorer', env, migrationsDir: MIGRATIONS_DIR });
   return startMicroservice({
     platform,
-    module: ScorerModule.register(platform),
-    consumers: [Consumers.scorer],
+    module: ScorerModule.register(platform, {
+      leaseTtlMs: env.SCORER_LEASE_TTL_MS,
+      ...(env.SCORER_MEMBER_ID ? { memberId: env.SCORER_MEMBER_ID } : {}),
+      ...(env.SCORER_MODELS_DIR ? { modelsDir: env.SCORER_MODELS_DIR } : {}),
+    }),
+    // partitions are consumed by the scorer's own ordered consumers, not by shared durables
+    consumers: [],
   });
 }

@@ -1,0 +1,69 @@
+// Feature halves in event order: the origin half reads and then updates the origin account, the
+// destination half the destination account. Offline (training) one extractor holds every account;
+// online each partition owner holds only its accounts and computes the halves it owns.
+import type { Transaction } from '@vigil/contracts';
+import { newAccountState, recordInbound, recordOutgoing, type AccountState } from './account-state.js';
+import {
+  destinationFeatures,
+  newFeatureVector,
+  originFeatures,
+  transactionFeatures,
+  type FeatureVector,
+} from './features.js';
+
+export interface AccountStates {
+  get(account: string): AccountState;
+}
+
+/** Every account in memory: for training, evaluation and tests. */
+export class InMemoryAccountStates implements AccountStates {
+  private readonly states = new Map<string, AccountState>();
+  get(account: string): AccountState {
+    let state = this.states.get(account);
+    if (!state) {
+      state = newAccountState();
+      this.states.set(account, state);
+    }
+    return state;
+  }
+}
+
+/** Origin half: the record's own features and its origin's history; then the origin remembers it. */
+export function originHalf(transaction: Transaction, states: AccountStates, vector: FeatureVector): void {
+  const origin = states.get(transaction.origin.account);
+  transactionFeatures(transaction, vector);
+  originFeatures(transaction, origin, vector);
+  recordOutgoing(origin, transaction);
+}
+
+/** Destination half: the destination's history; then the destination remembers the money it received. */
+export function destinationHalf(
+  transaction: Transaction,
+  states: AccountStates,
+  vector: FeatureVector,
+): void {
+  const account = transaction.destination?.account;
+  if (!account) return;
+  const destination = states.get(account);
+  destinationFeatures(transaction, destination, vector);
+  recordInbound(destination, transaction);
+}
+
+/** Both halves at once, in one process that owns every account. */
+export function fullFeatures(transaction: Transaction, states: AccountStates): FeatureVector {
+  const vector = newFeatureVector();
+  const account = transaction.destination?.account;
+  const destination = account ? states.get(account) : undefined;
+  // both sides read before either writes, so a transfer to oneself sees neither side of itself
+  if (destination) destinationFeatures(transaction, destination, vector);
+  originHalf(transaction, states, vector);
+  if (destination) recordInbound(destination, transaction);
+  return vector;
+}
+
+/** Combines an origin half and a destination half: each feature comes from the half that computed it. */
+export function mergeHalves(origin: FeatureVector, destination: FeatureVector): FeatureVector {
+  const merged = Float64Array.from(origin);
+  for (let i = 0; i < merged.length; i++) if (destination[i] !== -1) merged[i] = destination[i]!;
+  return merged;
+}

@@ -1,0 +1,206 @@
+// Everything a partition owner reads and writes in Postgres. One commit per batch holds the partition
+// offset (fenced by epoch), the accounts' new state, the feature halves and the scores, so a crash or a
+// lost lease at any point leaves either all of a batch or none of it. The batch's scores are published
+// inside that transaction, before it commits: a replay after a failed commit computes the same scores,
+// and JetStream drops the second publish of each by its msg id.
+import { Inject, Injectable } from '@nestjs/common';
+import type { TransactionScored } from '@vigil/contracts';
+import { Database, sql } from '@vigil/db';
+import type pg from 'pg';
+import type { AccountState } from '../features/account-state.js';
+
+const claimPartition = sql(
+  'scorer.claim_partition',
+  `INSERT INTO scorer.partitions (partition, epoch, last_seq, owner, claimed_at)
+   VALUES ($1, $2, 0, $3, now())
+   ON CONFLICT (partition) DO UPDATE SET epoch = EXCLUDED.epoch, owner = EXCLUDED.owner, claimed_at = now()
+     WHERE scorer.partitions.epoch < EXCLUDED.epoch
+   RETURNING last_seq`,
+);
+const advancePartition = sql(
+  'scorer.advance_partition',
+  `UPDATE scorer.partitions SET last_seq = $3 WHERE partition = $1 AND epoch = $2`,
+);
+const loadStates = sql(
+  'scorer.load_account_states',
+  `SELECT account, state FROM scorer.account_state WHERE account = ANY($1::text[])`,
+);
+const saveStates = sql(
+  'scorer.save_account_states',
+  `INSERT INTO scorer.account_state (account, state, updated_at)
+   SELECT a, s, now() FROM unnest($1::text[], $2::jsonb[]) AS t(a, s)
+   ON CONFLICT (account) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`,
+);
+// the second half of a transaction may be computed by another partition's owner at the same moment:
+// locking the ids first makes one of the two see the other's half
+const lockTransactions = sql(
+  'scorer.lock_transactions',
+  `SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(id, 0) AS k FROM unnest($1::text[]) id) ids ORDER BY k`,
+);
+const waitingHalves = sql(
+  'scorer.waiting_feature_halves',
+  `SELECT transaction_id, origin, destination FROM scorer.feature_halves WHERE transaction_id = ANY($1::text[])`,
+);
+const insertHalves = sql(
+  'scorer.insert_feature_halves',
+  `INSERT INTO scorer.feature_halves (transaction_id, origin, destination)
+   SELECT * FROM unnest($1::text[], $2::jsonb[], $3::jsonb[])
+   ON CONFLICT (transaction_id) DO NOTHING`,
+);
+const dropJoined = sql(
+  'scorer.drop_joined_halves',
+  `DELETE FROM scorer.feature_halves WHERE transaction_id = ANY($1::text[])`,
+);
+const insertScores = sql(
+  'scorer.insert_scores',
+  `INSERT INTO scorer.scores (transaction_id, score, reasons, model_version, type, amount, currency, region,
+                              partner_id, origin_account, destination_account, occurred_at, scored_at,
+                              decision, policy_version, shadow)
+   SELECT * FROM unnest($1::text[], $2::numeric[], $3::jsonb[], $4::text[], $5::text[], $6::numeric[], $7::text[],
+                        $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::timestamptz[],
+                        $14::text[], $15::integer[], $16::jsonb[])
+   ON CONFLICT (transaction_id) DO NOTHING`,
+);
+export type FeatureHalfRole = 'origin' | 'destination';
+
+export interface FeatureHalf {
+  transactionId: string;
+  role: FeatureHalfRole;
+  vector: number[];
+}
+
+export interface JoinedHalves {
+  transactionId: string;
+  origin: number[];
+  destination: number[];
+}
+
+export interface BatchCommit {
+  partition: number;
+  epoch: number;
+  lastSeq: number;
+  states: Map<string, AccountState>;
+  halves: FeatureHalf[];
+  /** Scores complete within this partition. */
+  scored: TransactionScored[];
+  /** Scores the joins completed by this commit, given both halves; runs inside the transaction. */
+  scoreJoined(joined: JoinedHalves[]): TransactionScored[];
+  /** Publishes the batch's scores; runs inside the transaction, before it commits. */
+  publish(scored: TransactionScored[]): Promise<void>;
+}
+
+/** `fenced` when the lease was lost: nothing of the batch was written. */
+export type CommitResult = { fenced: boolean; scored: number };
+
+class PartitionFencedError extends Error {
+  constructor(partition: number) {
+    super(`partition ${partition} is held by a newer epoch`);
+  }
+}
+
+const run = (client: pg.PoolClient, query: { name: string; text: string }, values: unknown[]) =>
+  client.query({ name: query.name, text: query.text, values });
+
+@Injectable()
+export class PartitionRepository {
+  constructor(@Inject(Database) private readonly db: Database) {}
+
+  /** Takes the partition for `epoch`; the offset to resume after, or undefined when a newer epoch holds it. */
+  async claim(partition: number, epoch: number, owner: string): Promise<number | undefined> {
+    const [row] = await this.db.query<{ last_seq: string }>(claimPartition, [partition, epoch, owner]);
+    return row ? Number(row.last_seq) : undefined;
+  }
+
+  async loadStates(accounts: string[]): Promise<Map<string, AccountState>> {
+    const rows = await this.db.query<{ account: string; state: AccountState }>(loadStates, [accounts]);
+    return new Map(rows.map((r) => [r.account, r.state]));
+  }
+
+  async commit(batch: BatchCommit): Promise<CommitResult> {
+    try {
+      return await this.write(batch);
+    } catch (error) {
+      if (error instanceof PartitionFencedError) return { fenced: true, scored: 0 };
+      throw error;
+    }
+  }
+
+  private write(batch: BatchCommit): Promise<CommitResult> {
+    return this.db.transaction(async (client) => {
+      // first, so a replica that lost its lease fails here before writing anything else
+      const advanced = await run(client, advancePartition, [batch.partition, batch.epoch, batch.lastSeq]);
+      if (advanced.rowCount === 0) throw new PartitionFencedError(batch.partition);
+      const scored = [...batch.scored];
+      if (batch.halves.length > 0) {
+        const ids = batch.halves.map((h) => h.transactionId);
+        await run(client, lockTransactions, [ids]);
+        const waiting = new Map(
+          (
+            (await run(client, waitingHalves, [ids])).rows as {
+              transaction_id: string;
+              origin: number[] | null;
+              destination: number[] | null;
+            }[]
+          ).map((r) => [r.transaction_id, r]),
+        );
+        const joined: JoinedHalves[] = [];
+        const first: FeatureHalf[] = [];
+        for (const half of batch.halves) {
+          const other = waiting.get(half.transactionId);
+          const otherVector = other ? (half.role === 'origin' ? other.destination : other.origin) : null;
+          if (otherVector) {
+            joined.push({
+              transactionId: half.transactionId,
+              origin: half.role === 'origin' ? half.vector : otherVector,
+              destination: half.role === 'destination' ? half.vector : otherVector,
+            });
+          } else {
+            first.push(half);
+          }
+        }
+        if (joined.length > 0) {
+          scored.push(...batch.scoreJoined(joined));
+          await run(client, dropJoined, [joined.map((j) => j.transactionId)]);
+        }
+        if (first.length > 0) {
+          await run(client, insertHalves, [
+            first.map((h) => h.transactionId),
+            first.map((h) => (h.role === 'origin' ? JSON.stringify(h.vector) : null)),
+            first.map((h) => (h.role === 'destination' ? JSON.stringify(h.vector) : null)),
+          ]);
+        }
+      }
+      if (batch.states.size > 0) {
+        const accounts = [...batch.states.keys()];
+        await run(client, saveStates, [accounts, accounts.map((a) => JSON.stringify(batch.states.get(a)))]);
+      }
+      if (scored.length > 0) {
+        await batch.publish(scored);
+        await run(client, insertScores, scoreColumns(scored));
+      }
+      return { fenced: false, scored: scored.length };
+    });
+  }
+}
+
+function scoreColumns(rows: TransactionScored[]): unknown[] {
+  const t = rows.map((r) => r.transaction);
+  return [
+    t.map((x) => x.transaction_id),
+    rows.map((r) => r.score),
+    rows.map((r) => JSON.stringify(r.reasons)),
+    rows.map((r) => r.model_version),
+    t.map((x) => x.type),
+    t.map((x) => x.amount),
+    t.map((x) => x.currency),
+    t.map((x) => x.region),
+    t.map((x) => x.partner_id ?? null),
+    t.map((x) => x.origin.account),
+    t.map((x) => x.destination?.account ?? null),
+    t.map((x) => x.timestamp),
+    rows.map((r) => r.scored_at),
+    rows.map((r) => r.decision),
+    rows.map((r) => r.policy_version),
+    rows.map((r) => (r.shadow ? JSON.stringify(r.shadow) : null)),
+  ];
+}
