@@ -1,67 +1,82 @@
-import { createHash } from 'node:crypto';
+// Raises alerts from every source: records the occurrence, routes a new alert into notification groups in the
+// same transaction, then publishes alert.raised (deduplicated by alert id, swept up later if this fails).
 import { Inject, Injectable } from '@nestjs/common';
-import { Events, type AlertRaised, type TransactionScored } from '@vigil/contracts';
+import { Events, type AlertRaised } from '@vigil/contracts';
+import { Database } from '@vigil/db';
 import { JetStreamPublisher } from '@vigil/messaging';
-import { DeliveryWorker } from '../delivery/delivery.worker.js';
-import { ALERT_SETTINGS, type AlertSettings } from './alert-settings.js';
-import { AlertsRepository } from './alerts.repository.js';
-
-/** Alertmanager-style fingerprint: a hash of the sorted labels, so the same condition maps to one alert. */
-export function fingerprintOf(labels: Record<string, string>): string {
-  const canonical = Object.keys(labels)
-    .sort()
-    .map((key) => `${key}=${labels[key]}`)
-    .join('\n');
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
-}
+import { Clock } from '../clock/clock.js';
+import { WorkSignals } from '../clock/work-signals.js';
+import type { Tx } from '../db/tx.js';
+import { GroupingService } from '../grouping/grouping.service.js';
+import { alertRaisedOf } from '../notifications/notification-payloads.js';
+import { AlertsRepository, type AlertRow, type RecordedOccurrence } from './alerts.repository.js';
+import type { AlertSignal } from './signals.js';
 
 @Injectable()
 export class AlertsService {
   constructor(
+    @Inject(Database) private readonly db: Database,
     @Inject(AlertsRepository) private readonly alerts: AlertsRepository,
+    @Inject(GroupingService) private readonly grouping: GroupingService,
     @Inject(JetStreamPublisher) private readonly publisher: JetStreamPublisher,
-    @Inject(DeliveryWorker) private readonly deliveries: DeliveryWorker,
-    @Inject(ALERT_SETTINGS) private readonly settings: AlertSettings,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(WorkSignals) private readonly signals: WorkSignals,
   ) {}
 
-  /** Raises (or repeats) a high-risk alert for a score over the threshold; idempotent per transaction. */
-  async onScored(scored: TransactionScored): Promise<AlertRaised | undefined> {
-    if (scored.score < this.settings.scoreThreshold) return undefined;
-    const t = scored.transaction;
-    const labels = { alertname: 'HighRiskTransaction', region: t.region, account: t.origin.account };
-    const severity = scored.score >= 0.95 ? 'critical' : 'warning';
-    const summary = `${t.type} of ${t.amount} ${t.currency} from ${t.origin.account} scored ${scored.score} (${scored.reasons
-      .map((r) => r.code)
-      .join(', ')})`;
-    const recorded = await this.alerts.record({
-      fingerprint: fingerprintOf(labels),
-      name: labels.alertname,
-      severity,
-      summary,
-      labels,
-      region: t.region,
-      ...(t.partner_id ? { partnerId: t.partner_id } : {}),
-      transactionId: t.transaction_id,
-      score: scored.score,
-      occurredAt: t.timestamp,
-    });
-    if (!recorded.openedByThis) return undefined;
+  /** Idempotent per event: a redelivered event changes nothing but may publish what a crash left unpublished. */
+  async raise(signal: AlertSignal): Promise<RecordedOccurrence> {
+    const now = this.clock.now();
+    const recorded = await this.db.transaction((client) => this.raiseIn(client, signal, now));
+    await this.afterCommit(recorded, signal);
+    return recorded;
+  }
+
+  /** For callers that raise an alert as part of their own transaction; call afterCommit once it committed. */
+  async raiseIn(client: Tx, signal: AlertSignal, now: Date): Promise<RecordedOccurrence> {
+    const recorded = await this.alerts.recordOccurrence(client, signal, now);
+    if (recorded.opened && !recorded.duplicate) {
+      await this.alerts.addHistory(client, {
+        alertId: recorded.alertId,
+        at: now,
+        action: 'opened',
+        actor: signal.source,
+        toStatus: 'open',
+      });
+      await this.grouping.route(client, recorded.alertId, signal, now);
+    }
+    return recorded;
+  }
+
+  async afterCommit(recorded: RecordedOccurrence, signal: AlertSignal): Promise<void> {
+    if (recorded.opened && !recorded.duplicate) this.signals.kick('groups');
+    if (!recorded.publishPending) return;
     const raised: AlertRaised = {
       alert_id: recorded.alertId,
-      fingerprint: fingerprintOf(labels),
-      name: labels.alertname,
-      severity,
-      summary,
-      labels,
-      transaction_id: t.transaction_id,
+      fingerprint: recorded.fingerprint,
+      name: signal.labels.alertname ?? signal.source,
+      severity: signal.severity,
+      summary: signal.summary,
+      labels: signal.labels,
+      ...(signal.transactionId ? { transaction_id: signal.transactionId } : {}),
       occurrences: Math.max(1, recorded.occurrences),
       raised_at: recorded.firstSeen,
+      source: signal.source,
+      status: 'open',
     };
-    await this.publisher.publish(Events.alertRaised, severity, raised, { msgId: recorded.alertId });
-    if (this.settings.webhookUrl) {
-      await this.alerts.queueDelivery(recorded.alertId, 'webhook', this.settings.webhookUrl, raised);
-      this.deliveries.kick();
-    }
-    return raised;
+    await this.publish(raised);
+  }
+
+  /** Publishes what a crash between commit and publish left behind. */
+  async publishUnpublished(quietFor: number): Promise<number> {
+    const pending = await this.alerts.findUnpublished(new Date(this.clock.now().getTime() - quietFor));
+    for (const alert of pending) await this.publish(raisedOf(alert));
+    return pending.length;
+  }
+
+  private async publish(raised: AlertRaised): Promise<void> {
+    await this.publisher.publish(Events.alertRaised, raised.severity, raised, { msgId: raised.alert_id });
+    await this.alerts.markPublished(raised.alert_id, this.clock.now());
   }
 }
+
+const raisedOf = (alert: AlertRow): AlertRaised => ({ ...alertRaisedOf(alert), status: 'open' });

@@ -1,118 +1,177 @@
-// Sends queued notifications with retries and backoff. State lives in Postgres, so a restart resumes where it stopped.
+// Sends queued notifications with retries, exponential backoff and a circuit breaker per endpoint, recording
+// every attempt. State lives in Postgres, so a restart resumes where it stopped and replicas share the work.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { Database, sql } from '@vigil/db';
-import { LOGGER } from '@vigil/runtime';
+import type { AlertNotification, AlertRaised, CampaignTrigger } from '@vigil/contracts';
 import type { Logger } from '@vigil/observability';
+import { LOGGER } from '@vigil/runtime';
 import { ALERT_SETTINGS, type AlertSettings } from '../alerts/alert-settings.js';
+import { AlertsService } from '../alerts/alerts.service.js';
+import { Clock } from '../clock/clock.js';
+import { Ticker } from '../clock/ticker.js';
+import { WorkSignals } from '../clock/work-signals.js';
+import type { NotificationPayload } from '../notifications/notification-payloads.js';
+import type { ChannelType } from '../policy/policy.js';
+import { DeliveryError, type ChannelSender } from './channels/channel.js';
+import { EmailChannel } from './channels/email.channel.js';
+import { SmsChannel } from './channels/sms.channel.js';
+import { WebhookChannel } from './channels/webhook.channel.js';
+import { CircuitBreakers, isOpenCircuit } from './circuit-breakers.js';
+import { DeliveriesRepository, type DueDelivery } from './deliveries.repository.js';
 
-const LEASE_SECONDS = 30;
-const POLL_MS = 1_000;
+/** Longer than any channel's own timeouts, so a lease never runs out under a send still in progress. */
+const LEASE_SECONDS = 60;
+const BATCH = 20;
 
-interface DueDelivery {
-  delivery_id: string;
-  channel: string;
-  target: string;
-  payload: unknown;
-  attempts: number;
-}
-
-// a claimed row is leased: another replica will not take it until the lease runs out
-const claimDue = sql(
-  'alerting.claim_due_deliveries',
-  `UPDATE alerting.deliveries d SET next_attempt_at = now() + make_interval(secs => $1), attempts = d.attempts + 1
-   WHERE d.delivery_id IN (
-     SELECT delivery_id FROM alerting.deliveries
-     WHERE status = 'pending' AND next_attempt_at <= now()
-     ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED)
-   RETURNING d.delivery_id, d.channel, d.target, d.payload, d.attempts`,
-);
-const markDelivered = sql(
-  'alerting.mark_delivered',
-  `UPDATE alerting.deliveries SET status = 'delivered', delivered_at = now(), last_error = NULL WHERE delivery_id = $1`,
-);
-const markFailedAttempt = sql(
-  'alerting.mark_failed_attempt',
-  `UPDATE alerting.deliveries
-   SET last_error = $2,
-       status = CASE WHEN attempts >= $3 THEN 'failed' ELSE 'pending' END,
-       next_attempt_at = now() + make_interval(secs => $4)
-   WHERE delivery_id = $1`,
-);
-
-/** Seconds before attempt n+1: 1, 2, 4, ... capped at 5 minutes. */
-export const retryDelaySeconds = (attempts: number): number => Math.min(2 ** (attempts - 1), 300);
+/** Seconds before attempt n+1: 1, 2, 4, ... capped at 5 minutes, plus up to 10% jitter so retries spread out. */
+export const retryDelaySeconds = (attempts: number, random = Math.random): number => {
+  const base = Math.min(2 ** (attempts - 1), 300);
+  return base + base * 0.1 * random();
+};
 
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
+  private readonly ticker: Ticker;
+  private readonly breakers: CircuitBreakers;
+  private readonly senders: Record<ChannelType, ChannelSender>;
 
   constructor(
-    @Inject(Database) private readonly db: Database,
+    @Inject(DeliveriesRepository) private readonly deliveries: DeliveriesRepository,
+    @Inject(AlertsService) private readonly alerts: AlertsService,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(WorkSignals) signals: WorkSignals,
     @Inject(ALERT_SETTINGS) private readonly settings: AlertSettings,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(WebhookChannel) webhook: WebhookChannel,
+    @Inject(EmailChannel) email: EmailChannel,
+    @Inject(SmsChannel) sms: SmsChannel,
+  ) {
+    this.senders = { webhook, email, sms };
+    this.breakers = new CircuitBreakers({
+      volumeThreshold: settings.circuitFailures,
+      resetMs: settings.circuitResetMs,
+    });
+    this.ticker = new Ticker('delivery', settings.pollIntervalMs, () => this.sendDue(), logger);
+    signals.register('deliveries', this.ticker);
+  }
 
   onApplicationBootstrap(): void {
-    this.schedule(0);
+    this.ticker.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.ticker.stop();
+    this.breakers.shutdown();
   }
 
-  /** Work was queued: look now rather than at the next poll. */
-  kick(): void {
-    if (!this.running) this.schedule(0);
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.runOnce()
-        .catch((error: unknown) => this.logger.warn({ error: String(error) }, 'delivery pass failed'))
-        .finally(() => {
-          this.running = undefined;
-          this.schedule(POLL_MS);
-        });
-    }, delayMs);
-  }
-
-  private async runOnce(): Promise<void> {
-    for (;;) {
-      const due = await this.db.query<DueDelivery>(claimDue, [LEASE_SECONDS]);
-      if (due.length === 0 || this.stopped) return;
-      await Promise.all(due.map((delivery) => this.deliver(delivery)));
-    }
+  private async sendDue(): Promise<boolean> {
+    const due = await this.deliveries.claimDue(this.clock.now(), LEASE_SECONDS, BATCH);
+    await Promise.all(due.map((delivery) => this.deliver(delivery)));
+    return due.length === BATCH;
   }
 
   private async deliver(delivery: DueDelivery): Promise<void> {
+    const sender = this.senders[delivery.channel];
+    const payload = payloadOf(delivery);
+    let endpoint: string;
     try {
-      const response = await fetch(delivery.target, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'vigil-alerting' },
-        body: JSON.stringify(delivery.payload),
-        signal: AbortSignal.timeout(5_000),
+      endpoint = sender.endpointOf(delivery.target);
+    } catch {
+      endpoint = delivery.target;
+    }
+    const breaker = this.breakers.for(`${delivery.channel}:${endpoint}`, sender);
+    const startedAt = this.clock.now();
+    const started = performance.now();
+    try {
+      const result = await breaker.fire({
+        deliveryId: delivery.delivery_id,
+        channelName: delivery.channel_name,
+        target: delivery.target,
+        subject: delivery.subject,
+        payload,
       });
-      if (!response.ok) throw new Error(`webhook answered ${response.status}`);
-      await this.db.query(markDelivered, [delivery.delivery_id]);
-      this.logger.info({ delivery: delivery.delivery_id, attempts: delivery.attempts }, 'alert delivered');
+      await this.deliveries.settle(delivery.delivery_id, {
+        attempt: delivery.attempts,
+        startedAt,
+        durationMs: Math.round(performance.now() - started),
+        outcome: 'delivered',
+        ...(result.statusCode ? { statusCode: result.statusCode } : {}),
+        status: 'delivered',
+        nextAttemptAt: startedAt,
+      });
+      this.logger.info(
+        { delivery: delivery.delivery_id, channel: delivery.channel_name, attempts: delivery.attempts },
+        'notification delivered',
+      );
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      await this.db.query(markFailedAttempt, [
-        delivery.delivery_id,
-        message,
-        this.settings.maxDeliveryAttempts,
-        retryDelaySeconds(delivery.attempts),
-      ]);
-      this.logger.warn(
-        { delivery: delivery.delivery_id, attempts: delivery.attempts, error: message },
-        'alert delivery failed',
+      if (isOpenCircuit(error)) {
+        const until = new Date(startedAt.getTime() + this.breakers.resetMs);
+        await this.deliveries.defer(delivery.delivery_id, until, `circuit open for ${endpoint}`);
+        return;
+      }
+      await this.recordFailure(delivery, error, startedAt, Math.round(performance.now() - started));
+    }
+  }
+
+  private async recordFailure(
+    delivery: DueDelivery,
+    error: unknown,
+    startedAt: Date,
+    durationMs: number,
+  ): Promise<void> {
+    const failure = error instanceof DeliveryError ? error : new DeliveryError(String(error), false);
+    const exhausted = failure.permanent || delivery.attempts >= this.settings.maxDeliveryAttempts;
+    await this.deliveries.settle(delivery.delivery_id, {
+      attempt: delivery.attempts,
+      startedAt,
+      durationMs,
+      outcome: 'failed',
+      ...(failure.statusCode ? { statusCode: failure.statusCode } : {}),
+      error: failure.message.slice(0, 1000),
+      status: exhausted ? 'failed' : 'pending',
+      nextAttemptAt: new Date(startedAt.getTime() + retryDelaySeconds(delivery.attempts) * 1000),
+    });
+    this.logger.warn(
+      {
+        delivery: delivery.delivery_id,
+        channel: delivery.channel_name,
+        attempts: delivery.attempts,
+        error: failure.message,
+      },
+      exhausted ? 'notification failed for good' : 'notification failed, will retry',
+    );
+    if (exhausted) await this.raiseNotificationFailed(delivery, failure.message);
+  }
+
+  /** A notification that could not be delivered is itself an alert (source system), routed like any other. */
+  private async raiseNotificationFailed(delivery: DueDelivery, reason: string): Promise<void> {
+    if (delivery.subject.includes('NotificationFailed')) return; // never about its own failures
+    try {
+      await this.alerts.raise({
+        source: 'system',
+        severity: 'warning',
+        labels: { alertname: 'NotificationFailed', channel: delivery.channel_name },
+        annotations: { delivery_id: delivery.delivery_id, target: delivery.target, reason },
+        summary: `Notification to ${delivery.channel_name} failed after ${delivery.attempts} attempts: ${reason}`,
+        eventKey: `delivery:${delivery.delivery_id}`,
+        occurredAt: this.clock.now().toISOString(),
+      });
+    } catch (error) {
+      this.logger.error(
+        { delivery: delivery.delivery_id, error: String(error) },
+        'could not raise NotificationFailed',
       );
     }
+  }
+}
+
+function payloadOf(delivery: DueDelivery): NotificationPayload {
+  switch (delivery.kind) {
+    case 'alert':
+      return { kind: 'alert', body: delivery.payload as AlertRaised };
+    case 'trigger':
+      return { kind: 'trigger', body: delivery.payload as CampaignTrigger };
+    case 'group':
+    case 'escalation':
+      return { kind: 'group', body: delivery.payload as AlertNotification };
   }
 }
