@@ -5,8 +5,10 @@ import { AlertsModule } from './alerts/alerts.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import type { AuthSettings } from './auth/auth.settings.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
+import { DataQualityModule } from './data-quality/data-quality.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ApiExceptionFilter } from './http/api-exception.filter.js';
+import { QuarantineModule } from './quarantine/quarantine.module.js';
 import { TransactionsModule } from './transactions/transactions.module.js';
 
 @Module({})
@@ -19,6 +21,8 @@ export class GatewayModule {
         AuthModule.register(auth),
         TransactionsModule,
         AlertsModule,
+        QuarantineModule,
+        DataQualityModule,
         HealthModule,
         DashboardModule,
       ],

@@ -73,8 +73,9 @@ async function insertVerdict(
 async function insertScore(id: string, score: number, reasons: object[], partner: string, region: string) {
   await db.query(
     `INSERT INTO scorer.scores (transaction_id, score, reasons, model_version, type, amount, currency, region, partner_id,
-                                origin_account, occurred_at, scored_at)
-     VALUES ($1, $2, $3, 'rules-1', 'TRANSFER', 125.50, 'NGN', $4, $5, 'acc', now(), now())`,
+                                origin_account, occurred_at, scored_at, decision, policy_version)
+     VALUES ($1, $2, $3, 'gbdt-test', 'TRANSFER', 125.50, 'NGN', $4, $5, 'acc', now(), now(),
+             CASE WHEN $2::numeric >= 0.9 THEN 'block' WHEN $2::numeric >= 0.5 THEN 'review' ELSE 'approve' END, 1)`,
     [id, score, JSON.stringify(reasons), region, partner],
   );
 }
@@ -629,10 +630,19 @@ describe('documentation and health', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/health',
       '/v1/alerts',
+      '/v1/alerts/{id}/acknowledge',
+      '/v1/alerts/{id}/resolve',
+      '/v1/alerts/{id}/silence',
       '/v1/auth/token',
+      '/v1/data-quality',
+      '/v1/data-quality/drift',
+      '/v1/forecasts',
+      '/v1/quarantine',
+      '/v1/quarantine/replay',
       '/v1/transactions',
       '/v1/transactions/{id}',
     ]);
+    expect(doc.paths['/v1/alerts/{id}/acknowledge']!.post!.responses).toHaveProperty('409');
     expect(Object.keys(doc.paths['/v1/transactions']!).sort()).toEqual(['get', 'post']);
     expect(doc.components.securitySchemes).toEqual({
       bearer: expect.objectContaining({ type: 'http', scheme: 'bearer' }),

@@ -1,6 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule, type Platform } from '@vigil/runtime';
 import { LedgerHandler, LedgerRepository } from './ledger/ledger.handler.js';
+import { ReplayHandler } from './replay/replay.handler.js';
+import { ReplayService } from './replay/replay.service.js';
+import { ReplaysRepository } from './replay/replays.repository.js';
 import { IdempotencyRepository } from './submission/idempotency.repository.js';
 import { SubmissionController } from './submission/submission.controller.js';
 import { SubmissionHandler } from './submission/submission.handler.js';
@@ -22,11 +25,13 @@ export class IngestModule {
     return {
       module: IngestModule,
       imports: [PlatformModule.forRoot(platform)],
-      controllers: [SubmissionController, SubmissionHandler, LedgerHandler],
+      controllers: [SubmissionController, SubmissionHandler, LedgerHandler, ReplayHandler],
       providers: [
         SubmissionService,
         IdempotencyRepository,
         LedgerRepository,
+        ReplayService,
+        ReplaysRepository,
         { provide: CardTokenizer, useValue: new CardTokenizer(settings.tokenizationKey) },
         { provide: NORMALIZE_DEFAULTS, useValue: settings.normalizeDefaults },
       ],

@@ -44,7 +44,7 @@ export async function startIngest(env: IngestEnv = ingestEnv()): Promise<Running
     strategy: jetStreamServerFor({
       platform,
       consumers: [Consumers.ingestLedger],
-      requests: [Requests.ingestSubmit],
+      requests: [Requests.ingestSubmit, Requests.ingestReplay],
     }),
   });
   await app.startAllMicroservices();

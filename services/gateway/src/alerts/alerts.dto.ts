@@ -1,3 +1,4 @@
+import { BadRequestException } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { cursorOf, limitOf, oneOf, onlyKnownParameters } from '../http/query.js';
 
@@ -80,4 +81,114 @@ export function parseAlertFilters(query: unknown): AlertFilters {
   const cursor = cursorOf(raw, (id) => UUID.test(id));
   if (cursor) filters.cursor = cursor;
   return filters;
+}
+
+export class AlertChangeDto {
+  @ApiProperty({ type: String, format: 'uuid' })
+  alert_id!: string;
+
+  @ApiProperty({ type: String, enum: ALERT_STATUSES })
+  status!: (typeof ALERT_STATUSES)[number];
+
+  @ApiProperty({ type: String, nullable: true, description: 'Who works on it' })
+  assignee!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  acknowledged_at!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  acknowledged_by!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  resolved_at!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  resolved_by!: string | null;
+
+  @ApiProperty({ type: Boolean, description: 'An active silence matches the alert' })
+  silenced!: boolean;
+}
+
+export class SilenceDto {
+  @ApiProperty({ type: String, format: 'uuid' })
+  silence_id!: string;
+
+  @ApiProperty({ type: [String], example: ['account="C100"', 'alertname="HighRiskTransaction"'] })
+  matchers!: string[];
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  starts_at!: string;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  ends_at!: string;
+
+  @ApiProperty({ type: String })
+  comment!: string;
+
+  @ApiProperty({ type: String })
+  created_by!: string;
+
+  @ApiProperty({ type: String, enum: ['pending', 'active', 'expired'] })
+  status!: string;
+}
+
+export interface AcknowledgeBody {
+  note?: string;
+  assignee?: string;
+}
+export interface ResolveBody {
+  note?: string;
+}
+export interface SilenceBody {
+  duration: string;
+  comment: string;
+}
+
+const DURATION = /^([0-9]+(ms|s|m|h|d|w))+$/;
+
+function bodyOf(body: unknown, known: readonly string[]): Record<string, unknown> {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw new BadRequestException('body must be a JSON object');
+  const unknown = Object.keys(body).filter((key) => !known.includes(key));
+  if (unknown.length > 0)
+    throw new BadRequestException(`unknown field ${unknown.join(', ')}; allowed: ${known.join(', ')}`);
+  return body as Record<string, unknown>;
+}
+
+function text(
+  body: Record<string, unknown>,
+  name: string,
+  max: number,
+  required = false,
+): string | undefined {
+  const value = body[name];
+  if (value === undefined && !required) return undefined;
+  if (typeof value !== 'string' || value.length === 0 || value.length > max)
+    throw new BadRequestException(`${name} must be a string of 1 to ${max} characters`);
+  return value;
+}
+
+export function parseAlertId(id: unknown): string {
+  if (typeof id !== 'string' || !UUID.test(id)) throw new BadRequestException('alert id must be a UUID');
+  return id;
+}
+
+export function parseAcknowledgeBody(body: unknown): AcknowledgeBody {
+  const raw = bodyOf(body, ['note', 'assignee']);
+  const note = text(raw, 'note', 4000);
+  const assignee = text(raw, 'assignee', 128);
+  return { ...(note ? { note } : {}), ...(assignee ? { assignee } : {}) };
+}
+
+export function parseResolveBody(body: unknown): ResolveBody {
+  const note = text(bodyOf(body, ['note']), 'note', 4000);
+  return note ? { note } : {};
+}
+
+export function parseSilenceBody(body: unknown): SilenceBody {
+  const raw = bodyOf(body, ['duration', 'comment']);
+  const duration = text(raw, 'duration', 32, true)!;
+  if (!DURATION.test(duration)) throw new BadRequestException('duration must look like 30m, 2h or 1d');
+  return { duration, comment: text(raw, 'comment', 4000, true)! };
 }

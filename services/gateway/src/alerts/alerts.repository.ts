@@ -24,6 +24,12 @@ const listAlerts = sql(
     LIMIT $7`,
 );
 
+const inScope = sql(
+  'gateway.alert_in_scope',
+  `SELECT 1 AS found FROM alerting.alerts
+    WHERE alert_id = $1 AND ($2::text IS NULL OR partner_id = $2) AND ($3::text[] IS NULL OR region = ANY($3))`,
+);
+
 @Injectable()
 export class AlertsRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
@@ -38,5 +44,9 @@ export class AlertsRepository {
       filters.cursor?.id ?? null,
       filters.limit,
     ]);
+  }
+
+  async inScope(alertId: string, scope: ReadScope): Promise<boolean> {
+    return (await this.db.query(inScope, [alertId, scope.partnerId, scope.regions])).length > 0;
   }
 }

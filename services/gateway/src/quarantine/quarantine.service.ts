@@ -1,0 +1,117 @@
+import { BadGatewayException, Inject, Injectable } from '@nestjs/common';
+import {
+  ClosedConnectionError,
+  DrainingConnectionError,
+  RequestError,
+  TimeoutError,
+} from '@nats-io/transport-node';
+import { Requests, type IngestReplayReply, type IngestReplayRequest } from '@vigil/contracts';
+import { JetStreamClient, RemoteRequestError } from '@vigil/messaging';
+import { readScopeOf, type Principal } from '../auth/principal.js';
+import { RetryLaterException, httpError } from '../http/api-exception.filter.js';
+import { encodeCursor } from '../http/query.js';
+import type {
+  QuarantineFilters,
+  QuarantinePageDto,
+  ReplayItem,
+  ReplayReplyDto,
+  ReplayResultDto,
+} from './quarantine.dto.js';
+import { QuarantineRepository } from './quarantine.repository.js';
+
+const INGEST_TIMEOUT_MS = 10_000;
+const RETRY_AFTER_SECONDS = 5;
+
+@Injectable()
+export class QuarantineService {
+  constructor(
+    @Inject(QuarantineRepository) private readonly quarantine: QuarantineRepository,
+    @Inject(JetStreamClient) private readonly client: JetStreamClient,
+  ) {}
+
+  async list(principal: Principal, filters: QuarantineFilters): Promise<QuarantinePageDto> {
+    const items = await this.quarantine.list(filters, readScopeOf(principal));
+    const last = items.at(-1);
+    return {
+      items,
+      next_cursor:
+        items.length === filters.limit && last
+          ? encodeCursor(last.quarantined_at, last.transaction_id)
+          : null,
+    };
+  }
+
+  /**
+   * Sends held records (as held, or corrected) through ingest again; the validator judges them anew and releases
+   * a record at most once, so a transaction is scored once however often it is replayed.
+   */
+  async replay(principal: Principal, items: ReplayItem[]): Promise<ReplayReplyDto> {
+    const held = new Map(
+      (
+        await this.quarantine.find(
+          items.map((i) => i.transactionId),
+          readScopeOf(principal),
+        )
+      ).map((r) => [r.transaction_id, r]),
+    );
+    const results = new Map<string, ReplayResultDto>();
+    const request: IngestReplayRequest = { items: [], requested_by: principal.subject };
+    for (const item of items) {
+      const row = held.get(item.transactionId);
+      if (!row) results.set(item.transactionId, { transaction_id: item.transactionId, status: 'not_found' });
+      else if (row.released)
+        results.set(item.transactionId, { transaction_id: item.transactionId, status: 'not_quarantined' });
+      else
+        request.items.push({
+          transaction_id: item.transactionId,
+          record: item.record ?? row.record,
+          source: row.source,
+          ...(row.partner_id ? { partner_id: row.partner_id } : {}),
+        });
+    }
+    if (request.items.length > 0) {
+      const reply = await this.requestIngest(request);
+      for (const result of reply.results)
+        results.set(result.transaction_id, {
+          transaction_id: result.transaction_id,
+          status: result.status,
+          ...(result.attempt !== undefined ? { attempt: result.attempt } : {}),
+          ...(result.reasons
+            ? {
+                reasons: result.reasons.map((r) => ({
+                  code: r.code,
+                  message: r.message,
+                  ...(r.field ? { field: r.field } : {}),
+                  severity: r.severity ?? 'error',
+                })),
+              }
+            : {}),
+        });
+    }
+    const ordered = items.map((i) => results.get(i.transactionId)!);
+    const replayed = ordered.filter((r) => r.status === 'replayed').length;
+    return { replayed, refused: ordered.length - replayed, results: ordered };
+  }
+
+  private async requestIngest(request: IngestReplayRequest): Promise<IngestReplayReply> {
+    try {
+      return await this.client.request(Requests.ingestReplay, request, INGEST_TIMEOUT_MS);
+    } catch (error) {
+      if (error instanceof RemoteRequestError) {
+        if (error.status >= 500) throw new RetryLaterException(error.message, RETRY_AFTER_SECONDS);
+        throw httpError(error.status >= 400 ? error.status : 502, error.message);
+      }
+      if (
+        error instanceof RequestError ||
+        error instanceof TimeoutError ||
+        error instanceof ClosedConnectionError ||
+        error instanceof DrainingConnectionError
+      )
+        throw new RetryLaterException(
+          `ingest is unavailable (${error.message}); nothing was replayed, retry later`,
+          RETRY_AFTER_SECONDS,
+        );
+      throw new BadGatewayException(`ingest gave an unusable answer: ${(error as Error).message}`);
+    }
+  }
+}

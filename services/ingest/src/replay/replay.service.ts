@@ -1,0 +1,78 @@
+// Quarantined records sent through again after a fix: tokenised and normalised like a submission, published
+// under a message id of their own so JetStream does not drop them as repeats of the first submission.
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  Events,
+  type IngestReplayReply,
+  type IngestReplayRequest,
+  type ReplayResult,
+} from '@vigil/contracts';
+import { JetStreamPublisher } from '@vigil/messaging';
+import { CardTokenizer } from '../tokenization/card-tokenizer.js';
+import { normalize } from '../submission/normalize.js';
+import { NORMALIZE_DEFAULTS, type NormalizeDefaults } from '../submission/submission.service.js';
+import { ReplaysRepository } from './replays.repository.js';
+
+const partitionOf = (region: unknown): string =>
+  typeof region === 'string' && /^[A-Z]{2}$/.test(region) ? region : 'XX';
+
+@Injectable()
+export class ReplayService {
+  constructor(
+    @Inject(JetStreamPublisher) private readonly publisher: JetStreamPublisher,
+    @Inject(CardTokenizer) private readonly tokenizer: CardTokenizer,
+    @Inject(ReplaysRepository) private readonly replays: ReplaysRepository,
+    @Inject(NORMALIZE_DEFAULTS) private readonly defaults: NormalizeDefaults,
+  ) {}
+
+  async replay(request: IngestReplayRequest): Promise<IngestReplayReply> {
+    const results = await Promise.all(
+      request.items.map((item) => this.replayOne(item, request.requested_by)),
+    );
+    return { results };
+  }
+
+  private async replayOne(
+    item: IngestReplayRequest['items'][number],
+    requestedBy: string,
+  ): Promise<ReplayResult> {
+    const id = item.transaction_id;
+    const normalized = normalize(this.tokenizer.scrub(item.record), {
+      ...this.defaults,
+      source: item.source,
+      ...(item.partner_id ? { partnerId: item.partner_id } : {}),
+    });
+    if (!normalized.ok) return { transaction_id: id, status: 'rejected', reasons: normalized.reasons };
+    if (normalized.transactionId !== id) {
+      return {
+        transaction_id: id,
+        status: 'rejected',
+        reasons: [
+          {
+            code: 'replay.transaction_id',
+            field: 'transaction_id',
+            message: `a corrected record keeps its transaction_id ${id}, got ${normalized.transactionId}`,
+            severity: 'error',
+          },
+        ],
+      };
+    }
+    const attempt = await this.replays.nextAttempt(id, requestedBy);
+    const receivedAt = (await this.replays.firstReceivedAt(id)) ?? new Date().toISOString();
+    const { record } = normalized;
+    await this.publisher.publish(
+      Events.transactionAccepted,
+      partitionOf(record.region),
+      {
+        transaction_id: id,
+        received_at: receivedAt,
+        source: record.source as string,
+        ...(item.partner_id ? { partner_id: item.partner_id } : {}),
+        record,
+        replay: { attempt, requested_by: requestedBy },
+      },
+      { msgId: `${id}:replay:${attempt}` },
+    );
+    return { transaction_id: id, status: 'replayed', attempt };
+  }
+}
