@@ -124,6 +124,8 @@ export class Suite {
       DEMO_PASSWORD,
       ...(name === 'ingest' ? { INGEST_PORT: String(ports.http), INGEST_HOST: '127.0.0.1' } : {}),
       ...(name === 'gateway' ? { GATEWAY_PORT: String(ports.http), GATEWAY_HOST: '127.0.0.1' } : {}),
+      // a restarted scorer waits this long for the leases of the one it replaces
+      ...(name === 'scorer' ? { SCORER_LEASE_TTL_MS: '2000' } : {}),
       ...(this.options.webhookUrl ? { ALERT_WEBHOOK_URL: this.options.webhookUrl } : {}),
     };
   }

@@ -1,0 +1,423 @@
+// The chart against a real API server: helm lint, rendering with each values file, a policy check of the
+// manifests, a server-side strict dry-run, and `helm install --wait` into a kwok cluster (a real control
+// plane with simulated nodes) where every workload becomes available, followed by an upgrade that must keep
+// every generated secret.
+//
+// STAND-INS, named as such: cert-manager, KEDA and the Prometheus Operator do not run here. Their CRDs come
+// from fixtures/stand-in-crds.yaml (real group/version/kind, open schema), and the Secrets cert-manager would
+// issue for each Certificate are created by this test from its own CA.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestPki } from '../support/pki.js';
+import { KwokCluster } from './support/kwok-cluster.js';
+import { policyViolations, renderedPods } from './support/policy.js';
+import {
+  CHART,
+  VALUES,
+  exec,
+  helmEnv,
+  renderChart,
+  tempDir,
+  tempFile,
+  tool,
+  type Manifest,
+} from './support/tools.js';
+
+const NAMESPACE = 'vigil';
+const RELEASE = 'vigil';
+const FIXTURES = join(CHART, '../../test/k8s/fixtures');
+const INSTALL_VALUES = join(FIXTURES, 'kwok-values.yaml');
+const MINUTE = 60_000;
+
+interface Listed<T> {
+  items: T[];
+}
+
+interface SecretObject {
+  metadata: { name: string };
+  data?: Record<string, string>;
+}
+
+describe('helm lint and template', () => {
+  it.each(Object.entries(VALUES))(
+    'helm lint --strict passes with %s values',
+    async (_name, files) => {
+      const output = await exec(
+        tool('helm'),
+        ['lint', '--strict', CHART, '--namespace', NAMESPACE, ...files.flatMap((f) => ['--values', f])],
+        { env: helmEnv() },
+      );
+      expect(output).toContain('1 chart(s) linted, 0 chart(s) failed');
+    },
+    MINUTE,
+  );
+
+  it.each(Object.entries(VALUES))(
+    'the %s values render manifests that pass the policy check',
+    async (_name, valuesFiles) => {
+      const { manifests } = await renderChart({ valuesFiles });
+      expect(renderedPods(manifests).length).toBeGreaterThanOrEqual(5);
+      expect(policyViolations(manifests, NAMESPACE)).toEqual([]);
+    },
+    MINUTE,
+  );
+
+  it('refuses an image tagged latest', async () => {
+    await expect(renderChart({ set: { 'image.tag': 'latest' } })).rejects.toThrow(
+      /image.tag must name a release/,
+    );
+  });
+
+  it('points every client at a name its server certificate carries', async () => {
+    const { manifests } = await renderChart();
+    const dnsNames = (name: string) =>
+      (
+        manifests.find((m) => m.kind === 'Certificate' && m.metadata.name === `${RELEASE}-${name}`)?.spec as {
+          dnsNames: string[];
+        }
+      ).dnsNames;
+    const env = deploymentEnv(manifests, 'validator');
+    expect(dnsNames('nats')).toContain(new URL(env.NATS_URL!).hostname);
+    expect(dnsNames('postgresql')).toContain(
+      new URL(env.DATABASE_URL!.replace('$(DATABASE_PASSWORD)', 'x')).hostname,
+    );
+    expect(env.DATABASE_URL).toContain('sslmode=verify-full');
+  });
+});
+
+function deploymentEnv(manifests: Manifest[], component: string): Record<string, string | undefined> {
+  const deployment = manifests.find(
+    (m) => m.kind === 'Deployment' && m.metadata.name === `${RELEASE}-${component}`,
+  )!;
+  const container = (
+    deployment.spec as { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } }
+  ).template.spec.containers[0]!;
+  return Object.fromEntries(container.env.map((e) => [e.name, e.value]));
+}
+
+describe('the chart in a kwok cluster', () => {
+  let cluster: KwokCluster;
+
+  beforeAll(async () => {
+    cluster = await KwokCluster.create(3);
+    await cluster.kubectl(['apply', '-f', join(FIXTURES, 'stand-in-crds.yaml')]);
+    await cluster.kubectl([
+      'wait',
+      '--for=condition=Established',
+      'crd',
+      '-l',
+      'vigil.io/test-fixture=stand-in-crd',
+    ]);
+    // The namespace enforces the restricted Pod Security Standard: the API server refuses pods that break it.
+    await cluster.apply(
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: NAMESPACE,
+          labels: {
+            'pod-security.kubernetes.io/enforce': 'restricted',
+            'pod-security.kubernetes.io/warn': 'restricted',
+            'pod-security.kubernetes.io/audit': 'restricted',
+          },
+        },
+      }),
+    );
+    // Statically provisioned volumes for the NATS and PostgreSQL claims (no provisioner runs in kwok).
+    await cluster.apply(
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          {
+            apiVersion: 'storage.k8s.io/v1',
+            kind: 'StorageClass',
+            metadata: { name: 'vigil-test-manual' },
+            provisioner: 'kubernetes.io/no-provisioner',
+            volumeBindingMode: 'Immediate',
+          },
+          ...['nats', 'postgresql'].map((name) => ({
+            apiVersion: 'v1',
+            kind: 'PersistentVolume',
+            metadata: { name: `vigil-test-${name}` },
+            spec: {
+              capacity: { storage: '1Gi' },
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: 'vigil-test-manual',
+              hostPath: { path: `/var/lib/vigil-test/${name}` },
+            },
+          })),
+        ],
+      }),
+    );
+  }, 5 * MINUTE);
+
+  afterAll(async () => {
+    await cluster?.delete();
+  }, MINUTE);
+
+  it.each(Object.entries(VALUES))(
+    'the %s manifests pass a server-side strict dry-run without Pod Security warnings',
+    async (_name, valuesFiles) => {
+      const { yaml } = await renderChart({ release: RELEASE, namespace: NAMESPACE, valuesFiles });
+      const result = serverDryRun(cluster, tempFile('rendered.yaml', yaml));
+      expect(result.status).toBe(0);
+      expect(result.stdout).toMatch(/deployment\.apps\/vigil-gateway created \(server dry run\)/);
+      // admission warnings (Pod Security among them) go to stderr
+      expect(result.stderr).not.toMatch(/violate PodSecurity|Warning/);
+    },
+    2 * MINUTE,
+  );
+
+  it(
+    'helm install --wait: every Deployment and StatefulSet becomes available, and every kind is accepted',
+    async () => {
+      await cluster.helm(
+        ['install', RELEASE, CHART, '-n', NAMESPACE, '--values', INSTALL_VALUES, '--wait', '--timeout', '5m'],
+        { timeoutMs: 6 * MINUTE },
+      );
+      await cluster.kubectl([
+        '-n',
+        NAMESPACE,
+        'wait',
+        '--for=condition=Available',
+        'deployment',
+        '--all',
+        '--timeout=120s',
+      ]);
+      // validator and scorer start at one replica; their HPA raises them to minReplicas
+      const deployments = await waitForDeployments(cluster, (d) => (d.status.availableReplicas ?? 0) >= 2);
+      expect(deployments.map((d) => d.metadata.name).sort()).toEqual(
+        ['alerting', 'gateway', 'ingest', 'scorer', 'validator'].map((s) => `${RELEASE}-${s}`),
+      );
+      const statefulSets = await cluster.kubectlJson<Listed<{ status: { readyReplicas?: number } }>>([
+        '-n',
+        NAMESPACE,
+        'get',
+        'statefulsets',
+      ]);
+      expect(statefulSets.items.map((s) => s.status.readyReplicas)).toEqual([1, 1]);
+      const claims = await cluster.kubectlJson<Listed<{ status: { phase: string } }>>([
+        '-n',
+        NAMESPACE,
+        'get',
+        'pvc',
+      ]);
+      expect(claims.items.map((c) => c.status.phase)).toEqual(['Bound', 'Bound']);
+
+      const count = async (resource: string) =>
+        (await cluster.kubectlJson<Listed<unknown>>(['-n', NAMESPACE, 'get', resource])).items.length;
+      expect(await count('horizontalpodautoscalers.autoscaling')).toBe(2);
+      const policies = await cluster.kubectlJson<Listed<{ metadata: { name: string } }>>([
+        '-n',
+        NAMESPACE,
+        'get',
+        'networkpolicies.networking.k8s.io',
+      ]);
+      expect(policies.items.map((p) => p.metadata.name.replace(`${RELEASE}-`, '')).sort()).toEqual([
+        'app',
+        'app-alerting-webhooks',
+        'data-nats',
+        'data-postgresql',
+        'default-deny',
+        'dmz-gateway',
+        'dns',
+      ]);
+      expect(await count('poddisruptionbudgets.policy')).toBe(5);
+      expect(await count('certificates.cert-manager.io')).toBe(8); // five services, NATS, PostgreSQL, the CA
+      expect(await count('issuers.cert-manager.io')).toBe(2);
+      expect(await count('servicemonitors.monitoring.coreos.com')).toBe(5);
+      expect(await count('ingresses.networking.k8s.io')).toBe(1);
+    },
+    8 * MINUTE,
+  );
+
+  it(
+    'every Secret a pod mounts or reads exists once cert-manager (stand-in) has issued the Certificates',
+    async () => {
+      await issueCertificatesAsStandIn(cluster);
+      const secrets = new Set(
+        (await cluster.kubectlJson<Listed<SecretObject>>(['-n', NAMESPACE, 'get', 'secrets'])).items.map(
+          (s) => s.metadata.name,
+        ),
+      );
+      const pods = await cluster.kubectlJson<
+        Listed<{
+          metadata: { name: string };
+          spec: {
+            volumes?: { secret?: { secretName: string } }[];
+            containers: { env?: { valueFrom?: { secretKeyRef?: { name: string } } }[] }[];
+          };
+        }>
+      >(['-n', NAMESPACE, 'get', 'pods']);
+      const referenced = pods.items.flatMap((pod) => [
+        ...(pod.spec.volumes ?? []).flatMap((v) => (v.secret ? [v.secret.secretName] : [])),
+        ...pod.spec.containers.flatMap((c) =>
+          (c.env ?? []).flatMap((e) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.name] : [])),
+        ),
+      ]);
+      expect(referenced.length).toBeGreaterThan(20);
+      expect([...new Set(referenced)].filter((name) => !secrets.has(name))).toEqual([]);
+    },
+    2 * MINUTE,
+  );
+
+  it(
+    'helm upgrade to KEDA keeps every generated secret and replaces the HPAs with ScaledObjects',
+    async () => {
+      const before = await generatedSecrets(cluster);
+      expect(Object.keys(before).sort()).toEqual([`${RELEASE}-postgresql`, `${RELEASE}-secrets`]);
+      expect(Buffer.from(before[`${RELEASE}-secrets`]!['jwt-secret']!, 'base64').toString()).toHaveLength(64);
+      await cluster.helm(
+        [
+          'upgrade',
+          RELEASE,
+          CHART,
+          '-n',
+          NAMESPACE,
+          '--values',
+          INSTALL_VALUES,
+          '--set',
+          'keda.enabled=true',
+          '--wait',
+          '--timeout',
+          '5m',
+        ],
+        { timeoutMs: 6 * MINUTE },
+      );
+      expect(await generatedSecrets(cluster)).toEqual(before);
+      const scaledObjects = await cluster.kubectlJson<
+        Listed<{
+          metadata: { name: string };
+          spec: { triggers: { type: string; metadata: Record<string, string> }[] };
+        }>
+      >(['-n', NAMESPACE, 'get', 'scaledobjects.keda.sh']);
+      expect(scaledObjects.items.map((s) => s.metadata.name).sort()).toEqual([
+        `${RELEASE}-scorer`,
+        `${RELEASE}-validator`,
+      ]);
+      const validatorLag = scaledObjects.items
+        .find((s) => s.metadata.name === `${RELEASE}-validator`)!
+        .spec.triggers.find((t) => t.type === 'nats-jetstream')!.metadata;
+      expect(validatorLag).toMatchObject({ stream: 'TRANSACTIONS', consumer: 'validator' });
+      const hpas = await cluster.kubectlJson<Listed<unknown>>([
+        '-n',
+        NAMESPACE,
+        'get',
+        'horizontalpodautoscalers.autoscaling',
+      ]);
+      expect(hpas.items).toHaveLength(0);
+      await cluster.kubectl([
+        '-n',
+        NAMESPACE,
+        'wait',
+        '--for=condition=Available',
+        'deployment',
+        '--all',
+        '--timeout=120s',
+      ]);
+    },
+    8 * MINUTE,
+  );
+
+  it(
+    'helm uninstall leaves the generated secrets, and a reinstall reuses them',
+    async () => {
+      const before = await generatedSecrets(cluster);
+      await cluster.helm(['uninstall', RELEASE, '-n', NAMESPACE, '--wait', '--timeout', '2m'], {
+        timeoutMs: 3 * MINUTE,
+      });
+      expect(await generatedSecrets(cluster)).toEqual(before);
+      await cluster.helm(
+        ['install', RELEASE, CHART, '-n', NAMESPACE, '--values', INSTALL_VALUES, '--wait', '--timeout', '5m'],
+        {
+          timeoutMs: 6 * MINUTE,
+        },
+      );
+      expect(await generatedSecrets(cluster)).toEqual(before);
+    },
+    10 * MINUTE,
+  );
+});
+
+interface DeploymentObject {
+  metadata: { name: string };
+  status: { availableReplicas?: number };
+}
+
+async function waitForDeployments(
+  cluster: KwokCluster,
+  done: (deployment: DeploymentObject) => boolean,
+): Promise<DeploymentObject[]> {
+  const deadline = Date.now() + 2 * MINUTE;
+  for (;;) {
+    const { items } = await cluster.kubectlJson<Listed<DeploymentObject>>([
+      '-n',
+      NAMESPACE,
+      'get',
+      'deployments',
+    ]);
+    if (items.length > 0 && items.every(done)) return items;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `deployments not there in time: ${JSON.stringify(items.map((d) => [d.metadata.name, d.status]))}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+
+function serverDryRun(
+  cluster: KwokCluster,
+  file: string,
+): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(
+    tool('kubectl'),
+    [
+      '--kubeconfig',
+      cluster.kubeconfig,
+      'apply',
+      '--dry-run=server',
+      '--validate=strict',
+      '-n',
+      NAMESPACE,
+      '-f',
+      file,
+    ],
+    { encoding: 'utf8', env: { ...process.env, NO_PROXY: '127.0.0.1,localhost' } },
+  );
+}
+
+async function generatedSecrets(cluster: KwokCluster): Promise<Record<string, Record<string, string>>> {
+  const list = await cluster.kubectlJson<Listed<SecretObject>>(['-n', NAMESPACE, 'get', 'secrets']);
+  return Object.fromEntries(
+    list.items
+      .filter((s) => s.metadata.name === `${RELEASE}-secrets` || s.metadata.name === `${RELEASE}-postgresql`)
+      .map((s) => [s.metadata.name, s.data ?? {}]),
+  );
+}
+
+/** STAND-IN for cert-manager: a Secret per Certificate, signed by a test CA for the names it asks for. */
+async function issueCertificatesAsStandIn(cluster: KwokCluster): Promise<void> {
+  const certificates = await cluster.kubectlJson<
+    Listed<{ spec: { secretName: string; commonName: string; dnsNames?: string[] } }>
+  >(['-n', NAMESPACE, 'get', 'certificates.cert-manager.io']);
+  const pki = TestPki.create(tempDir('standin-ca-'));
+  const secrets = certificates.items.map(({ spec }) => {
+    const party = pki.issue(spec.secretName, { dnsNames: spec.dnsNames ?? [spec.commonName] });
+    const read = (path: string) => readFileSync(path).toString('base64');
+    return {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
+      metadata: {
+        name: spec.secretName,
+        namespace: NAMESPACE,
+        labels: { 'vigil.io/test-fixture': 'stand-in-issuance' },
+      },
+      data: { 'tls.crt': read(party.cert), 'tls.key': read(party.key), 'ca.crt': read(party.ca) },
+    };
+  });
+  await cluster.apply(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: secrets }));
+}

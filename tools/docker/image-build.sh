@@ -1,0 +1,51 @@
+#!/bin/sh
+# Steps the service Dockerfiles share, run inside the build stages (node Alpine image, repository layout):
+#   image-build.sh compile <service>      transpile the service and the libraries it imports into dist/
+#   image-build.sh production <service>   install the locked production dependencies of that service only
+set -eu
+
+step=$1
+service=$2
+# Every service imports these workspace libraries; libs/testing is for tests only.
+libs="contracts observability db messaging runtime"
+
+lock_version() { # the version package-lock.json pins for a root dependency
+  node -p "require('./package-lock.json').packages['node_modules/$1'].version"
+}
+
+# npm ci, or, when the lock lacks only optional platform packages that its registry did not serve (entries
+# "Missing: name@ from lock file" without a version), the locked versions without rewriting the lock.
+npm_locked_install() {
+  if npm ci --no-audit --no-fund "$@" 2>/tmp/npm-ci.log; then
+    return
+  fi
+  problems=$(grep -E 'npm error (Missing|Invalid):' /tmp/npm-ci.log || true)
+  if [ -z "$problems" ] || printf '%s\n' "$problems" | grep -qvE 'npm error Missing: [^ ]+@ from lock file$'; then
+    cat /tmp/npm-ci.log >&2
+    exit 1
+  fi
+  echo "package-lock.json lacks only optional platform packages; installing its versions with npm install --no-save"
+  npm install --no-save --no-audit --no-fund "$@"
+}
+
+case $step in
+  compile)
+    # Only the compiler, at the versions the lock pins, instead of every development tool of the repository.
+    npm install --no-save --no-package-lock --ignore-scripts --no-audit --no-fund --prefix /opt/swc \
+      "@swc/cli@$(lock_version @swc/cli)" "@swc/core@$(lock_version @swc/core)"
+    workspaces=""
+    for lib in $libs; do workspaces="$workspaces --workspace @vigil/$lib"; done
+    # The packages' own build scripts, with swc found on PATH.
+    # shellcheck disable=SC2086 # one word per flag
+    PATH="/opt/swc/node_modules/.bin:$PATH" npm run build --silent $workspaces --workspace "@vigil/$service"
+    ;;
+  production)
+    # No install scripts: production dependencies are plain JavaScript, and the root's `node` package
+    # (a development dependency) would download a second runtime.
+    npm_locked_install --omit=dev --ignore-scripts --workspace "@vigil/$service"
+    ;;
+  *)
+    echo "unknown step $step" >&2
+    exit 2
+    ;;
+esac
