@@ -10,10 +10,9 @@ import { onCleanup } from './lib/cleanup.ts';
 import { CpuMeter, run } from './lib/proc.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { distribution, median, type Distribution } from './lib/stats.ts';
-import { ROOT, postgresPids, type BenchDatabase } from './lib/suite.ts';
+import { postgresPids, type BenchDatabase } from './lib/suite.ts';
 
-type ScoresRepositoryModule = typeof import('../services/scorer/src/scoring/scores.repository.ts');
-type TransactionScored = Parameters<InstanceType<ScoresRepositoryModule['ScoresRepository']>['save']>[0];
+import { ScorerWritePath, type TransactionScored } from './lib/scorer-write-path.ts';
 
 const SCORER_MAX_IN_FLIGHT = 512; // Consumers.scorer.maxInFlight
 
@@ -67,23 +66,21 @@ interface SourceRow {
   destination_account: string | null;
   occurred_at: string;
   scored_at: string;
+  decision: TransactionScored['decision'];
+  policy_version: number;
 }
 
 export async function measurePersistence(
   db: BenchDatabase,
   options: { trials: number; log: (m: string) => void },
 ): Promise<PersistenceResult> {
-  const { ScoresRepository } = (await import(
-    `${ROOT}services/scorer/dist/scoring/scores.repository.js`
-  )) as ScoresRepositoryModule;
-
   // the rows the run produced move aside; scorer.scores becomes an empty twin (same columns, checks, indexes)
   await db.query(`DROP TRIGGER IF EXISTS vigil_bench_notify_scored ON scorer.scores`);
   await db.query(`ALTER TABLE scorer.scores RENAME TO scores_source`);
   await db.query(`CREATE SCHEMA bench_copy`);
   const source = await db.query<SourceRow>(
     `SELECT transaction_id, score::text, reasons, model_version, type, amount::text, currency, region, partner_id,
-            origin_account, destination_account,
+            origin_account, destination_account, decision, policy_version,
             to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at,
             to_char(scored_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS scored_at
        FROM scorer.scores_source ORDER BY scored_at`,
@@ -104,6 +101,8 @@ export async function measurePersistence(
     reasons: r.reasons,
     scored_at: r.scored_at,
     model_version: r.model_version,
+    decision: r.decision,
+    policy_version: r.policy_version,
   }));
 
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-copy-'));
@@ -134,11 +133,11 @@ export async function measurePersistence(
   };
   for (let trial = 0; trial < options.trials; trial++) {
     await recreate(db, 'scorer.scores');
-    const bounded = await viaScorer(db, ScoresRepository, scored, SCORER_MAX_IN_FLIGHT);
+    const bounded = await viaScorer(db, scored, SCORER_MAX_IN_FLIGHT);
     service.push(bounded.rowsPerSec);
     statements = bounded.statements;
     await recreate(db, 'scorer.scores');
-    unbounded.push((await viaScorer(db, ScoresRepository, scored, Number.POSITIVE_INFINITY)).rowsPerSec);
+    unbounded.push((await viaScorer(db, scored, Number.POSITIVE_INFINITY)).rowsPerSec);
     await recreate(db, 'bench_copy.scores');
     copy.push(await viaCopy(db, csv, scored.length));
     options.log(
@@ -147,7 +146,7 @@ export async function measurePersistence(
   }
   rmSync(dir, { recursive: true, force: true });
   const singleRowCommitMs = await commitProbe(db);
-  const trickleMs = await trickle(db, ScoresRepository, scored);
+  const trickleMs = await trickle(db, scored);
   const servicePathRowsPerSec = median(service);
   const copyRowsPerSec = median(copy);
   return {
@@ -165,7 +164,7 @@ export async function measurePersistence(
       "psql: COPY bench_copy.scores FROM STDIN WITH (FORMAT csv), timed by psql's \\timing (send to result)",
     method:
       'same rows (all of scorer.scores after the run) into an empty twin table (LIKE ... INCLUDING ALL: PK, checks, partial index); ' +
-      `scorer path = ScoresRepository.save() with ${SCORER_MAX_IN_FLIGHT} in flight (the consumer's maxInFlight), timed first save to last resolve`,
+      `scorer path = the partition worker's commit (scores, outbox, fenced offset) grouped by BatchWriter with ${SCORER_MAX_IN_FLIGHT} in flight (the consumer's maxInFlight), timed first save to last resolve`,
   };
 }
 
@@ -178,14 +177,13 @@ async function recreate(db: BenchDatabase, table: string): Promise<void> {
 /** The scorer's own path; `inFlight` saves outstanding at most, like the consumer's semaphore. */
 async function viaScorer(
   db: BenchDatabase,
-  ScoresRepository: ScoresRepositoryModule['ScoresRepository'],
   rows: TransactionScored[],
   inFlight: number,
 ): Promise<{ rowsPerSec: number; statements: PersistenceResult['servicePathStatements'] }> {
   const database = new Database({ url: db.url, service: 'vigil-bench-scorer' });
   try {
-    const repository = new ScoresRepository(database);
     await database.ping(); // connect before the clock starts
+    const repository = await ScorerWritePath.open(database);
     // time each statement the writer sends: is the writer waiting on Postgres, or Postgres on the writer?
     const query = database.query.bind(database);
     let statementCount = 0;
@@ -265,24 +263,20 @@ async function commitProbe(db: BenchDatabase): Promise<{ p50: number; p99: numbe
 /** Latency of the scorer's write path at a low rate: what the BatchWriter's 5 ms timer adds to each row. */
 async function trickle(
   db: BenchDatabase,
-  ScoresRepository: ScoresRepositoryModule['ScoresRepository'],
   rows: TransactionScored[],
 ): Promise<PersistenceResult['trickleMs']> {
   const burst = 10;
   const intervalMs = 10;
   const bursts = Math.min(200, Math.floor(rows.length / burst));
   const measure = async (
-    write: (
-      repository: InstanceType<typeof ScoresRepository>,
-      batch: TransactionScored[],
-    ) => Promise<number[]>,
+    write: (repository: ScorerWritePath, batch: TransactionScored[]) => Promise<number[]>,
   ) => {
     await recreate(db, 'scorer.scores');
     const database = new Database({ url: db.url, service: 'vigil-bench-scorer' });
     const times: number[] = [];
     try {
-      const repository = new ScoresRepository(database);
       await database.ping();
+      const repository = await ScorerWritePath.open(database);
       for (let i = 0; i < bursts; i++) {
         const due = performance.now() + intervalMs;
         times.push(...(await write(repository, rows.slice(i * burst, (i + 1) * burst))));
@@ -301,7 +295,7 @@ async function trickle(
   const sameStatementDirect = await measure(async (repository, batch) => {
     const t0 = performance.now();
     // the repository's private batch write: the statement the writer would send, without waiting for its timer
-    await (repository as unknown as { write(rows: TransactionScored[]): Promise<void> }).write(batch);
+    await repository.write(batch);
     return batch.map(() => performance.now() - t0);
   });
   return { batchWriter, sameStatementDirect, burst, intervalMs };

@@ -21,7 +21,9 @@ import { BenchDatabase, ROOT, SERVICES, postgresPids, startSuite, type RunningSu
 import { closeAgent } from './lib/traffic.ts';
 import { measureLatency, type LatencyResult } from './latency.ts';
 import { measurePersistence, type PersistenceResult } from './persistence.ts';
+import { measureScorerCompute, type ScorerComputeResult } from './scorer.ts';
 import { WARMUP_RECORDS, measureThroughput, type ThroughputResult } from './throughput.ts';
+import { measureValidator, type ValidatorResult } from './validator.ts';
 
 const USAGE = `Usage: npm run bench [-- options]
 
@@ -44,6 +46,8 @@ const SIZES = {
     clients: 4,
     latencySeconds: 20,
     persistenceTrials: 3,
+    validatorRecords: 50_000,
+    validatorRounds: 7,
   },
   quick: {
     baselineMsgs: 100_000,
@@ -52,10 +56,19 @@ const SIZES = {
     clients: 4,
     latencySeconds: 8,
     persistenceTrials: 1,
+    validatorRecords: 20_000,
+    validatorRounds: 5,
   },
 } as const;
 const LATENCY_INTERVAL_MS = 10;
-const TARGETS = { throughputRatio: 0.2, p50Ms: 10, p99Ms: 50, persistenceRatio: 0.3 };
+const TARGETS = {
+  throughputRatio: 0.2,
+  p50Ms: 10,
+  p99Ms: 50,
+  persistenceRatio: 0.3,
+  scorerP99Us: 1_000,
+  validatorRatio: 0.5,
+};
 
 const startedAt = new Date();
 const clock = performance.now();
@@ -123,6 +136,16 @@ async function main(): Promise<number> {
   }
   const baseline = median(baselineRuns.map((r) => r.msgsPerSec));
 
+  // 1b. the validator's per-record work beside raw ajv, in this process, before the suite competes for the CPU
+  const validator = await measureValidator({
+    records: size.validatorRecords,
+    rounds: size.validatorRounds,
+    log,
+  });
+  log(
+    `  validator ${int(validator.validatorRecordsPerSec)} rec/s, raw ajv ${int(validator.ajvRecordsPerSec)} rec/s (${validator.ratio.toFixed(2)} x)`,
+  );
+
   // 2-3. the suite
   const adminUrl =
     process.env.BENCH_DATABASE_ADMIN_URL ??
@@ -181,12 +204,16 @@ async function main(): Promise<number> {
   const persistence = await measurePersistence(db, { trials: size.persistenceTrials, log });
   await db.drop();
 
+  // 5. scorer compute, in this process, with everything else stopped
+  log(`scorer compute: ${int(size.records)} generated transactions in order`);
+  const scorer = await measureScorerCompute(size.records);
+
   const profiles = profileDir ? summariseDir(profileDir) : [];
-  const rows = table(baseline, baselineTool, throughput, latency, persistence);
+  const rows = table(baseline, baselineTool, throughput, latency, persistence, scorer, validator);
   console.log('');
   console.log(renderTable(rows));
   console.log('');
-  console.log(whereTimeGoes(throughput, latency, persistence));
+  console.log(whereTimeGoes(throughput, latency, persistence, validator));
   const natsPerRecordUs =
     ((throughput.cpu.groups.find((g) => g.label === 'nats-server')?.cpuSeconds ?? 0) * 1e6) /
     throughput.records;
@@ -196,7 +223,7 @@ async function main(): Promise<number> {
   );
   console.log(
     `postgres work per record (whole suite run, ${int(recordsProcessed)} records): ${database.transactionsPerRecord} transactions; ` +
-      `scorer.inbound_transfers lookups ${database.inboundTransferLookupsPerRecord}; rows inserted ${database.rowsInsertedPerRecord}`,
+      `scorer.account_state rows written ${database.accountStatesWrittenPerRecord}; rows inserted ${database.rowsInsertedPerRecord}`,
   );
   if (profiles.length > 0)
     console.log(`CPU profiles of the services (self time, whole run):\n${renderProfiles(profiles)}`);
@@ -238,6 +265,8 @@ async function main(): Promise<number> {
       throughput,
       latency,
       persistence,
+      scorer,
+      validator,
       database,
     },
     ...(profiles.length > 0 ? { profiles } : {}),
@@ -261,6 +290,8 @@ function table(
   t: ThroughputResult,
   l: LatencyResult,
   p: PersistenceResult,
+  sc: ScorerComputeResult,
+  v: ValidatorResult,
 ): Row[] {
   const ratio = t.recordsPerSec / baseline;
   const raw = baselineTool.startsWith('FALLBACK')
@@ -305,17 +336,46 @@ function table(
             : null,
     })),
     {
-      metric: 'persistence, scorer path (BatchWriter unnest INSERT)',
+      metric: `validator, default rule set (${v.rules} rules) vs raw ajv, same records`,
+      value: `${int(v.validatorRecordsPerSec)} rec/s`,
+      baseline: `${int(v.ajvRecordsPerSec)} rec/s ajv`,
+      ratio: v.ratio.toFixed(3),
+      target: `>= ${TARGETS.validatorRatio}`,
+      pass: v.ratio >= TARGETS.validatorRatio,
+    },
+    {
+      metric: 'persistence, scorer path (partition commit: fenced offset + scores)',
       value: `${int(p.servicePathRowsPerSec)} rows/s`,
       baseline: `${int(p.copyRowsPerSec)} rows/s COPY`,
       ratio: p.ratio.toFixed(3),
       target: `>= ${TARGETS.persistenceRatio}`,
       pass: p.ratio >= TARGETS.persistenceRatio,
     },
+    ...(['p50', 'p99'] as const).map((q) => ({
+      metric: `scorer compute ${q} per transaction (features + model + rules)`,
+      value: `${sc.computeUs[q].toFixed(1)} µs`,
+      baseline: '-',
+      ratio: '-',
+      target: q === 'p99' ? `<= ${TARGETS.scorerP99Us} µs` : '-',
+      pass: q === 'p99' ? sc.computeUs.p99 <= TARGETS.scorerP99Us : null,
+    })),
+    {
+      metric: 'scorer compute throughput, one core',
+      value: `${int(sc.scoredPerSec)} scored/s`,
+      baseline: '-',
+      ratio: '-',
+      target: '-',
+      pass: null,
+    },
   ];
 }
 
-function whereTimeGoes(t: ThroughputResult, l: LatencyResult, p: PersistenceResult): string {
+function whereTimeGoes(
+  t: ThroughputResult,
+  l: LatencyResult,
+  p: PersistenceResult,
+  v: ValidatorResult,
+): string {
   const cpuLines = (report: CpuReport, records: number) => {
     const suiteGroups = report.groups.filter((g) => g.label !== 'bench');
     const perRecordUs = (suiteGroups.reduce((sum, g) => sum + g.cpuSeconds, 0) * 1e6) / records;
@@ -359,6 +419,9 @@ function whereTimeGoes(t: ThroughputResult, l: LatencyResult, p: PersistenceResu
       `the same statement sent at once p50 ${ms(p.trickleMs.sameStatementDirect.p50)} / p99 ${ms(p.trickleMs.sameStatementDirect.p99)}`,
     `    one-row INSERT + COMMIT on this server: p50 ${ms(p.singleRowCommitMs.p50)}, p99 ${ms(p.singleRowCommitMs.p99)} (the WAL flush every batch pays)`,
     `    scorer path: ${p.servicePathStatements.statements} INSERTs of ~${p.servicePathStatements.meanRows} rows, ${ms(p.servicePathStatements.meanStatementMs)} each; a statement was running ${Math.round(p.servicePathStatements.dbBusyShare * 100)}% of the time; CPU: writer ${p.servicePathStatements.clientCores} cores, postgres ${p.servicePathStatements.postgresCores} cores`,
+    `validator (${int(v.records)} records, median of ${v.rounds} rounds): ${v.usPerRecord.validator.toFixed(2)} µs per record vs ${v.usPerRecord.ajv.toFixed(2)} µs for ajv alone; ` +
+      `${v.compiledRules} of ${v.celRules} CEL rules run as generated code; ` +
+      `verdicts: ${int(v.verdicts.valid)} valid, ${int(v.verdicts.flagged)} flagged, ${int(v.verdicts.quarantined)} quarantined`,
   ].join('\n');
 }
 
@@ -387,12 +450,12 @@ async function databaseActivity(db: BenchDatabase, records: number) {
     `SELECT schemaname || '.' || relname AS name, idx_scan, n_tup_ins FROM pg_stat_user_tables`,
   );
   const per = (x: number) => Math.round((x / records) * 100) / 100;
-  const inbound = tables.find((t) => t.name === 'scorer.inbound_transfers');
+  const states = tables.find((t) => t.name === 'scorer.account_state');
   return {
     records,
     transactionsPerRecord: per(Number(stats?.xact_commit ?? 0)),
-    // an INSERT ... ON CONFLICT probes the primary key once per row, which counts as an index scan too
-    inboundTransferLookupsPerRecord: per(Number(inbound?.idx_scan ?? 0) - Number(inbound?.n_tup_ins ?? 0)),
+    // an upsert probes the primary key once per row: one index scan per account state written
+    accountStatesWrittenPerRecord: per(Number(states?.idx_scan ?? 0)),
     rowsInsertedPerRecord: per(tables.reduce((sum, t) => sum + Number(t.n_tup_ins), 0)),
     tables: Object.fromEntries(
       tables.map((t) => [t.name, { idxScan: Number(t.idx_scan ?? 0), inserted: Number(t.n_tup_ins) }]),

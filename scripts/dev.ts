@@ -377,12 +377,8 @@ async function startSuite(services: ServiceSpec[], rebuild: boolean): Promise<vo
     }
   };
 
-  // One at a time: each runs its migrations at start, and node-pg-migrate fails (rather than waits) when
-  // another migration holds its advisory lock.
-  for (const spec of services) {
-    if (stopping) return;
-    await startAndAwaitReady(spec, envFor(spec));
-  }
+  // All at once: each migrates its own schema, and migrations wait for one another's advisory lock.
+  await Promise.all(services.map((spec) => startAndAwaitReady(spec, envFor(spec))));
   if (stopping) return;
 
   const trafficWanted = process.env.DEMO_TRAFFIC !== '0' && services.some((s) => s.name === 'ingest');
