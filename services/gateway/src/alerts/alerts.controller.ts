@@ -17,7 +17,7 @@ import {
 } from '@nestjs/swagger';
 import type { AlertView, Silence } from '@vigil/contracts';
 import type { Principal } from '../auth/principal.js';
-import { CurrentPrincipal, Roles } from '../auth/roles.decorator.js';
+import { CurrentPrincipal, Requires } from '../auth/roles.decorator.js';
 import { ErrorDto } from '../http/error.dto.js';
 import { ParseWith } from '../http/parse-with.pipe.js';
 import {
@@ -46,7 +46,7 @@ export class AlertsController {
 
   // Partners are refused: alerts span partners and describe fraud-ops work, not one partner's data.
   @Get()
-  @Roles('analyst')
+  @Requires('alerts:read')
   @ApiOperation({
     summary: 'List alerts, most recently seen first, with keyset pagination',
     description: 'Roles: analyst, admin.',
@@ -72,7 +72,7 @@ export class AlertsController {
   }
 
   @Post(':id/acknowledge')
-  @Roles('analyst')
+  @Requires('alerts:act')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Acknowledge an alert: stops its escalation; again to change the note or assignee',
@@ -100,7 +100,7 @@ export class AlertsController {
   }
 
   @Post(':id/resolve')
-  @Roles('analyst')
+  @Requires('alerts:act')
   @HttpCode(200)
   @ApiOperation({ summary: 'Resolve an alert', description: 'Roles: analyst, admin.' })
   @ApiParam({ name: 'id', description: 'alert_id' })
@@ -125,7 +125,7 @@ export class AlertsController {
   }
 
   @Post(':id/silence')
-  @Roles('analyst')
+  @Requires('alerts:act')
   @ApiOperation({
     summary: "Silence notifications for this alert's labels for a while",
     description: 'Roles: analyst, admin. Body: duration (e.g. 2h) and a comment.',

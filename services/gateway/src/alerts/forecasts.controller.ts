@@ -12,7 +12,7 @@ import {
 } from '@nestjs/swagger';
 import type { ForecastsReply } from '@vigil/contracts';
 import type { Principal } from '../auth/principal.js';
-import { CurrentPrincipal, Roles } from '../auth/roles.decorator.js';
+import { CurrentPrincipal, Requires } from '../auth/roles.decorator.js';
 import { ErrorDto } from '../http/error.dto.js';
 import { ParseWith } from '../http/parse-with.pipe.js';
 import { AlertsService } from './alerts.service.js';
@@ -26,7 +26,7 @@ export class ForecastsController {
   constructor(@Inject(AlertsService) private readonly alerts: AlertsService) {}
 
   @Get()
-  @Roles('analyst')
+  @Requires('forecasts:read')
   @ApiOperation({
     summary: 'Demand forecast against actual per series (count or amount per interval)',
     description: 'Roles: analyst (region series of their regions when limited to regions), admin.',

@@ -37,14 +37,16 @@ export class AuthService implements OnModuleInit {
 }
 
 function principalOf(user: UserRow): Principal {
-  switch (user.role) {
-    case 'admin':
-      return { subject: user.username, role: 'admin' };
-    case 'analyst':
-      return { subject: user.username, role: 'analyst', regions: user.regions };
-    case 'partner':
-      // the table's CHECK makes partner_id present for partners; a token without one would scope nothing
-      if (!user.partner_id) throw new Error(`user ${user.username} is a partner without a partner_id`);
-      return { subject: user.username, role: 'partner', partnerId: user.partner_id };
+  // the table's CHECK makes partner_id present exactly for partners; a partner token without one would scope nothing
+  if ((user.role === 'partner') !== (user.partner_id !== null)) {
+    throw new Error(`user ${user.username} has role ${user.role} and partner_id ${user.partner_id}`);
   }
+  return {
+    subject: user.username,
+    kind: 'user',
+    role: user.role,
+    regions: user.regions,
+    partnerId: user.partner_id,
+    scopes: null,
+  };
 }

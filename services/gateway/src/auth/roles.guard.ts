@@ -1,4 +1,4 @@
-// The global RBAC guard: verifies the bearer token, then checks the route's declared roles.
+// The global RBAC guard: verifies the bearer token, then checks the route's declared permission.
 import {
   ForbiddenException,
   Inject,
@@ -8,8 +8,8 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Role } from './principal.js';
-import { PRINCIPAL, PUBLIC_KEY, ROLES_KEY, type AuthenticatedRequest } from './roles.decorator.js';
+import { may, type Permission } from './principal.js';
+import { PERMISSION_KEY, PRINCIPAL, PUBLIC_KEY, type AuthenticatedRequest } from './roles.decorator.js';
 import { InvalidTokenError, TokenService } from './token.service.js';
 
 interface RequestWithHeaders extends AuthenticatedRequest {
@@ -29,10 +29,14 @@ export class RolesGuard implements CanActivate {
     const request = ctx.switchToHttp().getRequest<RequestWithHeaders>();
     const principal = await this.authenticate(request.headers.authorization);
     request[PRINCIPAL] = principal;
-    if (principal.role === 'admin') return true;
-    const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets) ?? [];
-    if (!allowed.includes(principal.role)) {
-      throw new ForbiddenException(`role ${principal.role} may not call this route`);
+    const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_KEY, targets);
+    // a route that declares nothing is closed: forgetting @Requires must not open it
+    if (!permission || !may(principal, permission)) {
+      throw new ForbiddenException(
+        permission
+          ? `${principal.role} ${principal.subject} lacks permission ${permission}`
+          : 'this route declares no permission and is closed',
+      );
     }
     return true;
   }

@@ -1,38 +1,47 @@
 import { SignJWT } from 'jose';
 import { AuthSettings } from './auth.settings.js';
+import type { Principal } from './principal.js';
 import { InvalidTokenError, TokenService } from './token.service.js';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-characters-long';
+
+const principal = (fields: Partial<Principal> & Pick<Principal, 'subject' | 'role'>): Principal => ({
+  kind: 'user',
+  regions: [],
+  partnerId: null,
+  scopes: null,
+  ...fields,
+});
 
 describe('TokenService', () => {
   const tokens = new TokenService(new AuthSettings(SECRET, 3600));
 
   it('round-trips each role with its scope', async () => {
-    const partner = await tokens.issue({ subject: 'partner-a', role: 'partner', partnerId: 'partner-a' });
+    const partner = await tokens.issue(principal({ subject: 'partner-a', role: 'partner', partnerId: 'partner-a' }));
     expect(partner).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
-    await expect(tokens.verify(partner.access_token)).resolves.toEqual({
+    await expect(tokens.verify(partner.access_token)).resolves.toEqual(principal({
       subject: 'partner-a',
       role: 'partner',
       partnerId: 'partner-a',
-    });
+    }));
 
-    const analyst = await tokens.issue({ subject: 'ng-analyst', role: 'analyst', regions: ['NG', 'KE'] });
-    await expect(tokens.verify(analyst.access_token)).resolves.toEqual({
+    const analyst = await tokens.issue(principal({ subject: 'ng-analyst', role: 'analyst', regions: ['NG', 'KE'] }));
+    await expect(tokens.verify(analyst.access_token)).resolves.toEqual(principal({
       subject: 'ng-analyst',
       role: 'analyst',
       regions: ['NG', 'KE'],
-    });
+    }));
 
-    const admin = await tokens.issue({ subject: 'admin', role: 'admin' });
-    await expect(tokens.verify(admin.access_token)).resolves.toEqual({ subject: 'admin', role: 'admin' });
+    const admin = await tokens.issue(principal({ subject: 'admin', role: 'admin' }));
+    await expect(tokens.verify(admin.access_token)).resolves.toEqual(principal({ subject: 'admin', role: 'admin' }));
   });
 
   it('puts sub, role, partner_id and expiry in the HS256 claims', async () => {
-    const { access_token } = await tokens.issue({
+    const { access_token } = await tokens.issue(principal({
       subject: 'partner-b',
       role: 'partner',
       partnerId: 'partner-b',
-    });
+    }));
     const [header, payload] = access_token
       .split('.')
       .slice(0, 2)
@@ -44,7 +53,7 @@ describe('TokenService', () => {
 
   it('refuses a token signed with another key', async () => {
     const other = new TokenService(new AuthSettings('another-secret-that-is-at-least-32-characters', 3600));
-    const { access_token } = await other.issue({ subject: 'admin', role: 'admin' });
+    const { access_token } = await other.issue(principal({ subject: 'admin', role: 'admin' }));
     await expect(tokens.verify(access_token)).rejects.toThrow(
       new InvalidTokenError('access token is invalid'),
     );

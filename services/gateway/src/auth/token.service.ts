@@ -2,7 +2,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SignJWT, errors, jwtVerify, type JWTPayload } from 'jose';
 import { AuthSettings } from './auth.settings.js';
-import { ROLES, type Principal, type Role } from './principal.js';
+import { isPermission, isRole, type Permission, type Principal } from './principal.js';
 
 const ISSUER = 'vigil-gateway';
 const AUDIENCE = 'vigil-api';
@@ -19,8 +19,10 @@ export class InvalidTokenError extends Error {}
 
 interface AccessClaims extends JWTPayload {
   role?: unknown;
+  kind?: unknown;
   partner_id?: unknown;
   regions?: unknown;
+  scope?: unknown;
 }
 
 @Injectable()
@@ -32,9 +34,10 @@ export class TokenService {
   }
 
   async issue(principal: Principal): Promise<IssuedToken> {
-    const claims: Record<string, unknown> = { role: principal.role };
-    if (principal.role === 'partner') claims.partner_id = principal.partnerId;
-    if (principal.role === 'analyst' && principal.regions.length > 0) claims.regions = principal.regions;
+    const claims: Record<string, unknown> = { role: principal.role, kind: principal.kind };
+    if (principal.partnerId) claims.partner_id = principal.partnerId;
+    if (principal.regions.length > 0) claims.regions = principal.regions;
+    if (principal.scopes) claims.scope = principal.scopes.join(' ');
     const accessToken = await new SignJWT(claims)
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setSubject(principal.subject)
@@ -66,26 +69,18 @@ export class TokenService {
 }
 
 function principalOf(payload: AccessClaims): Principal {
-  const subject = payload.sub;
-  const role = payload.role;
-  if (typeof subject !== 'string' || !isRole(role)) throw new InvalidTokenError('access token is invalid');
-  switch (role) {
-    case 'admin':
-      return { subject, role };
-    case 'analyst': {
-      const regions = payload.regions ?? [];
-      if (!Array.isArray(regions) || !regions.every((r) => typeof r === 'string')) {
-        throw new InvalidTokenError('access token is invalid');
-      }
-      return { subject, role, regions };
-    }
-    case 'partner': {
-      if (typeof payload.partner_id !== 'string' || payload.partner_id === '') {
-        throw new InvalidTokenError('access token is invalid');
-      }
-      return { subject, role, partnerId: payload.partner_id };
-    }
+  const { sub: subject, role, partner_id: partnerId, regions = [], kind = 'user', scope } = payload;
+  const invalid = () => new InvalidTokenError('access token is invalid');
+  if (typeof subject !== 'string' || !isRole(role)) throw invalid();
+  if (!Array.isArray(regions) || !regions.every((r) => typeof r === 'string')) throw invalid();
+  if (kind !== 'user' && kind !== 'api_key' && kind !== 'client' && kind !== 'oidc') throw invalid();
+  if (partnerId !== undefined && (typeof partnerId !== 'string' || partnerId === '')) throw invalid();
+  if ((role === 'partner') !== (partnerId !== undefined)) throw invalid();
+  let scopes: Permission[] | null = null;
+  if (scope !== undefined) {
+    const names = typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [];
+    if (!names.every(isPermission)) throw invalid();
+    scopes = names;
   }
+  return { subject, kind, role, regions, partnerId: partnerId ?? null, scopes };
 }
-
-const isRole = (value: unknown): value is Role => (ROLES as readonly unknown[]).includes(value);

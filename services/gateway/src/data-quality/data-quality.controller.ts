@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import { REGION_CODES } from '@vigil/contracts';
 import type { Principal } from '../auth/principal.js';
-import { CurrentPrincipal, Roles } from '../auth/roles.decorator.js';
+import { CurrentPrincipal, Requires } from '../auth/roles.decorator.js';
 import { ErrorDto } from '../http/error.dto.js';
 import { ParseWith } from '../http/parse-with.pipe.js';
 import {
@@ -33,7 +33,7 @@ export class DataQualityController {
   constructor(@Inject(DataQualityService) private readonly dataQuality: DataQualityService) {}
 
   @Get()
-  @Roles('analyst')
+  @Requires('data_quality:read')
   @ApiOperation({
     summary: 'Pass rate and failures by rule, per minute, source and region, newest first',
     description: 'Analysts with region claims see those regions. Roles: analyst, admin.',
@@ -65,7 +65,7 @@ export class DataQualityController {
   }
 
   @Get('drift')
-  @Roles('analyst')
+  @Requires('data_quality:read')
   @ApiOperation({
     summary: 'Schema changes seen on each source, one row per change',
     description: 'Roles: analyst, admin.',

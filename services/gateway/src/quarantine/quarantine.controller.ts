@@ -14,7 +14,7 @@ import {
 } from '@nestjs/swagger';
 import { REGION_CODES } from '@vigil/contracts';
 import type { Principal } from '../auth/principal.js';
-import { CurrentPrincipal, Roles } from '../auth/roles.decorator.js';
+import { CurrentPrincipal, Requires } from '../auth/roles.decorator.js';
 import { ErrorDto } from '../http/error.dto.js';
 import { ParseWith } from '../http/parse-with.pipe.js';
 import {
@@ -37,7 +37,7 @@ export class QuarantineController {
   constructor(@Inject(QuarantineService) private readonly quarantine: QuarantineService) {}
 
   @Get()
-  @Roles('analyst', 'partner')
+  @Requires('quarantine:read')
   @ApiOperation({
     summary: 'Records held in quarantine, most recent first, with every reason',
     description:
@@ -82,7 +82,7 @@ export class QuarantineController {
   }
 
   @Post('replay')
-  @Roles('analyst', 'partner')
+  @Requires('quarantine:replay')
   @HttpCode(202)
   @ApiOperation({
     summary: 'Validate held records again, as they are or corrected',

@@ -19,7 +19,7 @@ import {
 } from '@nestjs/swagger';
 import { REGION_CODES, TRANSACTION_TYPES } from '@vigil/contracts';
 import type { Principal } from '../auth/principal.js';
-import { CurrentPrincipal, Roles } from '../auth/roles.decorator.js';
+import { CurrentPrincipal, Requires } from '../auth/roles.decorator.js';
 import { ErrorDto } from '../http/error.dto.js';
 import { ParseWith } from '../http/parse-with.pipe.js';
 import { RequestHeader } from '../http/request-header.decorator.js';
@@ -47,7 +47,7 @@ export class TransactionsController {
   constructor(@Inject(TransactionsService) private readonly transactions: TransactionsService) {}
 
   @Post()
-  @Roles('partner')
+  @Requires('transactions:submit')
   @HttpCode(202)
   @ApiOperation({
     summary: 'Submit one transaction or a batch',
@@ -91,7 +91,7 @@ export class TransactionsController {
   }
 
   @Get()
-  @Roles('analyst', 'partner')
+  @Requires('transactions:read')
   @ApiOperation({
     summary: 'List transactions, newest first, with keyset pagination',
     description:
@@ -137,7 +137,7 @@ export class TransactionsController {
   }
 
   @Get(':id')
-  @Roles('analyst', 'partner')
+  @Requires('transactions:read')
   @ApiOperation({
     summary: 'Status, risk score and reasons of one transaction',
     description: 'Roles: analyst, partner (own only), admin.',

@@ -44,7 +44,7 @@ export class TransactionsService {
     idempotencyKey?: string,
   ): Promise<IngestSubmitReply> {
     const request: IngestSubmitRequest = { records, source: 'api' };
-    if (principal.role === 'partner') {
+    if (principal.partnerId !== null) {
       const foreign = records.findIndex(
         (r) => r.partner_id !== undefined && r.partner_id !== principal.partnerId,
       );
