@@ -102,6 +102,9 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     }
     for (const spec of this.options.requests ?? [])
       this.serveRequests(spec, requestHandlers.get(spec.subject)!);
+    // listening means the server knows the request subscriptions: a caller on another connection that asks
+    // right after start-up must find a responder, not "no responders"
+    if (this.subscriptions.length > 0) await this.options.nats.connection.flush();
   }
 
   /** Start-up fails on a declared name with no handler, a handler with no declaration, or two handlers for one name. */
