@@ -20,7 +20,7 @@ import request from 'supertest';
 import { startGateway } from '../src/app.js';
 import { AuthSettings } from '../src/auth/auth.settings.js';
 import { KeyCipher } from '../src/auth/key-cipher.js';
-import { gatewayEnv } from '../src/config.js';
+import { gatewayEnv, type GatewayEnv } from '../src/config.js';
 
 const SERVICES_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const PASSWORD = 'identity-test-password';
@@ -84,13 +84,14 @@ async function activeSigningKey(): Promise<{ kid: string; key: CryptoKey }> {
 }
 
 let admin: string;
+let env: GatewayEnv;
 
 beforeAll(async () => {
   [nats, db] = await Promise.all([TestNatsServer.start(), TestDatabase.create(), startOidcProvider()]);
   for (const service of ['ingest', 'validator', 'scorer', 'alerting']) {
     await migrate({ databaseUrl: db.url, schema: service, dir: `${SERVICES_DIR}/${service}/migrations` });
   }
-  gateway = await startGateway({
+  env = {
     ...gatewayEnv({}),
     NATS_URL: nats.url,
     DATABASE_URL: db.url,
@@ -103,7 +104,8 @@ beforeAll(async () => {
     JWT_SECRET,
     OIDC_ISSUER: oidcIssuer,
     OIDC_AUDIENCE,
-  });
+  };
+  gateway = await startGateway(env);
   url = gateway.url!;
   admin = (await signIn('admin')).access_token;
 });
@@ -197,6 +199,29 @@ describe('access tokens', () => {
     await request(url).get('/v1/alerts').set(bearer(after)).expect(200);
     const jwks = (await request(url).get('/.well-known/jwks.json').expect(200)).body as { keys: JWK[] };
     expect(jwks.keys.map((k) => k.kid)).toEqual(expect.arrayContaining([oldKid, active.kid]));
+  });
+});
+
+describe('signing keys across replicas', () => {
+  it('a replica starting on an active key past its maximum age rotates it; each replica verifies the other’s tokens', async () => {
+    const fromFirst = (await signIn('analyst')).access_token;
+    await db.query(
+      `UPDATE gateway.signing_keys SET created_at = now() - interval '31 days' WHERE retires_at IS NULL`,
+    );
+    const second = await startGateway({ ...env, METRICS_PORT: 0 });
+    try {
+      const login = await request(second.url!)
+        .post('/v1/auth/token')
+        .send({ username: 'analyst', password: PASSWORD })
+        .expect(200);
+      const fromSecond = (login.body as { access_token: string }).access_token;
+      expect(kidOf(fromSecond)).not.toBe(kidOf(fromFirst));
+      await request(second.url!).get('/v1/alerts').set(bearer(fromFirst)).expect(200);
+      // the first replica has not seen the new key yet: the token's kid makes it reload
+      await request(url).get('/v1/alerts').set(bearer(fromSecond)).expect(200);
+    } finally {
+      await second.close();
+    }
   });
 });
 

@@ -28,14 +28,14 @@ export class KeyRing {
   private keys = new Map<string, RingKey>();
   private active: ActiveKey | undefined;
   /** Asked for when a token names a kid this process has not loaded yet (another replica rotated). */
-  private onUnknownKid: (() => Promise<void>) | undefined;
+  private onUnknownKid: ((issuedAtMs: number | undefined) => Promise<void>) | undefined;
 
   replace(keys: readonly RingKey[], active: ActiveKey | undefined): void {
     this.keys = new Map(keys.map((key) => [key.kid, key]));
     this.active = active;
   }
 
-  whenKidUnknown(reload: () => Promise<void>): void {
+  whenKidUnknown(reload: (issuedAtMs: number | undefined) => Promise<void>): void {
     this.onUnknownKid = reload;
   }
 
@@ -49,9 +49,12 @@ export class KeyRing {
   }
 
   /** The verification key of `kid`, or undefined for an unknown or retired kid. */
-  async verificationKey(kid: string | undefined): Promise<RingKey['publicKey'] | undefined> {
+  async verificationKey(
+    kid: string | undefined,
+    issuedAtMs?: number,
+  ): Promise<RingKey['publicKey'] | undefined> {
     if (!kid) return undefined;
-    if (!this.keys.has(kid)) await this.onUnknownKid?.();
+    if (!this.keys.has(kid)) await this.onUnknownKid?.(issuedAtMs);
     const key = this.keys.get(kid);
     if (!key || (key.retiresAt && key.retiresAt.getTime() <= Date.now())) return undefined;
     return key.publicKey;

@@ -20,6 +20,9 @@ import { SigningKeysRepository } from './signing-keys.repository.js';
 const RELOAD_INTERVAL_MS = 30_000;
 /** A token with an unknown kid reloads the ring at most this often: forged kids must not hammer Postgres. */
 const UNKNOWN_KID_RELOAD_MS = 5_000;
+/** ...unless it was issued after the last reload (another replica may have just rotated): then this often. */
+const NEW_KID_RELOAD_MS = 250;
+const CLOCK_SLACK_MS = 2_000;
 /** Old keys verify for one access-token lifetime after they stop signing, plus this for replicas and clocks. */
 const RETIRE_MARGIN_SECONDS = 120;
 
@@ -51,7 +54,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     await this.reload();
     await this.rotateIfDue();
-    this.ring.whenKidUnknown(() => this.reloadThrottled());
+    this.ring.whenKidUnknown((issuedAtMs) => this.reloadThrottled(issuedAtMs));
     this.timer = setInterval(() => {
       this.reload()
         .then(() => this.rotateIfDue())
@@ -116,8 +119,15 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     await this.reload();
   }
 
-  private reloadThrottled(): Promise<void> {
-    if (Date.now() - this.lastReload < UNKNOWN_KID_RELOAD_MS) return Promise.resolve();
+  private reloadThrottled(issuedAtMs: number | undefined): Promise<void> {
+    const now = Date.now();
+    const issuedSinceReload =
+      issuedAtMs !== undefined &&
+      issuedAtMs + CLOCK_SLACK_MS >= this.lastReload &&
+      issuedAtMs <= now + CLOCK_SLACK_MS;
+    if (now - this.lastReload < (issuedSinceReload ? NEW_KID_RELOAD_MS : UNKNOWN_KID_RELOAD_MS)) {
+      return Promise.resolve();
+    }
     return this.reload();
   }
 

@@ -67,8 +67,8 @@ export class TokenService {
     try {
       ({ payload } = await jwtVerify<AccessClaims>(
         token,
-        async (header) => {
-          const key = await this.keys.verificationKey(header.kid);
+        async (header, jws) => {
+          const key = await this.keys.verificationKey(header.kid, issuedAtOf(jws.payload));
           if (!key) throw new InvalidTokenError('access token is invalid');
           return key;
         },
@@ -96,6 +96,20 @@ export class TokenService {
     } catch {
       return undefined;
     }
+  }
+}
+
+/** The unverified iat of a token, only to decide whether its unknown kid is worth a key reload. */
+function issuedAtOf(encodedPayload: string | Uint8Array): number | undefined {
+  try {
+    const json =
+      typeof encodedPayload === 'string'
+        ? Buffer.from(encodedPayload, 'base64url').toString()
+        : Buffer.from(encodedPayload).toString();
+    const { iat } = JSON.parse(json) as { iat?: unknown };
+    return typeof iat === 'number' ? iat * 1000 : undefined;
+  } catch {
+    return undefined;
   }
 }
 
