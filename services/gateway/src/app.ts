@@ -3,7 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createLogger } from '@vigil/observability';
-import { PinoNestLogger, Platform, requireSecret, traceRequests, type RunningService } from '@vigil/runtime';
+import {
+  ConfigError,
+  PinoNestLogger,
+  Platform,
+  requireSecret,
+  traceRequests,
+  type RunningService,
+} from '@vigil/runtime';
 import { GatewayModule } from './app.module.js';
 import { AuthService } from './auth/auth.service.js';
 import { AuthSettings } from './auth/auth.settings.js';
@@ -18,17 +25,12 @@ const BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
 export async function startGateway(env: GatewayEnv = gatewayEnv()): Promise<RunningService> {
   // secrets first: production must refuse to start before it touches NATS or Postgres
-  const jwtSecret = requireSecret(
-    'JWT_SECRET',
-    env.JWT_SECRET,
-    env.VIGIL_ENV,
-    createLogger('gateway', env.LOG_LEVEL),
-  );
+  const authSettings = authSettingsOf(env);
   const platform = await Platform.start({ service: 'gateway', env, migrationsDir: MIGRATIONS_DIR });
   let app: NestFastifyApplication | undefined;
   try {
     app = await NestFactory.create<NestFastifyApplication>(
-      GatewayModule.register(platform, new AuthSettings(jwtSecret, env.TOKEN_TTL_SECONDS)),
+      GatewayModule.register(platform, authSettings),
       new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
       { bufferLogs: true, abortOnError: false },
     );
@@ -57,6 +59,40 @@ export async function startGateway(env: GatewayEnv = gatewayEnv()): Promise<Runn
       await platform.close();
     },
   };
+}
+
+/**
+ * The identity settings. JWT_SECRET seals the signing keys at rest: production refuses a missing or weak one;
+ * development makes an ephemeral one (the keys sealed under a previous one keep verifying; a new key signs).
+ */
+function authSettingsOf(env: GatewayEnv): AuthSettings {
+  const keySecret = requireSecret(
+    'JWT_SECRET',
+    env.JWT_SECRET,
+    env.VIGIL_ENV,
+    createLogger('gateway', env.LOG_LEVEL),
+  );
+  if (Boolean(env.OIDC_ISSUER) !== Boolean(env.OIDC_AUDIENCE)) {
+    throw new ConfigError('OIDC_ISSUER and OIDC_AUDIENCE must be set together');
+  }
+  return new AuthSettings({
+    keySecret,
+    tokenTtlSeconds: env.TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+    signingKeyMaxAgeSeconds: env.SIGNING_KEY_MAX_AGE_SECONDS,
+    tokenCacheSize: env.TOKEN_CACHE_SIZE,
+    oidc:
+      env.OIDC_ISSUER && env.OIDC_AUDIENCE
+        ? {
+            issuer: env.OIDC_ISSUER,
+            audience: env.OIDC_AUDIENCE,
+            jwksUrl: env.OIDC_JWKS_URL,
+            roleClaim: env.OIDC_ROLE_CLAIM,
+            regionsClaim: env.OIDC_REGIONS_CLAIM,
+            partnerClaim: env.OIDC_PARTNER_CLAIM,
+          }
+        : null,
+  });
 }
 
 /** A URL a client on this host can use: a wildcard bind address is reached through loopback. */

@@ -5,12 +5,30 @@ export interface GatewayEnv extends CommonEnv {
   GATEWAY_PORT: number;
   /** Interface the HTTP API binds to. */
   GATEWAY_HOST: string;
-  /** HMAC key for access tokens (HS256). Production refuses a missing or weak one; development makes an ephemeral one. */
+  /** Secret (32+ chars) the key sealing the ES256 signing keys in Postgres is derived from; production refuses a missing or weak one, development makes an ephemeral one. */
   JWT_SECRET?: string;
   /** Development only: password of the seeded demo users; generated and logged once when unset. Ignored in production. */
   DEMO_PASSWORD?: string;
   /** Lifetime of an access token. */
   TOKEN_TTL_SECONDS: number;
+  /** Lifetime of a refresh token (each use rotates it; the family expires with its newest token). */
+  REFRESH_TOKEN_TTL_SECONDS: number;
+  /** Age at which the active signing key is replaced automatically; older keys keep verifying until their tokens expire. */
+  SIGNING_KEY_MAX_AGE_SECONDS: number;
+  /** Verified access tokens cached in memory (LRU, each until its exp), so repeated calls skip the signature check. */
+  TOKEN_CACHE_SIZE: number;
+  /** Issuer (iss) of an external OpenID Connect provider whose access tokens are accepted; unset disables OIDC. */
+  OIDC_ISSUER?: string;
+  /** Audience (aud) the OIDC access tokens must carry; required with OIDC_ISSUER. */
+  OIDC_AUDIENCE?: string;
+  /** JWKS URL of the OIDC provider; discovered from ${OIDC_ISSUER}/.well-known/openid-configuration when unset. */
+  OIDC_JWKS_URL?: string;
+  /** OIDC claim holding the Vigil role (a string, or an array containing exactly one Vigil role). */
+  OIDC_ROLE_CLAIM: string;
+  /** OIDC claim holding the regions (array of region codes) a staff user is limited to; absent means all. */
+  OIDC_REGIONS_CLAIM: string;
+  /** OIDC claim holding the partner id; required when the role is partner. */
+  OIDC_PARTNER_CLAIM: string;
 }
 
 export const gatewayEnv = (env: NodeJS.ProcessEnv = process.env): GatewayEnv =>
@@ -25,6 +43,25 @@ export const gatewayEnv = (env: NodeJS.ProcessEnv = process.env): GatewayEnv =>
         JWT_SECRET: { type: 'string' },
         DEMO_PASSWORD: { type: 'string', minLength: 8 },
         TOKEN_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 86_400, default: 3600 },
+        REFRESH_TOKEN_TTL_SECONDS: {
+          type: 'integer',
+          minimum: 300,
+          maximum: 90 * 86_400,
+          default: 14 * 86_400,
+        },
+        SIGNING_KEY_MAX_AGE_SECONDS: {
+          type: 'integer',
+          minimum: 3600,
+          maximum: 365 * 86_400,
+          default: 30 * 86_400,
+        },
+        TOKEN_CACHE_SIZE: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 10_000 },
+        OIDC_ISSUER: { type: 'string', format: 'uri' },
+        OIDC_AUDIENCE: { type: 'string', minLength: 1 },
+        OIDC_JWKS_URL: { type: 'string', format: 'uri' },
+        OIDC_ROLE_CLAIM: { type: 'string', minLength: 1, default: 'vigil_role' },
+        OIDC_REGIONS_CLAIM: { type: 'string', minLength: 1, default: 'vigil_regions' },
+        OIDC_PARTNER_CLAIM: { type: 'string', minLength: 1, default: 'vigil_partner_id' },
       },
     },
     env,

@@ -228,7 +228,12 @@ describe('authentication', () => {
       .post('/v1/auth/token')
       .send({ username: 'analyst', password: PASSWORD })
       .expect(200);
-    expect(res.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600 });
+    expect(res.body).toEqual({
+      access_token: expect.any(String),
+      token_type: 'Bearer',
+      expires_in: 3600,
+      refresh_token: expect.stringMatching(/^vgr_/),
+    });
   });
 
   it('answers 401 to a tampered token', async () => {
@@ -628,11 +633,20 @@ describe('documentation and health', () => {
     };
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/.well-known/jwks.json',
       '/health',
+      '/oauth/token',
+      '/v1/admin/access-denials',
+      '/v1/admin/oauth-clients',
+      '/v1/admin/oauth-clients/{clientId}',
+      '/v1/admin/signing-keys',
+      '/v1/admin/signing-keys/rotate',
       '/v1/alerts',
       '/v1/alerts/{id}/acknowledge',
       '/v1/alerts/{id}/resolve',
       '/v1/alerts/{id}/silence',
+      '/v1/api-keys',
+      '/v1/api-keys/{keyId}',
       '/v1/auth/token',
       '/v1/data-quality',
       '/v1/data-quality/drift',

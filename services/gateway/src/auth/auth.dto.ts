@@ -11,7 +11,11 @@ export class TokenRequestDto {
 }
 
 export class TokenResponseDto {
-  @ApiProperty({ type: String, description: 'HS256 JWT; send as "Authorization: Bearer <access_token>"' })
+  @ApiProperty({
+    type: String,
+    description:
+      'ES256 JWT (kid in its header, keys at /.well-known/jwks.json); send as "Authorization: Bearer <access_token>"',
+  })
   access_token!: string;
 
   @ApiProperty({ type: String, enum: ['Bearer'] })
@@ -19,6 +23,17 @@ export class TokenResponseDto {
 
   @ApiProperty({ type: Number, description: 'Seconds until the token expires', example: 3600 })
   expires_in!: number;
+
+  @ApiProperty({
+    type: String,
+    required: false,
+    description:
+      'Opaque, single use: trade it at POST /oauth/token (grant_type=refresh_token) for new tokens',
+  })
+  refresh_token?: string;
+
+  @ApiProperty({ type: String, required: false, description: 'Granted permissions (client_credentials)' })
+  scope?: string;
 }
 
 export interface TokenRequest {

@@ -1,4 +1,4 @@
-// Development sign-ins for trying the API: one user per role, and two partners to show the scoping.
+// Development sign-ins for trying the API: one user per role, a region-limited analyst and two partners to show the scoping.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@vigil/observability';
 import type { AuthService } from './auth.service.js';
@@ -7,6 +7,10 @@ import type { UserRow } from './users.repository.js';
 export const DEMO_USERS: readonly Omit<UserRow, 'password_hash'>[] = [
   { username: 'admin', role: 'admin', partner_id: null, regions: [] },
   { username: 'analyst', role: 'analyst', partner_id: null, regions: [] },
+  { username: 'analyst-ng', role: 'analyst', partner_id: null, regions: ['NG'] },
+  { username: 'fraud-ops', role: 'fraud_ops', partner_id: null, regions: [] },
+  { username: 'sre', role: 'sre', partner_id: null, regions: [] },
+  { username: 'auditor', role: 'auditor', partner_id: null, regions: [] },
   { username: 'partner-a', role: 'partner', partner_id: 'partner-a', regions: [] },
   { username: 'partner-b', role: 'partner', partner_id: 'partner-b', regions: [] },
 ];

@@ -18,6 +18,8 @@ export const PERMISSIONS = [
   'webhooks:manage',
   'audit:read',
   'identity:manage',
+  /** Create, list and revoke API keys: an admin any key, a partner its own. */
+  'api_keys:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -49,6 +51,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
     'summary:read',
     'feed:read',
     'webhooks:manage',
+    'api_keys:manage',
   ],
 };
 

@@ -1,17 +1,20 @@
-// Access tokens: HS256 JWTs carrying the role and scope of a principal, signed and checked with jose.
+// Access tokens: ES256 JWTs naming their key (kid), carrying the role and scope of a principal.
 import { Inject, Injectable } from '@nestjs/common';
-import { SignJWT, errors, jwtVerify, type JWTPayload } from 'jose';
+import { SignJWT, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { AuthSettings } from './auth.settings.js';
+import { KeyRing, SIGNING_ALGORITHM } from './key-ring.js';
 import { isPermission, isRole, type Permission, type Principal } from './principal.js';
+import { TokenCache } from './token-cache.js';
 
-const ISSUER = 'vigil-gateway';
-const AUDIENCE = 'vigil-api';
-const ALGORITHM = 'HS256';
+export const ISSUER = 'vigil-gateway';
+export const AUDIENCE = 'vigil-api';
 
 export interface IssuedToken {
   access_token: string;
   token_type: 'Bearer';
   expires_in: number;
+  refresh_token?: string;
+  scope?: string;
 }
 
 /** Why a presented token was refused; the message is safe to return to the caller. */
@@ -27,10 +30,13 @@ interface AccessClaims extends JWTPayload {
 
 @Injectable()
 export class TokenService {
-  private readonly key: Uint8Array;
+  private readonly cache: TokenCache<Principal>;
 
-  constructor(@Inject(AuthSettings) private readonly settings: AuthSettings) {
-    this.key = new TextEncoder().encode(settings.jwtSecret);
+  constructor(
+    @Inject(AuthSettings) private readonly settings: AuthSettings,
+    @Inject(KeyRing) private readonly keys: KeyRing,
+  ) {
+    this.cache = new TokenCache(settings.tokenCacheSize);
   }
 
   async issue(principal: Principal): Promise<IssuedToken> {
@@ -38,33 +44,72 @@ export class TokenService {
     if (principal.partnerId) claims.partner_id = principal.partnerId;
     if (principal.regions.length > 0) claims.regions = principal.regions;
     if (principal.scopes) claims.scope = principal.scopes.join(' ');
+    const { kid, privateKey } = this.keys.signingKey();
     const accessToken = await new SignJWT(claims)
-      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+      .setProtectedHeader({ alg: SIGNING_ALGORITHM, typ: 'JWT', kid })
       .setSubject(principal.subject)
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
       .setIssuedAt()
       .setExpirationTime(`${this.settings.tokenTtlSeconds}s`)
-      .sign(this.key);
+      .sign(privateKey);
     return { access_token: accessToken, token_type: 'Bearer', expires_in: this.settings.tokenTtlSeconds };
   }
 
-  /** Verifies signature, algorithm, issuer, audience and expiry, then the claims this API relies on. */
+  /**
+   * Verifies the signature with the key its kid names (ES256 only), issuer, audience and expiry, then the
+   * claims this API relies on. A verified token is remembered until it expires.
+   */
   async verify(token: string): Promise<Principal> {
+    const cached = this.cache.get(token);
+    if (cached) return cached;
     let payload: AccessClaims;
     try {
-      ({ payload } = await jwtVerify<AccessClaims>(token, this.key, {
-        algorithms: [ALGORITHM],
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        requiredClaims: ['sub', 'exp'],
-      }));
+      ({ payload } = await jwtVerify<AccessClaims>(
+        token,
+        async (header, jws) => {
+          const key = await this.keys.verificationKey(header.kid, issuedAtOf(jws.payload));
+          if (!key) throw new InvalidTokenError('access token is invalid');
+          return key;
+        },
+        {
+          algorithms: [SIGNING_ALGORITHM],
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          requiredClaims: ['sub', 'exp'],
+        },
+      ));
     } catch (error) {
       if (error instanceof errors.JWTExpired)
         throw new InvalidTokenError('access token has expired; request a new one');
       throw new InvalidTokenError('access token is invalid');
     }
-    return principalOf(payload);
+    const principal = principalOf(payload);
+    this.cache.set(token, principal, payload.exp! * 1000);
+    return principal;
+  }
+
+  /** The kid a token names, read without verifying anything (for routing and tests). */
+  static kidOf(token: string): string | undefined {
+    try {
+      return decodeProtectedHeader(token).kid;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** The unverified iat of a token, only to decide whether its unknown kid is worth a key reload. */
+function issuedAtOf(encodedPayload: string | Uint8Array): number | undefined {
+  try {
+    const json =
+      typeof encodedPayload === 'string'
+        ? Buffer.from(encodedPayload, 'base64url').toString()
+        : Buffer.from(encodedPayload).toString();
+    const { iat } = JSON.parse(json) as { iat?: unknown };
+    return typeof iat === 'number' ? iat * 1000 : undefined;
+  } catch {
+    return undefined;
   }
 }
 

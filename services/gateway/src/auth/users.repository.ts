@@ -24,6 +24,11 @@ const upsertUser = sql(
          partner_id = EXCLUDED.partner_id, regions = EXCLUDED.regions`,
 );
 
+const updatePasswordHash = sql(
+  'gateway.update_user_password_hash',
+  `UPDATE gateway.users SET password_hash = $2 WHERE username = $1 AND password_hash = $3`,
+);
+
 @Injectable()
 export class UsersRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
@@ -31,6 +36,11 @@ export class UsersRepository {
   async find(username: string): Promise<UserRow | undefined> {
     const [row] = await this.db.query<UserRow>(findUser, [username]);
     return row;
+  }
+
+  /** Replaces the hash only if it is still `previous`, so a concurrent password change wins. */
+  async replaceHash(username: string, previous: string, next: string): Promise<void> {
+    await this.db.query(updatePasswordHash, [username, next, previous]);
   }
 
   async upsert(user: UserRow): Promise<void> {
