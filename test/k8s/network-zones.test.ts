@@ -310,3 +310,27 @@ describe('network zones with the production values (external NATS and PostgreSQL
     row('unrelated', 'external-nats', 4222, true), // not part of the release: its own policies apply
   ])(title, (r) => check(model, r));
 });
+
+describe('network zones with gateway egress opened for an OIDC issuer (services.gateway.egress)', () => {
+  let model: ClusterModel;
+  beforeAll(async () => {
+    model = await zoneModel(
+      {},
+      [
+        'services:',
+        '  gateway:',
+        '    egress:',
+        '      - to: [{ ipBlock: { cidr: 0.0.0.0/0, except: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16] } }]',
+        '        ports: [{ protocol: TCP, port: 443 }]',
+      ].join('\n'),
+    );
+  }, 60_000);
+
+  it.each([
+    row('gateway', 'internet', 443, true),
+    row('gateway', 'internet', 80, false),
+    row('gateway', 'private-address', 443, false),
+    row('dmz-extra', 'internet', 443, false), // opened for the gateway only, not the zone
+    row('gateway', 'postgres', 5432, true),
+  ])(title, (r) => check(model, r));
+});
