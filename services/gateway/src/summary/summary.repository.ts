@@ -69,7 +69,7 @@ const volumeByMinute = sql(
 // validator.dq_windows is keyed by window_start first: the range is an index scan.
 const dataQuality = sql(
   'gateway.summary_data_quality',
-  `SELECT region, sum(records)::int AS records, sum(passed + warned)::int AS passed
+  `SELECT region, sum(records)::int AS records, sum(passed)::int AS passed
      FROM validator.dq_windows
     WHERE window_start >= $1::timestamptz
     GROUP BY region`,
