@@ -270,7 +270,7 @@ function renderSummary(s) {
     for (const id of acknowledged) if (!listed.has(id)) acknowledged.delete(id);
   }
   renderRegions(s.regions, Boolean(s.alerts));
-  const minutes = s.volume.per_minute.map((m) => m.transactions);
+  const minutes = s.volume.per_minute;
   drawChart(ui.sparkline, [{ values: minutes, className: 'actual' }], null, null);
   setText(ui.volumeLegend, 'Peak ' + count(Math.max(0, ...minutes)) + ' per minute; last 60 minutes, now on the right.');
   renderForecast(s.forecast);

@@ -76,7 +76,8 @@ describe('summarise', () => {
     expect(summary.volume.transactions).toBe(23);
     expect(summary.volume.last_minute).toBe(19);
     expect(summary.volume.per_minute).toHaveLength(60);
-    expect(summary.volume.per_minute.at(-2)).toEqual({ minute: iso(now - MINUTE), transactions: 4 });
+    expect(summary.volume.per_minute.at(-2)).toBe(4);
+    expect(summary.volume.first_minute).toBe(iso(now - 59 * MINUTE));
     expect(summary.fraud).toMatchObject({ scored: 23, flagged: 2, rate: 0.087 });
     expect(summary.data_quality).toEqual({ source: 'dq_windows', records: 23, passed: 22, pass_rate: 0.9565 });
     expect(summary.alerts?.open).toEqual({ critical: 2, warning: 1, info: 0, total: 3 });

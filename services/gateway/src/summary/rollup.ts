@@ -68,7 +68,10 @@ export interface Summary {
   volume: {
     transactions: number;
     last_minute: number;
-    per_minute: { minute: string; transactions: number }[];
+    /** Start of the first of the per_minute buckets. */
+    first_minute: string;
+    /** Transactions per minute, oldest first: a bare array keeps the answer small (it is sent a lot). */
+    per_minute: number[];
   };
   fraud: { definition: string; scored: number; flagged: number; rate: number | null };
   data_quality: {
@@ -196,10 +199,8 @@ export function summarise(snapshot: RollupSnapshot, view: SummaryView): Summary 
     volume: {
       transactions,
       last_minute: perMinute[WINDOW_MINUTES - 1]!,
-      per_minute: perMinute.map((n, i) => ({
-        minute: new Date(first + i * MINUTE_MS).toISOString().replace('.000Z', 'Z'),
-        transactions: n,
-      })),
+      first_minute: new Date(first).toISOString().replace('.000Z', 'Z'),
+      per_minute: perMinute,
     },
     fraud: { definition: FRAUD_DEFINITION, scored, flagged, rate: rate(flagged, scored) },
     data_quality: dataQuality,

@@ -12,6 +12,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { may, permissionsOf, readScopeOf, type Principal } from '../auth/principal.js';
 import { CurrentPrincipal, Requires } from '../auth/roles.decorator.js';
+import { encodingFor } from '../dashboard/dashboard.assets.js';
 import { ErrorDto } from '../http/error.dto.js';
 import { ParseWith } from '../http/parse-with.pipe.js';
 import { MeDto, SummaryDto, parseSummaryQuery, regionsOf, type SummaryQuery } from './summary.dto.js';
@@ -39,11 +40,11 @@ export class SummaryController {
   async summary(
     @CurrentPrincipal() principal: Principal,
     @Query(new ParseWith(parseSummaryQuery)) query: SummaryQuery,
-    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Headers() headers: Record<string, string | undefined>,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const scope = readScopeOf(principal);
-    const { body, etag } = await this.summaries.summaryFor({
+    const summary = await this.summaries.summaryFor({
       partnerId: scope.partnerId,
       regions: regionsOf(scope, query),
       alerts: may(principal, 'alerts:read'),
@@ -51,12 +52,18 @@ export class SummaryController {
       dataQuality: may(principal, 'data_quality:read'),
       health: may(principal, 'health:read'),
     });
-    void reply.header('cache-control', 'private, max-age=1').header('etag', etag).header('vary', 'authorization');
-    if (ifNoneMatch === etag) {
+    void reply
+      .header('cache-control', 'private, max-age=1')
+      .header('etag', summary.etag)
+      .header('vary', 'authorization, accept-encoding');
+    if (headers['if-none-match'] === summary.etag) {
       await reply.code(304).send();
       return;
     }
-    await reply.type('application/json; charset=utf-8').send(body);
+    // compressed here, once per refresh and scope, rather than by a global hook on every response
+    const encoding = encodingFor(headers['accept-encoding']);
+    if (encoding !== 'identity') void reply.header('content-encoding', encoding);
+    await reply.type('application/json; charset=utf-8').send(summary.body(encoding));
   }
 
   // Every role holds summary:read, so any signed-in caller can learn what its token lets it do.

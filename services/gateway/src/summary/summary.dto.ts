@@ -47,17 +47,14 @@ export class MeDto {
   permissions!: string[];
 }
 
-class VolumeMinuteDto {
-  @ApiProperty({ type: String, format: 'date-time' }) minute!: string;
-  @ApiProperty({ type: Number }) transactions!: number;
-}
-
 class VolumeDto {
   @ApiProperty({ type: Number, description: 'Transactions received in the window' }) transactions!: number;
   @ApiProperty({ type: Number, description: 'Transactions received in the current minute so far' })
   last_minute!: number;
-  @ApiProperty({ type: [VolumeMinuteDto], description: 'Transactions per minute, oldest first' })
-  per_minute!: VolumeMinuteDto[];
+  @ApiProperty({ type: String, format: 'date-time', description: 'Start of the first per_minute bucket' })
+  first_minute!: string;
+  @ApiProperty({ type: [Number], description: 'Transactions per minute, oldest first, 60 buckets' })
+  per_minute!: number[];
 }
 
 class FraudDto {
