@@ -52,10 +52,14 @@ export async function measureGateway(suite: RunningSuite, options: Options): Pro
   const { connections, seconds, log } = options;
   const tokens: string[] = [];
   for (const user of USERS)
-    for (let i = 0; i < TOKENS_PER_USER; i++) tokens.push(await signIn(suite.gatewayUrl, user, options.password));
+    for (let i = 0; i < TOKENS_PER_USER; i++)
+      tokens.push(await signIn(suite.gatewayUrl, user, options.password));
 
   const port = await freePort();
-  const hello = new Managed('bare-fastify', process.execPath, [HELLO], { ...process.env, PORT: String(port) });
+  const hello = new Managed('bare-fastify', process.execPath, [HELLO], {
+    ...process.env,
+    PORT: String(port),
+  });
   let bareFastify: LoadRun;
   try {
     const helloUrl = `http://127.0.0.1:${port}/`;
@@ -69,7 +73,9 @@ export async function measureGateway(suite: RunningSuite, options: Options): Pro
   log(`    ${Math.round(bareFastify.requestsPerSec)} req/s, p95 ${bareFastify.latencyMs.p95} ms`);
 
   const summaryUrl = `${suite.gatewayUrl}/v1/summary`;
-  log(`  gateway GET /v1/summary: ${connections} connections, ${tokens.length} tokens of ${USERS.join(', ')}, ${seconds} s`);
+  log(
+    `  gateway GET /v1/summary: ${connections} connections, ${tokens.length} tokens of ${USERS.join(', ')}, ${seconds} s`,
+  );
   await load(summaryUrl, tokens, connections, WARM_UP_SECONDS);
   const gateway = await load(summaryUrl, tokens, connections, seconds);
   log(`    ${Math.round(gateway.requestsPerSec)} req/s, p95 ${gateway.latencyMs.p95} ms`);
@@ -112,7 +118,8 @@ async function signIn(gatewayUrl: string, username: string, password: string): P
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username, password }),
   });
-  if (!response.ok) throw new Error(`sign-in as ${username} failed: ${response.status} ${await response.text()}`);
+  if (!response.ok)
+    throw new Error(`sign-in as ${username} failed: ${response.status} ${await response.text()}`);
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
@@ -153,7 +160,8 @@ async function load(url: string, tokens: string[], connections: number, seconds:
           },
         ],
       },
-      (error, done) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(done)),
+      (error, done) =>
+        error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(done),
     );
     instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
   });
@@ -190,7 +198,8 @@ export async function seedForGateway(
       `SELECT (SELECT count(*) FROM scorer.scores) + (SELECT count(*) FROM validator.results WHERE status = 'quarantined') AS n`,
     );
     if (Number(row!.n) >= records) break;
-    if (Date.now() > deadline) throw new Error(`only ${row!.n} of ${records} seeded records were processed in 120 s`);
+    if (Date.now() > deadline)
+      throw new Error(`only ${row!.n} of ${records} seeded records were processed in 120 s`);
     await sleep(250);
   }
   log(`  seeded ${records} generated transactions (scored)`);

@@ -190,7 +190,9 @@ describe('the dashboard at GET /', () => {
     expect(partner.body.volume.transactions).toBe(1);
     expect([partner.body.alerts, partner.body.health]).toEqual([null, null]);
 
-    const first = await fetch(`${suite.gatewayUrl}/v1/summary`, { headers: { authorization: `Bearer ${analystToken}` } });
+    const first = await fetch(`${suite.gatewayUrl}/v1/summary`, {
+      headers: { authorization: `Bearer ${analystToken}` },
+    });
     expect(first.headers.get('cache-control')).toBe('private, max-age=1');
     const etag = first.headers.get('etag')!;
     const again = await fetch(`${suite.gatewayUrl}/v1/summary`, {
@@ -229,9 +231,15 @@ describe('the dashboard at GET /', () => {
       .waitFor();
     expect(await page.locator('#role').textContent()).toBe('analyst');
     const everyRecord = posted.length + 2; // the analyst sees both partners' records too
-    await page.locator('#tile-volume').filter({ hasText: new RegExp(`^${everyRecord}$`) }).waitFor();
+    await page
+      .locator('#tile-volume')
+      .filter({ hasText: new RegExp(`^${everyRecord}$`) })
+      .waitFor();
     await page.locator('#tile-fraud').filter({ hasText: / %$/ }).waitFor();
-    await page.locator('#tile-dq').filter({ hasText: /^100\.0 %$/ }).waitFor();
+    await page
+      .locator('#tile-dq')
+      .filter({ hasText: /^100\.0 %$/ })
+      .waitFor();
     expect(Number(await page.locator('#tile-alerts').textContent())).toBeGreaterThanOrEqual(1);
     expect(await page.locator('#sparkline polyline.actual').count()).toBe(1);
     const regionCount = async (region: string) =>
@@ -263,7 +271,10 @@ describe('the dashboard at GET /', () => {
     expect(
       (await postJson<{ accepted: number }>(`${suite.ingestUrl}/v1/transactions`, later)).body.accepted,
     ).toBe(1);
-    await page.locator('#tile-volume').filter({ hasText: new RegExp(`^${everyRecord + 1}$`) }).waitFor();
+    await page
+      .locator('#tile-volume')
+      .filter({ hasText: new RegExp(`^${everyRecord + 1}$`) })
+      .waitFor();
     await page
       .locator('#region-rows tr[data-id="KE"] td.transactions')
       .filter({ hasText: new RegExp(`^${kenyaBefore + 1}$`) })
@@ -284,7 +295,10 @@ describe('the dashboard at GET /', () => {
     const openBefore = Number(await page.locator('#tile-alerts').textContent());
     await takeoverItem.getByRole('button', { name: 'Acknowledge' }).click();
     await takeoverItem.waitFor({ state: 'detached' });
-    await page.locator('#tile-alerts').filter({ hasText: new RegExp(`^${openBefore - 1}$`) }).waitFor();
+    await page
+      .locator('#tile-alerts')
+      .filter({ hasText: new RegExp(`^${openBefore - 1}$`) })
+      .waitFor();
     await page.waitForTimeout(2500);
     expect(await takeoverItem.count()).toBe(0);
     const acknowledged = await getJson<{ items: AlertView[] }>(
@@ -312,11 +326,14 @@ describe('the dashboard at GET /', () => {
       `SELECT count(*)::int AS n FROM ingest.transactions WHERE partner_id = 'partner-a'`,
     );
     expect(own!.n).toBe(1);
-    await page.locator('#tile-volume').filter({ hasText: new RegExp(`^${own!.n}$`) }).waitFor();
+    await page
+      .locator('#tile-volume')
+      .filter({ hasText: new RegExp(`^${own!.n}$`) })
+      .waitFor();
     expect(await page.locator('#transaction-rows tr').count()).toBe(own!.n);
-    expect(await page.locator(`#region-rows tr[data-id="${partnerOwn.region}"] td.transactions`).textContent()).toBe(
-      String(own!.n),
-    );
+    expect(
+      await page.locator(`#region-rows tr[data-id="${partnerOwn.region}"] td.transactions`).textContent(),
+    ).toBe(String(own!.n));
     expect(await page.locator('#region-rows tr').count()).toBe(1);
     expect(await page.locator('#tile-dq-sub').textContent()).toContain('of your records passed');
     for (const hidden of ['#alerts', '#tile-alerts-item', '#forecast', '#health'])

@@ -22,9 +22,7 @@ export class DashboardController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    void reply
-      .header('Content-Security-Policy', DASHBOARD_CSP)
-      .header('Referrer-Policy', 'no-referrer');
+    void reply.header('Content-Security-Policy', DASHBOARD_CSP).header('Referrer-Policy', 'no-referrer');
     await send(reply, PAGE, 'text/html; charset=utf-8', acceptEncoding, ifNoneMatch);
   }
 

@@ -1,4 +1,4 @@
-import { MinuteBuckets, summarise, viewKey, type RollupSnapshot, type SummaryView } from './rollup.js';
+import { RecentBuckets, summarise, viewKey, type RollupSnapshot, type SummaryView } from './rollup.js';
 import type { VolumeRow } from './summary.repository.js';
 
 const MINUTE = 60_000;
@@ -6,7 +6,7 @@ const now = Date.parse('2026-03-01T12:30:00Z');
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 const newVolume = (overrides: Partial<VolumeRow> = {}): VolumeRow => ({
-  minute: iso(now),
+  bucket: iso(now),
   region: 'NG',
   partner_id: null,
   received: 10,
@@ -23,7 +23,7 @@ const newSnapshot = (overrides: Partial<RollupSnapshot> = {}): RollupSnapshot =>
   refreshMs: 3,
   volume: [
     newVolume(),
-    newVolume({ region: 'KE', minute: iso(now - MINUTE), received: 4, scored: 4, flagged: 0 }),
+    newVolume({ region: 'KE', bucket: iso(now - MINUTE + 50_000), received: 4, scored: 4, flagged: 0 }),
     newVolume({ partner_id: 'partner-a', received: 2, scored: 2, flagged: 1, validated: 2, quarantined: 1 }),
     newVolume({ partner_id: 'partner-b', received: 7, scored: 7, flagged: 0 }),
   ],
@@ -79,7 +79,12 @@ describe('summarise', () => {
     expect(summary.volume.per_minute.at(-2)).toBe(4);
     expect(summary.volume.first_minute).toBe(iso(now - 59 * MINUTE));
     expect(summary.fraud).toMatchObject({ scored: 23, flagged: 2, rate: 0.087 });
-    expect(summary.data_quality).toEqual({ source: 'dq_windows', records: 23, passed: 22, pass_rate: 0.9565 });
+    expect(summary.data_quality).toEqual({
+      source: 'dq_windows',
+      records: 23,
+      passed: 22,
+      pass_rate: 0.9565,
+    });
     expect(summary.alerts?.open).toEqual({ critical: 2, warning: 1, info: 0, total: 3 });
     expect(summary.regions.map((r) => [r.region, r.transactions, r.open_alerts])).toEqual([
       ['NG', 19, 2],
@@ -117,13 +122,17 @@ describe('summarise', () => {
   });
 });
 
-describe('MinuteBuckets', () => {
-  it('replaces the re-read minutes, keeps the older ones and forgets those out of the window', () => {
-    const buckets = new MinuteBuckets();
-    buckets.replaceFrom(now - 59 * MINUTE, [newVolume({ minute: iso(now - 59 * MINUTE) }), newVolume()], now);
-    buckets.replaceFrom(now - 2 * MINUTE, [newVolume({ received: 11 })], now);
+describe('RecentBuckets', () => {
+  it('replaces the re-read buckets, keeps the older ones and forgets those out of the window', () => {
+    const buckets = new RecentBuckets();
+    buckets.replaceFrom(now - 59 * MINUTE, [newVolume({ bucket: iso(now - 59 * MINUTE) }), newVolume()], now);
+    buckets.replaceFrom(now - 20_000, [newVolume({ received: 11, scored: 11 })], now);
     expect(buckets.all().map((r) => r.received)).toEqual([10, 11]);
-    buckets.replaceFrom(now + MINUTE - 2 * MINUTE, [], now + MINUTE);
-    expect(buckets.all()).toEqual([]);
+    expect(buckets.oldestUnsettled()).toBeUndefined();
+    buckets.replaceFrom(now - 20_000, [newVolume({ received: 11, scored: 9, quarantined: 1 })], now);
+    expect(buckets.oldestUnsettled()).toBe(now);
+    // a minute later: the oldest bucket has left the hour; the re-read range was empty this time
+    buckets.replaceFrom(now + MINUTE - 20_000, [], now + MINUTE);
+    expect(buckets.all().map((r) => r.received)).toEqual([11]);
   });
 });

@@ -1,10 +1,18 @@
 // Pure part of the summary: one snapshot of the rollup rows, cut down to what one scope may see.
-import type { AlertCountRow, DataQualityRow, ForecastRow, OpenAlertRow, VolumeRow } from './summary.repository.js';
+import type {
+  AlertCountRow,
+  DataQualityRow,
+  ForecastRow,
+  OpenAlertRow,
+  VolumeRow,
+} from './summary.repository.js';
 
 export const WINDOW_MINUTES = 60;
 export const LATEST_ALERTS = 10;
 export const FRAUD_DEFINITION = "share of scored transactions whose decision is 'review' or 'block'";
 const MINUTE_MS = 60_000;
+/** Width of the buckets the rollup query returns (see summary.repository.ts); divides a minute. */
+export const BUCKET_MS = 10_000;
 
 export interface HealthSnapshot {
   status: 'ok' | 'degraded';
@@ -128,7 +136,7 @@ export function summarise(snapshot: RollupSnapshot, view: SummaryView): Summary 
   let quarantined = 0;
   for (const row of snapshot.volume) {
     if (!inView(view, row)) continue;
-    const index = Math.round((Date.parse(row.minute) - first) / MINUTE_MS);
+    const index = Math.floor((Date.parse(row.bucket) - first) / MINUTE_MS);
     if (index < 0 || index >= WINDOW_MINUTES) continue;
     perMinute[index]! += row.received;
     transactions += row.received;
@@ -219,24 +227,33 @@ export function summarise(snapshot: RollupSnapshot, view: SummaryView): Summary 
 }
 
 /**
- * Minute buckets kept between refreshes: a refresh re-reads only the recent minutes (where late verdicts and
- * scores still land) and keeps the older ones, so its cost follows the recent rate, not the hour's volume.
+ * Buckets kept between refreshes: a refresh re-reads only the last few (where verdicts and scores still land,
+ * within a second or so) and keeps the older ones, so its cost follows the recent rate, not the hour's volume.
  */
-export class MinuteBuckets {
+export class RecentBuckets {
   private rows = new Map<number, VolumeRow[]>();
 
   /** Replaces every bucket from `since` on with `fresh` and drops buckets older than the window. */
   replaceFrom(since: number, fresh: readonly VolumeRow[], currentMinute: number): void {
     const oldest = currentMinute - (WINDOW_MINUTES - 1) * MINUTE_MS;
-    for (const minute of [...this.rows.keys()])
-      if (minute >= since || minute < oldest) this.rows.delete(minute);
+    for (const start of [...this.rows.keys()]) if (start >= since || start < oldest) this.rows.delete(start);
     for (const row of fresh) {
-      const minute = Date.parse(row.minute);
-      if (minute < oldest) continue;
-      const bucket = this.rows.get(minute) ?? [];
+      const start = Date.parse(row.bucket);
+      if (start < oldest) continue;
+      const bucket = this.rows.get(start) ?? [];
       bucket.push(row);
-      this.rows.set(minute, bucket);
+      this.rows.set(start, bucket);
     }
+  }
+
+  /** The oldest bucket with records still waiting for a score or a quarantine verdict: it may still change. */
+  oldestUnsettled(): number | undefined {
+    let oldest: number | undefined;
+    for (const [start, rows] of this.rows) {
+      const unsettled = rows.some((r) => r.received > r.scored + r.quarantined);
+      if (unsettled && (oldest === undefined || start < oldest)) oldest = start;
+    }
+    return oldest;
   }
 
   all(): VolumeRow[] {

@@ -27,12 +27,18 @@ export class SummaryController {
   @Get('summary')
   @Requires('summary:read')
   @ApiOperation({
-    summary: 'Live summary of the last hour in the caller’s scope: volumes, fraud rate, DQ, alerts, forecast, health',
+    summary:
+      'Live summary of the last hour in the caller’s scope: volumes, fraud rate, DQ, alerts, forecast, health',
     description:
       'Every role. Read from rollups refreshed once a second; a partner sees only its own transactions. ' +
       'Sections the role may not read (alerts, forecast, health) are null.',
   })
-  @ApiQuery({ name: 'region', required: false, type: String, description: 'One region within the caller’s scope' })
+  @ApiQuery({
+    name: 'region',
+    required: false,
+    type: String,
+    description: 'One region within the caller’s scope',
+  })
   @ApiOkResponse({ type: SummaryDto, headers: { ETag: { schema: { type: 'string' } } } })
   @ApiBadRequestResponse({ type: ErrorDto, description: 'Unknown region, or outside the caller’s regions' })
   @ApiUnauthorizedResponse({ type: ErrorDto })

@@ -61,7 +61,11 @@ class FraudDto {
   @ApiProperty({ type: String }) definition!: string;
   @ApiProperty({ type: Number }) scored!: number;
   @ApiProperty({ type: Number }) flagged!: number;
-  @ApiProperty({ type: Number, nullable: true, description: 'flagged / scored; null when nothing was scored' })
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'flagged / scored; null when nothing was scored',
+  })
   rate!: number | null;
 }
 
@@ -128,7 +132,11 @@ class RegionForecastDto {
 
 class HealthSummaryDto {
   @ApiProperty({ type: String, enum: ['ok', 'degraded'] }) status!: string;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: { nats: 'ok', postgres: 'ok' } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { nats: 'ok', postgres: 'ok' },
+  })
   checks!: Record<string, string>;
   @ApiProperty({
     type: 'object',
@@ -142,7 +150,8 @@ class HealthSummaryDto {
 
 class ScopeDto {
   @ApiProperty({ type: String, nullable: true }) partner_id!: string | null;
-  @ApiProperty({ type: [String], nullable: true, description: 'null: every region' }) regions!: string[] | null;
+  @ApiProperty({ type: [String], nullable: true, description: 'null: every region' }) regions!:
+    string[] | null;
 }
 
 export class SummaryDto {

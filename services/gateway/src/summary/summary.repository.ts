@@ -4,7 +4,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Database, sql } from '@vigil/db';
 
 export interface VolumeRow {
-  minute: string;
+  /** Start of a 10-second bucket (BUCKET_MS), aligned to the minute. */
+  bucket: string;
   region: string | null;
   partner_id: string | null;
   received: number;
@@ -48,11 +49,13 @@ export interface ForecastRow {
   upper: number;
 }
 
-// Walks ingest's received_at index over [$1, now]; the verdict and score of each row come by primary key.
+// Walks ingest's received_at index over [$1, now] in 10-second buckets (so a refresh can re-read just the last
+// few of them); the verdict and score of each row come by primary key.
 // "Flagged" is the scorer's decision (review or block), the same line the alerting rules act on.
 const volumeByMinute = sql(
   'gateway.summary_volume_by_minute',
-  `SELECT to_char(date_trunc('minute', t.received_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS minute,
+  `SELECT to_char(date_bin('10 seconds', t.received_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AT TIME ZONE 'UTC',
+                  'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS bucket,
           t.region, t.partner_id,
           count(*)::int AS received,
           count(s.transaction_id)::int AS scored,

@@ -12,7 +12,8 @@ import type { Encoding } from '../dashboard/dashboard.assets.js';
 import { RetryLaterException } from '../http/api-exception.filter.js';
 import {
   LATEST_ALERTS,
-  MinuteBuckets,
+  BUCKET_MS,
+  RecentBuckets,
   WINDOW_MINUTES,
   summarise,
   viewKey,
@@ -24,9 +25,9 @@ import { SummaryRepository, type ForecastRow } from './summary.repository.js';
 
 const MINUTE_MS = 60_000;
 export const REFRESH_MS = 1_000;
-/** Scores and verdicts land seconds after a record is received: the minutes re-read on every refresh. */
-const RECENT_MINUTES = 3;
-/** A full re-read of the hour now and then picks up anything later than that (a replay, a stalled scorer). */
+/** Scores and verdicts land within a second or so of a record's arrival: the buckets re-read on every refresh. */
+const RECENT_BUCKETS = 3;
+/** A full re-read of the hour now and then picks up any other late change (a replay of quarantined records). */
 const FULL_REREAD_MS = 5 * MINUTE_MS;
 const FORECAST_EVERY_MS = 15_000;
 const HEALTH_EVERY_MS = 5_000;
@@ -64,7 +65,7 @@ export class SerialisedSummary {
 export class SummaryService implements OnApplicationBootstrap, OnApplicationShutdown {
   private snapshot: RollupSnapshot | undefined;
   private served = new Map<string, SerialisedSummary>();
-  private readonly buckets = new MinuteBuckets();
+  private readonly buckets = new RecentBuckets();
   private lastFullRead = 0;
   private forecasts: readonly ForecastRow[] = [];
   private lastForecastRead = 0;
@@ -116,13 +117,18 @@ export class SummaryService implements OnApplicationBootstrap, OnApplicationShut
       const started = performance.now();
       try {
         await this.refresh();
-        if (this.failures > 0) this.logger.info({ failures: this.failures }, 'summary rollups readable again');
+        if (this.failures > 0)
+          this.logger.info({ failures: this.failures }, 'summary rollups readable again');
         this.failures = 0;
       } catch (error) {
         // the last snapshot keeps being served; its health section says the rollups are stale
         if (this.failures++ % 30 === 0)
           this.logger.warn({ err: error, failures: this.failures }, 'summary rollups could not be read');
-        this.health = { ...this.health, status: 'degraded', checks: { ...this.health.checks, summary: 'stale' } };
+        this.health = {
+          ...this.health,
+          status: 'degraded',
+          checks: { ...this.health.checks, summary: 'stale' },
+        };
       }
       const wait = REFRESH_MS - (performance.now() - started);
       if (wait > 0 && !this.stopping) await sleep(wait);
@@ -135,7 +141,11 @@ export class SummaryService implements OnApplicationBootstrap, OnApplicationShut
     const minute = now - (now % MINUTE_MS);
     const windowStart = minute - (WINDOW_MINUTES - 1) * MINUTE_MS;
     const full = now - this.lastFullRead >= FULL_REREAD_MS;
-    const since = full ? windowStart : minute - (RECENT_MINUTES - 1) * MINUTE_MS;
+    const recent = now - (now % BUCKET_MS) - (RECENT_BUCKETS - 1) * BUCKET_MS;
+    // also re-read from the oldest bucket whose records are not all scored or quarantined yet (a backlog)
+    const since = full
+      ? windowStart
+      : Math.max(windowStart, Math.min(recent, this.buckets.oldestUnsettled() ?? recent));
     const readForecasts = now - this.lastForecastRead >= FORECAST_EVERY_MS;
     if (now - this.lastHealthRead >= HEALTH_EVERY_MS && !this.healthReading) {
       this.lastHealthRead = now;
