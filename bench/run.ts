@@ -19,6 +19,7 @@ import { renderTable, type Row } from './lib/report.ts';
 import { int, median, ms } from './lib/stats.ts';
 import { BenchDatabase, ROOT, SERVICES, postgresPids, startSuite, type RunningSuite } from './lib/suite.ts';
 import { closeAgent } from './lib/traffic.ts';
+import { GATEWAY_TARGETS, measureGateway, seedForGateway, type GatewayResult } from './gateway.ts';
 import { measureLatency, type LatencyResult } from './latency.ts';
 import { measurePersistence, type PersistenceResult } from './persistence.ts';
 import { measureScorerCompute, type ScorerComputeResult } from './scorer.ts';
@@ -30,6 +31,7 @@ const USAGE = `Usage: npm run bench [-- options]
 Runs the Vigil benchmarks (about 2 minutes on 2 cores; --quick about 40 s) and writes bench-results/<timestamp>.json.
 
   --quick        smaller runs: fewer records, a shorter latency window, one persistence trial
+  --only gateway run the gateway benchmark alone (bare fastify vs authenticated GET /v1/summary, 200 clients)
   --no-build     do not run npm run build first (the services' dist/ is used as it is)
   --profile      also run the services with --cpu-prof and print where their CPU goes (slows them down:
                  the figures of such a run are not comparable)
@@ -48,6 +50,8 @@ const SIZES = {
     persistenceTrials: 3,
     validatorRecords: 50_000,
     validatorRounds: 7,
+    gatewaySeconds: 15,
+    gatewaySeedRecords: 20_000,
   },
   quick: {
     baselineMsgs: 100_000,
@@ -58,9 +62,14 @@ const SIZES = {
     persistenceTrials: 1,
     validatorRecords: 20_000,
     validatorRounds: 5,
+    gatewaySeconds: 8,
+    gatewaySeedRecords: 5_000,
   },
 } as const;
 const LATENCY_INTERVAL_MS = 10;
+const GATEWAY_CONNECTIONS = 200;
+/** The demo users' password in the bench suite (bench/lib/suite.ts gives every service the same one). */
+const BENCH_DEMO_PASSWORD = 'vigil-bench-demo-0123456789abcdef0123456789abcdef';
 const TARGETS = {
   throughputRatio: 0.2,
   p50Ms: 10,
@@ -81,6 +90,7 @@ async function main(): Promise<number> {
       quick: { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      only: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -91,6 +101,10 @@ async function main(): Promise<number> {
   }
   const mode = values.quick ? 'quick' : 'full';
   const size = SIZES[mode];
+  if (values.only !== undefined && values.only !== 'gateway') {
+    console.error(`--only takes "gateway" (got "${values.only}")\n\n${USAGE}`);
+    return 2;
+  }
   const notes: string[] = [];
 
   const load = loadavg()[0]!;
@@ -108,6 +122,13 @@ async function main(): Promise<number> {
   const git = await gitInfo();
   const natsBinary = await resolveNatsServer();
   log(`nats-server ${natsBinary.version} (${natsBinary.path})`);
+  if (values.only === 'gateway') {
+    const profileDir = values.profile
+      ? join(ROOT, 'bench-results', 'profiles', startedAt.toISOString().replace(/[:.]/g, '-'))
+      : undefined;
+    if (profileDir) notes.push(`services ran with --cpu-prof (profiles in ${profileDir.slice(ROOT.length)})`);
+    return gatewayOnly(mode, size, natsBinary, git, notes, load, busyAtStart, profileDir);
+  }
 
   // 1. raw baseline
   const { cli, why } = await ensureNatsCli(log);
@@ -166,6 +187,7 @@ async function main(): Promise<number> {
   const cpu = cpuMeter(suite);
   let throughput: ThroughputResult;
   let latency: LatencyResult;
+  let gateway: GatewayResult;
   const serviceWarnings: Record<string, string[]> = {};
   try {
     throughput = await measureThroughput(suite, {
@@ -186,6 +208,14 @@ async function main(): Promise<number> {
       log,
     });
     log(`  p50 ${ms(latency.acceptedToCommittedMs.p50)}, p99 ${ms(latency.acceptedToCommittedMs.p99)}`);
+    // the rollups now cover the records of both phases above
+    log('gateway: bare fastify vs authenticated GET /v1/summary');
+    gateway = await measureGateway(suite, {
+      connections: GATEWAY_CONNECTIONS,
+      seconds: size.gatewaySeconds,
+      password: BENCH_DEMO_PASSWORD,
+      log,
+    });
     for (const [name, service] of suite.services) {
       const warnings = service.tail.filter((l) => /"level":(40|50|60)|warn|error/i.test(l));
       if (warnings.length > 0) serviceWarnings[name] = warnings.slice(-5);
@@ -209,11 +239,15 @@ async function main(): Promise<number> {
   const scorer = await measureScorerCompute(size.records);
 
   const profiles = profileDir ? summariseDir(profileDir) : [];
-  const rows = table(baseline, baselineTool, throughput, latency, persistence, scorer, validator);
+  const rows = [
+    ...table(baseline, baselineTool, throughput, latency, persistence, scorer, validator),
+    ...gatewayRows(gateway),
+  ];
   console.log('');
   console.log(renderTable(rows));
   console.log('');
   console.log(whereTimeGoes(throughput, latency, persistence, validator));
+  console.log(gatewayDetails(gateway));
   const natsPerRecordUs =
     ((throughput.cpu.groups.find((g) => g.label === 'nats-server')?.cpuSeconds ?? 0) * 1e6) /
     throughput.records;
@@ -268,11 +302,17 @@ async function main(): Promise<number> {
       scorer,
       validator,
       database,
+      gateway,
     },
     ...(profiles.length > 0 ? { profiles } : {}),
     notes,
     serviceWarnings,
   };
+  writeResult(result);
+  return 0;
+}
+
+function writeResult(result: Record<string, unknown> & { durationSeconds: number }): void {
   const dir = join(ROOT, 'bench-results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
@@ -281,7 +321,119 @@ async function main(): Promise<number> {
   console.log(
     `\nwrote ${file.slice(ROOT.length)} and bench-results/latest.json (${result.durationSeconds} s)`,
   );
+}
+
+/** `--only gateway`: the suite on a fresh database, some generated traffic, then the gateway phase alone. */
+async function gatewayOnly(
+  mode: 'full' | 'quick',
+  size: (typeof SIZES)[keyof typeof SIZES],
+  natsBinary: Awaited<ReturnType<typeof resolveNatsServer>>,
+  git: { commit: string; dirty: boolean },
+  notes: string[],
+  load: number,
+  busyAtStart: number,
+  profileDir: string | undefined,
+): Promise<number> {
+  const adminUrl =
+    process.env.BENCH_DATABASE_ADMIN_URL ??
+    process.env.TEST_DATABASE_ADMIN_URL ??
+    'postgres://postgres@127.0.0.1:5432/postgres';
+  const db = await BenchDatabase.create(adminUrl);
+  log(`database ${db.name}; starting the suite (5 services, private nats-server)…`);
+  const suite = await startSuite(natsBinary, db, profileDir);
+  let gateway: GatewayResult;
+  try {
+    await seedForGateway(suite, size.gatewaySeedRecords, log);
+    log('gateway: bare fastify vs authenticated GET /v1/summary');
+    gateway = await measureGateway(suite, {
+      connections: GATEWAY_CONNECTIONS,
+      seconds: size.gatewaySeconds,
+      password: BENCH_DEMO_PASSWORD,
+      log,
+    });
+  } finally {
+    log('stopping the suite…');
+    await suite.stop();
+    closeAgent();
+    await db.drop();
+  }
+  const rows = gatewayRows(gateway);
+  console.log('');
+  console.log(renderTable(rows));
+  console.log('');
+  console.log(gatewayDetails(gateway));
+  const profiles = profileDir ? summariseDir(profileDir) : [];
+  if (profiles.length > 0)
+    console.log(`CPU profiles of the services (self time, whole run):\n${renderProfiles(profiles)}`);
+  for (const note of notes) console.log(`note: ${note}`);
+  writeResult({
+    schema: 1,
+    mode,
+    only: 'gateway',
+    startedAt: startedAt.toISOString(),
+    durationSeconds: Math.round((performance.now() - clock) / 100) / 10,
+    git,
+    machine: {
+      cores: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      loadAverageAtStart: load,
+      busyCoresAtStart: Math.round(busyAtStart * 100) / 100,
+      node: process.version,
+      natsServer: natsBinary,
+    },
+    table: rows,
+    phases: { gateway },
+    notes,
+  });
+  // a benchmark, not a timed test: the verdicts are in the table and the JSON, the exit code says it ran
   return 0;
+}
+
+function gatewayRows(g: GatewayResult): Row[] {
+  const errors = g.gateway.errors + g.gateway.timeouts + g.gateway.non2xx;
+  return [
+    {
+      metric: `bare fastify hello-world, ${g.connections} connections`,
+      value: `${int(g.bareFastify.requestsPerSec)} req/s`,
+      baseline: '-',
+      ratio: '-',
+      target: '-',
+      pass: null,
+    },
+    {
+      metric: `gateway GET /v1/summary, ${g.connections} clients, ${g.tokens} bearer tokens`,
+      value: `${int(g.gateway.requestsPerSec)} req/s`,
+      baseline: `${int(g.bareFastify.requestsPerSec)} req/s`,
+      ratio: g.ratio.toFixed(3),
+      target: `>= ${GATEWAY_TARGETS.ratio}`,
+      pass: g.pass.ratio,
+    },
+    ...(['p50', 'p95', 'p99'] as const).map((q) => ({
+      metric: `gateway GET /v1/summary latency ${q}`,
+      value: ms(g.gateway.latencyMs[q]),
+      baseline: ms(g.bareFastify.latencyMs[q]),
+      ratio: '-',
+      target: q === 'p95' ? `<= ${GATEWAY_TARGETS.p95Ms} ms` : '-',
+      pass: q === 'p95' ? g.pass.p95 : null,
+    })),
+    {
+      metric: 'gateway errors, timeouts and non-2xx answers',
+      value: int(errors),
+      baseline: '-',
+      ratio: '-',
+      target: `${GATEWAY_TARGETS.errors}`,
+      pass: g.pass.errors,
+    },
+  ];
+}
+
+function gatewayDetails(g: GatewayResult): string {
+  return [
+    `gateway (${g.seconds} s per target after a 2 s warm-up; ${g.tokens} tokens of ${g.users.join(', ')}):`,
+    `    bare fastify: ${int(g.bareFastify.requests)} requests, p50 ${ms(g.bareFastify.latencyMs.p50)} / p95 ${ms(g.bareFastify.latencyMs.p95)} / p99 ${ms(g.bareFastify.latencyMs.p99)}`,
+    `    gateway:      ${int(g.gateway.requests)} requests, p50 ${ms(g.gateway.latencyMs.p50)} / p95 ${ms(g.gateway.latencyMs.p95)} / p99 ${ms(g.gateway.latencyMs.p99)}; errors ${g.gateway.errors}, timeouts ${g.gateway.timeouts}, non-2xx ${g.gateway.non2xx}`,
+    `    summary served: ${int(g.summarySample.transactions)} transactions in the hour over ${g.summarySample.regions} regions, ${int(g.summarySample.bytes)} bytes; rollups read in ${g.summarySample.refreshMs ?? '?'} ms once a second`,
+  ].join('\n');
 }
 
 function table(

@@ -1,6 +1,8 @@
 // The dashboard at GET / in a real browser (Debian's chromium through playwright-core) against the whole
-// suite: sign-in, the live table and alerts per role, errors, the CSP and first-paint speed.
-import { existsSync } from 'node:fs';
+// suite: sign-in, the live summary, table and alerts per role, acknowledging, errors, the CSP and first-paint speed.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { waitFor } from '@vigil/testing';
 import { getJson, postJson, tokenFor } from '../support/api.js';
@@ -18,6 +20,8 @@ const LAUNCH_ARGS = [
 ];
 const TOKEN_KEY = 'vigil.accessToken';
 const LCP_BUDGET_MS = 1000;
+/** Screenshots for people reviewing a run; the directory is gitignored. */
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 
 /** The little of a DOM node the assertions read (the test compiles without the DOM library). */
 interface RowNode {
@@ -27,7 +31,16 @@ interface RowNode {
 
 interface AlertView {
   alert_id: string;
+  status: string;
   labels: Record<string, string>;
+}
+
+interface SummaryView {
+  volume: { transactions: number };
+  data_quality: { records: number; passed: number; pass_rate: number | null };
+  regions: { region: string; transactions: number }[];
+  alerts: { open: { total: number } } | null;
+  health: unknown;
 }
 
 describe('the dashboard at GET /', () => {
@@ -40,6 +53,8 @@ describe('the dashboard at GET /', () => {
   const [takeoverTransfer, takeoverCashOut] = newAccountTakeover();
   const posted = [...valid, takeoverTransfer, takeoverCashOut];
   const partnerOwn = newTransaction({ amount: '42.00' });
+  const otherPartners = newTransaction({ amount: '313.37' });
+  let takeoverAlert: AlertView;
 
   beforeAll(async () => {
     // fail, never skip: a missing browser must not pass the suite silently
@@ -63,8 +78,14 @@ describe('the dashboard at GET /', () => {
       },
     );
     expect(submitted.body.accepted).toBe(1);
+    const submittedByB = await postJson<{ accepted: number }>(
+      `${suite.gatewayUrl}/v1/transactions`,
+      otherPartners,
+      { authorization: `Bearer ${await tokenFor(suite.gatewayUrl, 'partner-b')}` },
+    );
+    expect(submittedByB.body.accepted).toBe(1);
 
-    const ids = [...posted, partnerOwn].map((t) => t.transaction_id);
+    const ids = [...posted, partnerOwn, otherPartners].map((t) => t.transaction_id);
     await waitFor(
       () =>
         suite.db.query<{ n: number }>(
@@ -74,11 +95,13 @@ describe('the dashboard at GET /', () => {
       (rows) => rows[0]!.n === ids.length,
       { what: 'every posted record to be scored' },
     );
-    await waitFor(
+    const open = await waitFor(
       () => getJson<{ items: AlertView[] }>(`${suite.gatewayUrl}/v1/alerts?status=open`, analystToken),
       (r) => r.body.items.some((a) => a.labels.account === takeoverCashOut.origin.account),
       { what: 'the account takeover alert in the API' },
     );
+    takeoverAlert = open.body.items.find((a) => a.labels.account === takeoverCashOut.origin.account)!;
+    mkdirSync(ARTIFACTS, { recursive: true });
   });
 
   afterAll(async () => {
@@ -137,6 +160,50 @@ describe('the dashboard at GET /', () => {
     expect(Object.keys(openApi.paths)).not.toContain('/');
     expect(Object.keys(openApi.paths)).not.toContain('/dashboard.js');
     expect(Object.keys(openApi.paths)).toContain('/v1/transactions');
+    expect(Object.keys(openApi.paths)).toEqual(expect.arrayContaining(['/v1/summary', '/v1/me']));
+  });
+
+  it('answers GET /v1/summary per scope from memory, with an ETag, and refuses an unknown region', async () => {
+    const all = await waitFor(
+      () => getJson<SummaryView>(`${suite.gatewayUrl}/v1/summary`, analystToken),
+      (r) =>
+        r.status === 200 &&
+        r.body.volume.transactions === posted.length + 2 &&
+        r.body.data_quality.records === posted.length + 2,
+      { what: 'the summary to count every posted record and its verdict' },
+    );
+    expect(all.body.alerts?.open.total).toBeGreaterThanOrEqual(1);
+    // every posted record passed validation (some with warnings)
+    expect(all.body.data_quality).toEqual({
+      source: 'dq_windows',
+      records: posted.length + 2,
+      passed: posted.length + 2,
+      pass_rate: 1,
+    });
+    expect(all.body.health).not.toBeNull();
+    const kenya = await getJson<SummaryView>(`${suite.gatewayUrl}/v1/summary?region=KE`, analystToken);
+    expect(kenya.body.regions.map((r) => r.region)).toEqual(['KE']);
+    const partner = await getJson<SummaryView>(
+      `${suite.gatewayUrl}/v1/summary`,
+      await tokenFor(suite.gatewayUrl, 'partner-a'),
+    );
+    expect(partner.body.volume.transactions).toBe(1);
+    expect([partner.body.alerts, partner.body.health]).toEqual([null, null]);
+
+    const first = await fetch(`${suite.gatewayUrl}/v1/summary`, {
+      headers: { authorization: `Bearer ${analystToken}` },
+    });
+    expect(first.headers.get('cache-control')).toBe('private, max-age=1');
+    const etag = first.headers.get('etag')!;
+    const again = await fetch(`${suite.gatewayUrl}/v1/summary`, {
+      headers: { authorization: `Bearer ${analystToken}`, 'if-none-match': etag },
+    });
+    // the same refresh answers 304; a refresh in between a new body
+    expect([304, 200]).toContain(again.status);
+    const invalid = await fetch(`${suite.gatewayUrl}/v1/summary?region=XX`, {
+      headers: { authorization: `Bearer ${analystToken}` },
+    });
+    expect(invalid.status).toBe(400);
   });
 
   it(`paints the signed-out page within ${LCP_BUDGET_MS} ms (largest contentful paint)`, async () => {
@@ -154,7 +221,7 @@ describe('the dashboard at GET /', () => {
     expect(problems).toEqual([]);
   });
 
-  it('shows an analyst the posted transactions, scored, and the takeover alert, refreshing in place', async () => {
+  it('shows an analyst the live summary, regions, transactions and alerts, refreshing in place; acknowledging removes an alert', async () => {
     const { page, problems } = await openDashboard();
     await signIn(page, 'analyst');
 
@@ -163,6 +230,24 @@ describe('the dashboard at GET /', () => {
       .filter({ hasText: /^analyst$/ })
       .waitFor();
     expect(await page.locator('#role').textContent()).toBe('analyst');
+    const everyRecord = posted.length + 2; // the analyst sees both partners' records too
+    await page
+      .locator('#tile-volume')
+      .filter({ hasText: new RegExp(`^${everyRecord}$`) })
+      .waitFor();
+    await page.locator('#tile-fraud').filter({ hasText: / %$/ }).waitFor();
+    await page
+      .locator('#tile-dq')
+      .filter({ hasText: /^100\.0 %$/ })
+      .waitFor();
+    expect(Number(await page.locator('#tile-alerts').textContent())).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('#sparkline polyline.actual').count()).toBe(1);
+    const regionCount = async (region: string) =>
+      Number(await page.locator(`#region-rows tr[data-id="${region}"] td.transactions`).textContent());
+    const kenyaBefore = await regionCount('KE');
+    expect(kenyaBefore + (await regionCount('NG'))).toBe(everyRecord);
+    await page.locator('#health-checks li', { hasText: 'postgres: ok' }).waitFor();
+
     for (const t of posted) {
       await cell(page, t, 'status')
         .filter({ hasText: /^scored$/ })
@@ -174,20 +259,26 @@ describe('the dashboard at GET /', () => {
     }
     expect(await cell(page, takeoverCashOut, 'reasons').textContent()).toContain('TRANSFER_THEN_CASH_OUT');
     expect(await row(page, takeoverCashOut).getAttribute('class')).toContain('high-risk');
-    expect(Number(await page.locator('#count-scored').textContent())).toBe(posted.length + 1);
-    expect(Number(await page.locator('#count-high-risk').textContent())).toBeGreaterThanOrEqual(1);
-    expect(await page.locator('#count-quarantined').textContent()).toBe('0');
 
     const alerts = page.locator('#alerts');
     await alerts.waitFor({ state: 'visible' });
-    await alerts.locator('li', { hasText: takeoverCashOut.origin.account }).waitFor();
+    const takeoverItem = page.locator(`#alert-list li[data-id="${takeoverAlert.alert_id}"]`);
+    await takeoverItem.filter({ hasText: takeoverCashOut.origin.account }).waitFor();
 
-    // the 2 s refresh picks up a new record and keeps the rows it already had (no re-render, no flicker)
+    // live traffic: a new record moves the volume tile, its region's row and the table within a few refreshes
     const firstRow = await row(page, valid[0]!).elementHandle();
     const later = newTransaction({ amount: '77.10', currency: 'KES', region: 'KE' });
     expect(
       (await postJson<{ accepted: number }>(`${suite.ingestUrl}/v1/transactions`, later)).body.accepted,
     ).toBe(1);
+    await page
+      .locator('#tile-volume')
+      .filter({ hasText: new RegExp(`^${everyRecord + 1}$`) })
+      .waitFor();
+    await page
+      .locator('#region-rows tr[data-id="KE"] td.transactions')
+      .filter({ hasText: new RegExp(`^${kenyaBefore + 1}$`) })
+      .waitFor();
     await cell(page, later, 'status')
       .filter({ hasText: /^scored$/ })
       .waitFor();
@@ -196,6 +287,26 @@ describe('the dashboard at GET /', () => {
       await row(page, later).evaluate((node: RowNode) => node.parentElement?.firstElementChild === node),
     ).toBe(true);
 
+    const screenshot = join(ARTIFACTS, 'dashboard-analyst.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    console.info(`dashboard screenshot (analyst): ${screenshot}`);
+
+    // acknowledging takes the alert off the open list, and the refreshes that follow do not bring it back
+    const openBefore = Number(await page.locator('#tile-alerts').textContent());
+    await takeoverItem.getByRole('button', { name: 'Acknowledge' }).click();
+    await takeoverItem.waitFor({ state: 'detached' });
+    await page
+      .locator('#tile-alerts')
+      .filter({ hasText: new RegExp(`^${openBefore - 1}$`) })
+      .waitFor();
+    await page.waitForTimeout(2500);
+    expect(await takeoverItem.count()).toBe(0);
+    const acknowledged = await getJson<{ items: AlertView[] }>(
+      `${suite.gatewayUrl}/v1/alerts?status=acknowledged`,
+      analystToken,
+    );
+    expect(acknowledged.body.items.map((a) => a.alert_id)).toContain(takeoverAlert.alert_id);
+
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Username').waitFor();
     expect(await page.locator('#dashboard').isHidden()).toBe(true);
@@ -203,7 +314,7 @@ describe('the dashboard at GET /', () => {
     expect(problems).toEqual([]);
   });
 
-  it('shows a partner only its own transactions and no alerts panel', async () => {
+  it('shows a partner only its own transactions and figures, and no alerts, forecast or health', async () => {
     const { page, problems } = await openDashboard();
     await signIn(page, 'partner-a');
 
@@ -211,9 +322,32 @@ describe('the dashboard at GET /', () => {
       .filter({ hasText: /^scored$/ })
       .waitFor();
     expect(await page.locator('#role').textContent()).toBe('partner · partner-a');
-    expect(await page.locator('#transaction-rows tr').count()).toBe(1);
-    expect(await page.locator('#alerts').isHidden()).toBe(true);
+    const [own] = await suite.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ingest.transactions WHERE partner_id = 'partner-a'`,
+    );
+    expect(own!.n).toBe(1);
+    await page
+      .locator('#tile-volume')
+      .filter({ hasText: new RegExp(`^${own!.n}$`) })
+      .waitFor();
+    expect(await page.locator('#transaction-rows tr').count()).toBe(own!.n);
+    expect(
+      await page.locator(`#region-rows tr[data-id="${partnerOwn.region}"] td.transactions`).textContent(),
+    ).toBe(String(own!.n));
+    expect(await page.locator('#region-rows tr').count()).toBe(1);
+    expect(await page.locator('#tile-dq-sub').textContent()).toContain('of your records passed');
+    for (const hidden of ['#alerts', '#tile-alerts-item', '#forecast', '#health'])
+      expect(await page.locator(hidden).isHidden()).toBe(true);
     expect(await page.locator('#alert-list li').count()).toBe(0);
+    // another partner's record shows up nowhere on the page
+    await page.waitForTimeout(1500);
+    const text = await page.locator('body').innerText();
+    expect(text).not.toContain(otherPartners.transaction_id);
+    expect(text).not.toContain(otherPartners.amount);
+
+    const screenshot = join(ARTIFACTS, 'dashboard-partner.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    console.info(`dashboard screenshot (partner-a): ${screenshot}`);
     expect(problems).toEqual([]);
   });
 

@@ -76,6 +76,8 @@ export function traceRequests(fastify: FastifyInstance, service: string, logger:
       if (statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     }
     span.end();
+    // a hot path: build the log record and re-enter the request's context only when it would be written
+    if (!logger.isLevelEnabled('debug')) return;
     Correlation.run(current.correlationId, () =>
       context.with(current.context, () =>
         logger.debug(

@@ -9,6 +9,7 @@ import { DataQualityModule } from './data-quality/data-quality.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ApiExceptionFilter } from './http/api-exception.filter.js';
 import { QuarantineModule } from './quarantine/quarantine.module.js';
+import { SummaryModule } from './summary/summary.module.js';
 import { TransactionsModule } from './transactions/transactions.module.js';
 
 @Module({})
@@ -24,6 +25,7 @@ export class GatewayModule {
         QuarantineModule,
         DataQualityModule,
         HealthModule,
+        SummaryModule,
         DashboardModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SourceTextModule } from 'node:vm';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { encodingFor, staticAsset } from './dashboard.assets.js';
 import { DASHBOARD_CSP, DASHBOARD_HTML, DASHBOARD_SCRIPT_PATH } from './dashboard.page.js';
 import { DASHBOARD_SCRIPT } from './dashboard.script.js';
 
@@ -40,5 +42,23 @@ describe('dashboard script', () => {
     const used = [...DASHBOARD_SCRIPT.matchAll(/byId\('([^']+)'\)/g)].map((m) => m[1]!);
     expect(used.length).toBeGreaterThan(10);
     for (const id of used) expect(DASHBOARD_HTML).toContain(`id="${id}"`);
+  });
+});
+
+describe('dashboard assets', () => {
+  it('stay small on the wire', () => {
+    const page = staticAsset(DASHBOARD_HTML);
+    const script = staticAsset(DASHBOARD_SCRIPT);
+    expect(gunzipSync(page.bodies.gzip).toString()).toBe(DASHBOARD_HTML);
+    expect(brotliDecompressSync(script.bodies.br).toString()).toBe(DASHBOARD_SCRIPT);
+    // both together well under one round trip's initial congestion window (~14 KB)
+    expect(page.bodies.br.length + script.bodies.br.length).toBeLessThan(10_000);
+  });
+
+  it('picks the encoding the client accepts', () => {
+    expect(encodingFor('gzip, deflate, br, zstd')).toBe('br');
+    expect(encodingFor('gzip;q=1, br;q=0')).toBe('gzip');
+    expect(encodingFor(undefined)).toBe('identity');
+    expect(encodingFor('deflate')).toBe('identity');
   });
 });

@@ -56,6 +56,21 @@ tr.high-risk td.score { color: var(--bad); font-weight: 600; }
 .severity-warning { color: var(--warn); }
 .alert-meta { display: block; color: var(--muted); font-size: .85rem; }
 .muted { color: var(--muted); }
+.tiles .sub { display: block; color: var(--muted); font-size: .85rem; min-height: 1.2em; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); gap: 1rem; }
+.chart { width: 100%; height: 5rem; display: block; }
+.chart .actual { fill: none; stroke: var(--accent); stroke-width: 2; }
+.chart .forecast { fill: none; stroke: var(--warn); stroke-width: 2; stroke-dasharray: 5 4; }
+.chart .band { fill: #f6e7c1; stroke: none; }
+.chart .now { stroke: var(--line); stroke-width: 1; }
+.legend { color: var(--muted); font-size: .85rem; margin: .3rem 0 0; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+#alert-list li { display: flex; gap: .6rem; align-items: baseline; }
+#alert-list .alert-text { flex: 1; }
+#alert-list button { padding: .15rem .6rem; font-size: .85rem; }
+#health-checks { margin: 0; padding: 0; list-style: none; display: flex; flex-wrap: wrap; gap: .4rem 1.2rem; }
+.check-ok { color: var(--good); }
+.check-bad { color: var(--bad); font-weight: 600; }
 [hidden] { display: none !important; }
 `;
 
@@ -90,13 +105,40 @@ const HTML = `<!doctype html>
     </form>
   </section>
   <div id="dashboard" hidden>
-    <ul class="tiles" aria-label="Counts over the latest transactions">
-      <li><span class="label">Scored</span><span id="count-scored" class="count">–</span></li>
-      <li><span class="label">Quarantined</span><span id="count-quarantined" class="count">–</span></li>
-      <li><span class="label">High risk (score ≥ 0.8)</span><span id="count-high-risk" class="count">–</span></li>
+    <ul class="tiles" aria-label="The last hour at a glance">
+      <li><span class="label">Transactions, last hour</span><span id="tile-volume" class="count">–</span><span id="tile-volume-sub" class="sub"></span></li>
+      <li><span class="label">Fraud rate</span><span id="tile-fraud" class="count">–</span><span id="tile-fraud-sub" class="sub"></span></li>
+      <li><span class="label">Data-quality pass rate</span><span id="tile-dq" class="count">–</span><span id="tile-dq-sub" class="sub"></span></li>
+      <li id="tile-alerts-item"><span class="label">Open alerts</span><span id="tile-alerts" class="count">–</span><span id="tile-alerts-sub" class="sub"></span></li>
     </ul>
-    <p id="counts-caption" class="caption"></p>
-    <section class="panel" aria-labelledby="transactions-title">
+    <div class="charts">
+      <section class="panel" aria-labelledby="volume-title">
+        <h2 id="volume-title">Transactions per minute</h2>
+        <svg id="sparkline" class="chart" viewBox="0 0 600 80" preserveAspectRatio="none" role="img" aria-label="Transactions per minute over the last hour"></svg>
+        <p id="volume-legend" class="legend"></p>
+      </section>
+      <section id="forecast" class="panel" aria-labelledby="forecast-title" hidden>
+        <h2 id="forecast-title">Forecast vs actual (per hour)</h2>
+        <svg id="forecast-chart" class="chart" viewBox="0 0 600 80" preserveAspectRatio="none" role="img" aria-label="Hourly transactions: actual against the forecast and its band"></svg>
+        <p id="forecast-legend" class="legend"></p>
+      </section>
+    </div>
+    <section class="panel" aria-labelledby="regions-title">
+      <h2 id="regions-title">Per region, last hour</h2>
+      <div class="table-wrap">
+        <table id="regions">
+          <thead><tr><th scope="col">Region</th><th scope="col" class="num">Transactions</th><th scope="col" class="num">Scored</th><th scope="col" class="num">Fraud rate</th><th scope="col" class="num">DQ pass rate</th><th scope="col" class="num" id="regions-alerts-head">Open alerts</th></tr></thead>
+          <tbody id="region-rows"></tbody>
+        </table>
+      </div>
+      <p id="regions-empty" class="muted" hidden>No transactions in the last hour.</p>
+    </section>
+    <section id="alerts" class="panel" aria-labelledby="alerts-title" hidden>
+      <h2 id="alerts-title">Open alerts</h2>
+      <ul id="alert-list"></ul>
+      <p id="alerts-empty" class="muted" hidden>No open alerts.</p>
+    </section>
+    <section id="transactions-panel" class="panel" aria-labelledby="transactions-title" hidden>
       <h2 id="transactions-title">Latest transactions</h2>
       <div class="table-wrap">
         <table id="transactions">
@@ -106,10 +148,10 @@ const HTML = `<!doctype html>
       </div>
       <p id="transactions-empty" class="muted" hidden>No transactions yet.</p>
     </section>
-    <section id="alerts" class="panel" aria-labelledby="alerts-title" hidden>
-      <h2 id="alerts-title">Open alerts</h2>
-      <ul id="alert-list"></ul>
-      <p id="alerts-empty" class="muted" hidden>No open alerts.</p>
+    <section id="health" class="panel" aria-labelledby="health-title" hidden>
+      <h2 id="health-title">System health</h2>
+      <ul id="health-checks"></ul>
+      <p id="health-lag" class="legend"></p>
     </section>
     <p id="updated" class="muted" aria-live="polite"></p>
   </div>

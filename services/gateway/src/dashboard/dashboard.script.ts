@@ -3,12 +3,16 @@
 // dashboard.page.spec.ts parses it and test/e2e/dashboard.test.ts runs it in a real browser.
 // It must contain no backtick and no dollar-brace: it lives inside a template literal.
 
-export const DASHBOARD_SCRIPT = String.raw`// Vigil dashboard: sign in, then show the latest transactions and open alerts, refreshed every 2 s.
+export const DASHBOARD_SCRIPT = String.raw`// Vigil dashboard: sign in, then the caller's summary (volumes, fraud and DQ rates, alerts, forecast, health),
+// refreshed every second from GET /v1/summary; panels follow the permissions GET /v1/me reports.
 const TOKEN_KEY = 'vigil.accessToken';
-const REFRESH_MS = 2000;
+const REFRESH_MS = 1000;
+/** The latest transactions list reads Postgres per call, unlike the summary: every third refresh. */
+const TRANSACTIONS_EVERY = 3;
 const HIGH_RISK = 0.8;
+const SUMMARY_PATH = '/v1/summary';
 const TRANSACTIONS_PATH = '/v1/transactions?limit=25';
-const ALERTS_PATH = '/v1/alerts?status=open&limit=10';
+const SVG = 'http://www.w3.org/2000/svg';
 
 const byId = (id) => document.getElementById(id);
 const ui = {
@@ -23,15 +27,32 @@ const ui = {
   signOut: byId('sign-out'),
   message: byId('message'),
   dashboard: byId('dashboard'),
-  scored: byId('count-scored'),
-  quarantined: byId('count-quarantined'),
-  highRisk: byId('count-high-risk'),
-  caption: byId('counts-caption'),
-  rows: byId('transaction-rows'),
-  noTransactions: byId('transactions-empty'),
+  volume: byId('tile-volume'),
+  volumeSub: byId('tile-volume-sub'),
+  fraud: byId('tile-fraud'),
+  fraudSub: byId('tile-fraud-sub'),
+  dq: byId('tile-dq'),
+  dqSub: byId('tile-dq-sub'),
+  alertsTile: byId('tile-alerts-item'),
+  openAlerts: byId('tile-alerts'),
+  openAlertsSub: byId('tile-alerts-sub'),
+  sparkline: byId('sparkline'),
+  volumeLegend: byId('volume-legend'),
+  forecast: byId('forecast'),
+  forecastChart: byId('forecast-chart'),
+  forecastLegend: byId('forecast-legend'),
+  regionRows: byId('region-rows'),
+  regionsAlertsHead: byId('regions-alerts-head'),
+  noRegions: byId('regions-empty'),
   alerts: byId('alerts'),
   alertList: byId('alert-list'),
   noAlerts: byId('alerts-empty'),
+  transactions: byId('transactions-panel'),
+  rows: byId('transaction-rows'),
+  noTransactions: byId('transactions-empty'),
+  health: byId('health'),
+  healthChecks: byId('health-checks'),
+  healthLag: byId('health-lag'),
   updated: byId('updated'),
 };
 
@@ -43,14 +64,17 @@ class ApiError extends Error {
   }
 }
 
-/** { token, claims, showsAlerts } while signed in. */
+/** { token, me, may(permission) } while signed in. */
 let session = null;
 let refreshTimer = 0;
 let inFlight = null;
+let tick = 0;
 const transactionRows = new Map();
 const alertItems = new Map();
+const regionRows = new Map();
+/** Acknowledged here: kept out of the list until the summary (refreshed every second) stops listing them. */
+const acknowledged = new Set();
 
-// For display only: the gateway verifies the token on every call; this page never trusts the claims.
 function claimsOf(token) {
   try {
     const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
@@ -62,10 +86,11 @@ function claimsOf(token) {
   }
 }
 
-async function api(path, { method = 'GET', body, signal } = {}) {
+async function api(path, { method = 'GET', body, signal, token } = {}) {
   const headers = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  if (session) headers.authorization = 'Bearer ' + session.token;
+  const bearer = token || (session && session.token);
+  if (bearer) headers.authorization = 'Bearer ' + bearer;
   let response;
   try {
     response = await fetch(path, {
@@ -81,7 +106,7 @@ async function api(path, { method = 'GET', body, signal } = {}) {
   }
   const answer = await response.json().catch(() => null);
   if (!response.ok) {
-    const detail = answer && answer.message;
+    const detail = answer && (answer.detail || answer.message);
     const text = Array.isArray(detail) ? detail.join('; ') : typeof detail === 'string' ? detail : '';
     throw new ApiError(response.status, text || 'HTTP ' + response.status);
   }
@@ -110,29 +135,44 @@ function setTitle(node, title) {
   if (node.title !== title) node.title = title;
 }
 
-function roleLabel(claims) {
-  if (claims.role === 'partner' && claims.partner_id) return 'partner · ' + claims.partner_id;
-  if (claims.role === 'analyst' && Array.isArray(claims.regions) && claims.regions.length > 0) {
-    return 'analyst · ' + claims.regions.join(', ');
-  }
-  return String(claims.role || 'unknown role');
+const count = (n) => Number(n).toLocaleString('en-US');
+const percent = (rate) => (rate === null || rate === undefined ? '–' : (rate * 100).toFixed(1) + ' %');
+
+function roleLabel(me) {
+  if (me.partner_id) return me.role + ' · ' + me.partner_id;
+  if (me.regions.length > 0) return me.role + ' · ' + me.regions.join(', ');
+  return me.role;
 }
 
-function startSession(token) {
+async function startSession(token) {
   const claims = claimsOf(token);
   const expired = claims && typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now();
   if (!claims || typeof claims.sub !== 'string' || expired) {
     sessionStorage.removeItem(TOKEN_KEY);
     return false;
   }
-  session = { token, claims, showsAlerts: claims.role === 'admin' || claims.role === 'analyst' };
-  setText(ui.user, claims.sub);
-  setText(ui.role, roleLabel(claims));
-  ui.alerts.hidden = !session.showsAlerts;
+  let me;
+  try {
+    me = await api('/v1/me', { token });
+  } catch (error) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    if (error.status === 401) showMessage('Your session has ended (' + error.message + '). Sign in again.');
+    else showMessage('Sign-in failed: ' + error.message + '.');
+    return true;
+  }
+  const granted = new Set(me.permissions);
+  session = { token, me, may: (permission) => granted.has(permission) };
+  setText(ui.user, me.subject);
+  setText(ui.role, roleLabel(me));
+  ui.alerts.hidden = !session.may('alerts:read');
+  ui.alertsTile.hidden = !session.may('alerts:read');
+  ui.regionsAlertsHead.hidden = !session.may('alerts:read');
+  ui.transactions.hidden = !session.may('transactions:read');
   ui.signIn.hidden = true;
   ui.session.hidden = false;
   ui.dashboard.hidden = false;
   hideMessage();
+  tick = 0;
   void refresh();
   return true;
 }
@@ -142,16 +182,16 @@ function endSession(message) {
   if (inFlight) inFlight.abort();
   session = null;
   sessionStorage.removeItem(TOKEN_KEY);
-  ui.rows.replaceChildren();
-  ui.alertList.replaceChildren();
-  transactionRows.clear();
-  alertItems.clear();
-  for (const tile of [ui.scored, ui.quarantined, ui.highRisk]) setText(tile, '–');
-  setText(ui.caption, '');
-  setText(ui.updated, '');
+  for (const list of [ui.rows, ui.alertList, ui.regionRows, ui.healthChecks, ui.sparkline, ui.forecastChart])
+    list.replaceChildren();
+  for (const nodes of [transactionRows, alertItems, regionRows]) nodes.clear();
+  acknowledged.clear();
+  for (const tile of [ui.volume, ui.fraud, ui.dq, ui.openAlerts]) setText(tile, '–');
+  for (const text of [ui.volumeSub, ui.fraudSub, ui.dqSub, ui.openAlertsSub, ui.updated, ui.volumeLegend])
+    setText(text, '');
   ui.dashboard.hidden = true;
   ui.session.hidden = true;
-  ui.alerts.hidden = true;
+  for (const panel of [ui.alerts, ui.forecast, ui.health, ui.transactions]) panel.hidden = true;
   ui.signIn.hidden = false;
   ui.password.value = '';
   if (message) showMessage(message);
@@ -165,7 +205,8 @@ async function signIn(username, password) {
   try {
     const issued = await api('/v1/auth/token', { method: 'POST', body: { username, password } });
     sessionStorage.setItem(TOKEN_KEY, issued.access_token);
-    if (!startSession(issued.access_token)) showMessage('Sign-in failed: the gateway returned an unreadable token.');
+    if (!(await startSession(issued.access_token)))
+      showMessage('Sign-in failed: the gateway returned an unreadable token.');
   } catch (error) {
     showMessage('Sign-in failed: ' + error.message + '.');
   } finally {
@@ -181,28 +222,19 @@ async function refresh() {
     refreshTimer = setTimeout(refresh, REFRESH_MS);
     return;
   }
-  if (inFlight) inFlight.abort();
   const controller = new AbortController();
   inFlight = controller;
-  const signal = controller.signal;
+  const { signal } = controller;
   try {
-    const [transactions, alerts] = await Promise.all([
-      api(TRANSACTIONS_PATH, { signal }),
-      current.showsAlerts
-        ? api(ALERTS_PATH, { signal }).catch((error) => {
-            if (error.status === 403) return null; // the role may not read alerts: hide the panel
-            throw error;
-          })
-        : null,
+    const withTransactions = current.may('transactions:read') && tick++ % TRANSACTIONS_EVERY === 0;
+    const [summary, transactions] = await Promise.all([
+      api(SUMMARY_PATH, { signal }),
+      withTransactions ? api(TRANSACTIONS_PATH, { signal }) : null,
     ]);
-    if (session !== current || signal.aborted) return;
-    renderTransactions(transactions.items);
-    if (alerts) renderAlerts(alerts.items);
-    else if (current.showsAlerts) {
-      current.showsAlerts = false;
-      ui.alerts.hidden = true;
-    }
-    setText(ui.updated, 'Updated ' + new Date().toLocaleTimeString() + '; refreshes every 2 s.');
+    if (session !== current) return;
+    renderSummary(summary);
+    if (transactions) renderTransactions(transactions.items);
+    setText(ui.updated, 'Updated ' + new Date().toLocaleTimeString() + ' (figures as of ' + summary.generated_at.slice(11, 19) + ' UTC); refreshes every second.');
     hideMessage();
   } catch (error) {
     if (session !== current || signal.aborted) return;
@@ -210,11 +242,144 @@ async function refresh() {
       endSession('Your session has ended (' + error.message + '). Sign in again.');
       return;
     }
-    showMessage('Could not refresh: ' + error.message + '. Retrying every 2 s.');
+    showMessage('Could not refresh: ' + error.message + '. Retrying every second.');
   } finally {
     if (inFlight === controller) inFlight = null;
     if (session === current && !signal.aborted) refreshTimer = setTimeout(refresh, REFRESH_MS);
   }
+}
+
+function renderSummary(s) {
+  setText(ui.volume, count(s.volume.transactions));
+  setText(ui.volumeSub, count(s.volume.last_minute) + ' this minute');
+  setText(ui.fraud, percent(s.fraud.rate));
+  setText(ui.fraudSub, count(s.fraud.flagged) + ' of ' + count(s.fraud.scored) + ' scored flagged');
+  setTitle(ui.fraud, s.fraud.definition);
+  setText(ui.dq, percent(s.data_quality.pass_rate));
+  setText(
+    ui.dqSub,
+    count(s.data_quality.passed) + ' of ' + count(s.data_quality.records) +
+      (s.data_quality.source === 'own_records' ? ' of your records passed' : ' records passed'),
+  );
+  if (s.alerts) {
+    const open = s.alerts.open;
+    setText(ui.openAlerts, count(open.total));
+    setText(ui.openAlertsSub, open.critical + ' critical · ' + open.warning + ' warning · ' + open.info + ' info');
+    renderAlerts(s.alerts.latest.filter((a) => !acknowledged.has(a.alert_id)));
+    const listed = new Set(s.alerts.latest.map((a) => a.alert_id));
+    for (const id of acknowledged) if (!listed.has(id)) acknowledged.delete(id);
+  }
+  renderRegions(s.regions, Boolean(s.alerts));
+  const minutes = s.volume.per_minute;
+  drawChart(ui.sparkline, [{ values: minutes, className: 'actual' }], null, null);
+  setText(ui.volumeLegend, 'Peak ' + count(Math.max(0, ...minutes)) + ' per minute; last 60 minutes, now on the right.');
+  renderForecast(s.forecast);
+  renderHealth(s.health);
+}
+
+// A chart is a few SVG nodes rebuilt in place: no chart library, nothing but same-origin code.
+function drawChart(svg, lines, band, nowIndex) {
+  const width = 600;
+  const height = 80;
+  const length = Math.max(...lines.map((l) => l.values.length));
+  const all = lines.flatMap((l) => l.values).concat(band ? band.upper : []).filter((v) => v !== null);
+  const top = Math.max(1, ...all);
+  const x = (i) => (length <= 1 ? width : (i / (length - 1)) * width);
+  const y = (v) => height - 2 - (v / top) * (height - 4);
+  const path = (values) =>
+    values
+      .map((v, i) => (v === null ? null : x(i).toFixed(1) + ',' + y(v).toFixed(1)))
+      .filter(Boolean)
+      .join(' ');
+  const nodes = [];
+  if (band) {
+    const polygon = document.createElementNS(SVG, 'polygon');
+    const upper = band.upper.map((v, i) => x(i).toFixed(1) + ',' + y(v).toFixed(1));
+    const lower = band.lower.map((v, i) => x(i).toFixed(1) + ',' + y(v).toFixed(1)).reverse();
+    polygon.setAttribute('points', upper.concat(lower).join(' '));
+    polygon.setAttribute('class', 'band');
+    nodes.push(polygon);
+  }
+  if (nowIndex !== null) {
+    const rule = document.createElementNS(SVG, 'line');
+    for (const [name, value] of [['x1', x(nowIndex)], ['x2', x(nowIndex)], ['y1', 0], ['y2', height]])
+      rule.setAttribute(name, String(value));
+    rule.setAttribute('class', 'now');
+    nodes.push(rule);
+  }
+  for (const line of lines) {
+    const polyline = document.createElementNS(SVG, 'polyline');
+    polyline.setAttribute('points', path(line.values));
+    polyline.setAttribute('class', line.className);
+    nodes.push(polyline);
+  }
+  svg.replaceChildren(...nodes);
+}
+
+/** Sums the region series the caller may see into one hourly line, with the band and the hour now. */
+function renderForecast(series) {
+  if (!series || series.length === 0) {
+    ui.forecast.hidden = true;
+    return;
+  }
+  ui.forecast.hidden = false;
+  const buckets = new Map();
+  for (const s of series) {
+    for (const p of s.points) {
+      const b = buckets.get(p.bucket_start) || { actual: null, forecast: 0, lower: 0, upper: 0 };
+      if (p.actual !== null) b.actual = (b.actual || 0) + p.actual;
+      b.forecast += p.forecast;
+      b.lower += p.lower;
+      b.upper += p.upper;
+      buckets.set(p.bucket_start, b);
+    }
+  }
+  const points = [...buckets.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((e) => e[1]);
+  let nowIndex = null;
+  points.forEach((p, i) => {
+    if (p.actual !== null) nowIndex = i;
+  });
+  drawChart(
+    ui.forecastChart,
+    [
+      { values: points.map((p) => p.forecast), className: 'forecast' },
+      { values: points.map((p) => p.actual), className: 'actual' },
+    ],
+    { upper: points.map((p) => p.upper), lower: points.map((p) => Math.max(0, p.lower)) },
+    nowIndex,
+  );
+  const latest = nowIndex === null ? null : points[nowIndex];
+  setText(
+    ui.forecastLegend,
+    (latest
+      ? 'This hour: ' + count(latest.actual) + ' actual vs ' + count(Math.round(latest.forecast)) + ' forecast. '
+      : '') + 'Solid: actual; dashed: forecast with its band; ' + series.map((s) => s.region).join(', ') + '.',
+  );
+}
+
+function renderHealth(health) {
+  if (!health) {
+    ui.health.hidden = true;
+    return;
+  }
+  ui.health.hidden = false;
+  const items = Object.entries(health.checks).map(([name, state]) => {
+    const item = document.createElement('li');
+    item.className = state === 'ok' ? 'check-ok' : 'check-bad';
+    item.textContent = name + ': ' + state;
+    return item;
+  });
+  const text = items.map((i) => i.textContent).join('|');
+  if (ui.healthChecks.dataset.text !== text) {
+    ui.healthChecks.dataset.text = text;
+    ui.healthChecks.replaceChildren(...items);
+  }
+  const lag = Object.entries(health.stream_lag).map(([durable, n]) => durable + ' ' + count(n));
+  setText(
+    ui.healthLag,
+    'Stream lag (unacknowledged messages): ' + (lag.length > 0 ? lag.join(', ') : 'not available') +
+      '. Rollups read in ' + health.refresh_ms + ' ms.',
+  );
 }
 
 // Keeps one DOM node per key: new keys get a node, vanished keys lose theirs, order follows the items.
@@ -242,12 +407,10 @@ function reconcile(container, nodes, items, keyOf, create, fill) {
   }
 }
 
-const TRANSACTION_COLUMNS = ['id', 'type', 'amount', 'region', 'status', 'score', 'reasons'];
-
-function newTransactionRow(id) {
+function newRow(key, columns) {
   const row = document.createElement('tr');
-  row.dataset.id = id;
-  for (const column of TRANSACTION_COLUMNS) {
+  row.dataset.id = key;
+  for (const column of columns) {
     const cell = document.createElement('td');
     cell.className = column;
     row.append(cell);
@@ -255,6 +418,30 @@ function newTransactionRow(id) {
   return row;
 }
 
+const REGION_COLUMNS = ['region', 'transactions num', 'scored num', 'fraud-rate num', 'dq-rate num', 'open-alerts num'];
+
+function renderRegions(items, withAlerts) {
+  reconcile(
+    ui.regionRows,
+    regionRows,
+    items,
+    (r) => r.region,
+    (key) => newRow(key, REGION_COLUMNS),
+    (row, r) => {
+      const [region, transactions, scored, fraud, dq, alerts] = row.cells;
+      setText(region, r.region);
+      setText(transactions, count(r.transactions));
+      setText(scored, count(r.scored));
+      setText(fraud, percent(r.fraud_rate));
+      setText(dq, percent(r.dq_pass_rate));
+      setText(alerts, r.open_alerts === null ? '' : count(r.open_alerts));
+      alerts.hidden = !withAlerts;
+    },
+  );
+  ui.noRegions.hidden = items.length > 0;
+}
+
+const TRANSACTION_COLUMNS = ['id', 'type', 'amount', 'region', 'status', 'score', 'reasons'];
 const isHighRisk = (t) => typeof t.score === 'number' && t.score >= HIGH_RISK;
 
 function fillTransactionRow(row, t) {
@@ -273,27 +460,42 @@ function fillTransactionRow(row, t) {
 }
 
 function renderTransactions(items) {
-  reconcile(ui.rows, transactionRows, items, (t) => t.transaction_id, newTransactionRow, fillTransactionRow);
+  reconcile(
+    ui.rows,
+    transactionRows,
+    items,
+    (t) => t.transaction_id,
+    (key) => newRow(key, TRANSACTION_COLUMNS),
+    fillTransactionRow,
+  );
   ui.noTransactions.hidden = items.length > 0;
-  setText(ui.scored, String(items.filter((t) => t.status === 'scored').length));
-  setText(ui.quarantined, String(items.filter((t) => t.status === 'quarantined').length));
-  setText(ui.highRisk, String(items.filter(isHighRisk).length));
-  setText(ui.caption, 'Counts over the ' + items.length + ' latest transactions shown below.');
 }
 
 function newAlertItem(id) {
   const item = document.createElement('li');
   item.dataset.id = id;
-  for (const part of ['severity', 'alert-name', 'alert-summary', 'alert-meta']) {
+  const severity = document.createElement('span');
+  const text = document.createElement('span');
+  text.className = 'alert-text';
+  for (const part of ['alert-name', 'alert-summary', 'alert-meta']) {
     const span = document.createElement(part === 'alert-name' ? 'strong' : 'span');
     span.className = part;
-    item.append(span, ' ');
+    text.append(span, ' ');
+  }
+  item.append(severity, text);
+  if (session && session.may('alerts:act')) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = 'Acknowledge';
+    button.addEventListener('click', () => void acknowledge(id, item, button));
+    item.append(button);
   }
   return item;
 }
 
 function fillAlertItem(item, alert) {
-  const [severity, name, summary, meta] = item.children;
+  const severity = item.children[0];
+  const [name, summary, meta] = item.children[1].children;
   setText(severity, alert.severity);
   setClass(severity, 'severity severity-' + alert.severity);
   setText(name, alert.name);
@@ -311,6 +513,21 @@ function renderAlerts(items) {
   ui.noAlerts.hidden = items.length > 0;
 }
 
+async function acknowledge(id, item, button) {
+  button.disabled = true;
+  try {
+    await api('/v1/alerts/' + encodeURIComponent(id) + '/acknowledge', { method: 'POST', body: {} });
+    acknowledged.add(id);
+    item.remove();
+    alertItems.delete(id);
+    ui.noAlerts.hidden = alertItems.size > 0;
+  } catch (error) {
+    button.disabled = false;
+    if (error.status === 401) endSession('Your session has ended (' + error.message + '). Sign in again.');
+    else showMessage('Could not acknowledge the alert: ' + error.message + '.');
+  }
+}
+
 ui.form.addEventListener('submit', (event) => {
   event.preventDefault();
   void signIn(ui.username.value.trim(), ui.password.value);
@@ -321,5 +538,9 @@ document.addEventListener('visibilitychange', () => {
 });
 
 const stored = sessionStorage.getItem(TOKEN_KEY);
-if (!stored || !startSession(stored)) ui.username.focus();
+if (stored) {
+  void startSession(stored).then((started) => {
+    if (!started) ui.username.focus();
+  });
+} else ui.username.focus();
 `;
