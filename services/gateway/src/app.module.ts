@@ -8,17 +8,20 @@ import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DataQualityModule } from './data-quality/data-quality.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ApiExceptionFilter } from './http/api-exception.filter.js';
+import { ProtectionModule } from './protection/protection.module.js';
+import type { RateLimitSettings } from './protection/principal-rate-limit.interceptor.js';
 import { QuarantineModule } from './quarantine/quarantine.module.js';
 import { TransactionsModule } from './transactions/transactions.module.js';
 
 @Module({})
 export class GatewayModule {
-  static register(platform: Platform, auth: AuthSettings): DynamicModule {
+  static register(platform: Platform, auth: AuthSettings, rateLimits: RateLimitSettings): DynamicModule {
     return {
       module: GatewayModule,
       imports: [
         PlatformModule.forRoot(platform),
         AuthModule.register(auth),
+        ProtectionModule.register(rateLimits),
         TransactionsModule,
         AlertsModule,
         QuarantineModule,

@@ -17,31 +17,43 @@ describe('TokenService', () => {
   const tokens = new TokenService(new AuthSettings(SECRET, 3600));
 
   it('round-trips each role with its scope', async () => {
-    const partner = await tokens.issue(principal({ subject: 'partner-a', role: 'partner', partnerId: 'partner-a' }));
+    const partner = await tokens.issue(
+      principal({ subject: 'partner-a', role: 'partner', partnerId: 'partner-a' }),
+    );
     expect(partner).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
-    await expect(tokens.verify(partner.access_token)).resolves.toEqual(principal({
-      subject: 'partner-a',
-      role: 'partner',
-      partnerId: 'partner-a',
-    }));
+    await expect(tokens.verify(partner.access_token)).resolves.toEqual(
+      principal({
+        subject: 'partner-a',
+        role: 'partner',
+        partnerId: 'partner-a',
+      }),
+    );
 
-    const analyst = await tokens.issue(principal({ subject: 'ng-analyst', role: 'analyst', regions: ['NG', 'KE'] }));
-    await expect(tokens.verify(analyst.access_token)).resolves.toEqual(principal({
-      subject: 'ng-analyst',
-      role: 'analyst',
-      regions: ['NG', 'KE'],
-    }));
+    const analyst = await tokens.issue(
+      principal({ subject: 'ng-analyst', role: 'analyst', regions: ['NG', 'KE'] }),
+    );
+    await expect(tokens.verify(analyst.access_token)).resolves.toEqual(
+      principal({
+        subject: 'ng-analyst',
+        role: 'analyst',
+        regions: ['NG', 'KE'],
+      }),
+    );
 
     const admin = await tokens.issue(principal({ subject: 'admin', role: 'admin' }));
-    await expect(tokens.verify(admin.access_token)).resolves.toEqual(principal({ subject: 'admin', role: 'admin' }));
+    await expect(tokens.verify(admin.access_token)).resolves.toEqual(
+      principal({ subject: 'admin', role: 'admin' }),
+    );
   });
 
   it('puts sub, role, partner_id and expiry in the HS256 claims', async () => {
-    const { access_token } = await tokens.issue(principal({
-      subject: 'partner-b',
-      role: 'partner',
-      partnerId: 'partner-b',
-    }));
+    const { access_token } = await tokens.issue(
+      principal({
+        subject: 'partner-b',
+        role: 'partner',
+        partnerId: 'partner-b',
+      }),
+    );
     const [header, payload] = access_token
       .split('.')
       .slice(0, 2)
