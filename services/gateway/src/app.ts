@@ -10,7 +10,6 @@ import { AuthSettings } from './auth/auth.settings.js';
 import { seedDemoUsers } from './auth/demo-users.js';
 import { gatewayEnv, type GatewayEnv } from './config.js';
 import { serveOpenApi } from './http/openapi.js';
-import { RateLimitSettings } from './protection/principal-rate-limit.interceptor.js';
 import { protect } from './protection/protection.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
@@ -30,14 +29,7 @@ export async function startGateway(env: GatewayEnv = gatewayEnv()): Promise<Runn
   let app: NestFastifyApplication | undefined;
   try {
     app = await NestFactory.create<NestFastifyApplication>(
-      GatewayModule.register(
-        platform,
-        new AuthSettings(jwtSecret, env.TOKEN_TTL_SECONDS),
-        new RateLimitSettings(
-          env.GATEWAY_RATE_LIMIT_PRINCIPAL_MAX,
-          env.GATEWAY_RATE_LIMIT_WINDOW_SECONDS * 1000,
-        ),
-      ),
+      GatewayModule.register(platform, new AuthSettings(jwtSecret, env.TOKEN_TTL_SECONDS), env),
       new FastifyAdapter({
         bodyLimit: BODY_LIMIT_BYTES,
         // the client IP (rate limits, logs) is the address this many proxies in front of us saw

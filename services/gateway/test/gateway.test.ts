@@ -603,7 +603,7 @@ describe('documentation and health', () => {
       paths: Record<string, Record<string, { responses: object; security?: object[] }>>;
       components: { securitySchemes: object };
     };
-    expect(doc.openapi).toMatch(/^3\./);
+    expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/health',
       '/v1/alerts',
@@ -613,11 +613,15 @@ describe('documentation and health', () => {
       '/v1/auth/token',
       '/v1/data-quality',
       '/v1/data-quality/drift',
+      '/v1/feed',
       '/v1/forecasts',
       '/v1/quarantine',
       '/v1/quarantine/replay',
       '/v1/transactions',
+      '/v1/transactions/export',
       '/v1/transactions/{id}',
+      '/v1/webhooks',
+      '/v1/webhooks/{id}',
     ]);
     expect(doc.paths['/v1/alerts/{id}/acknowledge']!.post!.responses).toHaveProperty('409');
     expect(Object.keys(doc.paths['/v1/transactions']!).sort()).toEqual(['get', 'post']);

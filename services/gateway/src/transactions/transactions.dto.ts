@@ -3,7 +3,15 @@ import { BadRequestException, PayloadTooLargeException } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { REGION_CODES, TRANSACTION_TYPES } from '@vigil/contracts';
 import { InvalidParameterException } from '../http/problem.js';
-import { cursorOf, limitOf, oneOf, onlyKnownParameters, single, timestampOf } from '../http/query.js';
+import {
+  cursorOf,
+  limitOf,
+  oneOf,
+  onlyKnownParameters,
+  single,
+  timestampOf,
+  type RawQuery,
+} from '../http/query.js';
 
 export const MAX_RECORDS_PER_REQUEST = 1000;
 export const TRANSACTION_STATUSES = ['accepted', 'valid', 'quarantined', 'scored'] as const;
@@ -151,8 +159,24 @@ export const TRANSACTION_QUERY_PARAMETERS = [
   'cursor',
 ] as const;
 
+/** The export takes the list's filters; it walks every page itself, so it has no limit or cursor. */
+export const EXPORT_QUERY_PARAMETERS = ['status', 'region', 'min_score', 'type', 'from', 'to'] as const;
+
+export type ExportFilters = Omit<TransactionFilters, 'limit' | 'cursor'>;
+
+export function parseExportFilters(query: unknown): ExportFilters {
+  const { limit: _limit, ...filters } = parseFilters(onlyKnownParameters(query, EXPORT_QUERY_PARAMETERS));
+  return filters;
+}
+
 export function parseTransactionFilters(query: unknown): TransactionFilters {
-  const raw = onlyKnownParameters(query, TRANSACTION_QUERY_PARAMETERS);
+  const filters = parseFilters(onlyKnownParameters(query, TRANSACTION_QUERY_PARAMETERS));
+  const cursor = cursorOf(onlyKnownParameters(query, TRANSACTION_QUERY_PARAMETERS), isTransactionId);
+  if (cursor) filters.cursor = cursor;
+  return filters;
+}
+
+function parseFilters(raw: RawQuery): TransactionFilters {
   const filters: TransactionFilters = { limit: limitOf(raw, 500, 50) };
   const status = oneOf(raw, 'status', TRANSACTION_STATUSES);
   if (status) filters.status = status;
@@ -177,8 +201,6 @@ export function parseTransactionFilters(query: unknown): TransactionFilters {
   if (to) filters.to = to;
   if (from && to && Date.parse(from) >= Date.parse(to))
     throw new InvalidParameterException('from', 'from must be earlier than to');
-  const cursor = cursorOf(raw, isTransactionId);
-  if (cursor) filters.cursor = cursor;
   return filters;
 }
 
