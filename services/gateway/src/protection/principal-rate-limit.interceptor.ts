@@ -58,6 +58,8 @@ export class PrincipalRateLimitInterceptor implements NestInterceptor {
     this.limiter ??= this.adapterHost.httpAdapter.getInstance<FastifyInstance>().createRateLimit({
       max: this.settings.max,
       timeWindow: this.settings.windowMs,
+      // the plugin-wide allow list lets credentialed requests pass the per-IP limit; this limit is for them
+      allowList: () => false,
       keyGenerator: (request: FastifyRequest) => {
         const principal = (request as FastifyRequest & AuthenticatedRequest)[PRINCIPAL];
         return `principal:${principal?.kind}:${principal?.subject}`;
