@@ -31,7 +31,7 @@ let env: GatewayEnv;
 const tokens: Record<string, string> = {};
 const bearer = (user: string) => ({ Authorization: `Bearer ${tokens[user]}` });
 const until = (condition: () => boolean, what: string, timeoutMs = 5000) =>
-  waitFor(async () => condition(), Boolean, { timeoutMs, intervalMs: 20, what });
+  waitFor(() => Promise.resolve(condition()), Boolean, { timeoutMs, intervalMs: 20, what });
 
 async function insertTransaction(id: string, partner: string, region: string, receivedAt: string) {
   const record = { transaction_id: id, type: 'TRANSFER', amount: '125.50', currency: 'NGN', region };
