@@ -62,7 +62,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
       reply.raw.destroy();
       return;
     }
-    void reply.status(body.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(body);
+    // `message` repeats `detail` for clients written against the former error shape (the dashboard script)
+    void reply
+      .status(body.status)
+      .header('Content-Type', PROBLEM_CONTENT_TYPE)
+      .send({ ...body, message: body.detail });
   }
 
   private problemOf(exception: unknown): Problem {

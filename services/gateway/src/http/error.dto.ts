@@ -50,4 +50,11 @@ export class ErrorDto {
 
   @ApiPropertyOptional({ type: Number, description: 'Seconds to wait before retrying (429, 503)' })
   retry_after?: number;
+
+  @ApiProperty({
+    type: String,
+    deprecated: true,
+    description: 'Same as detail; kept for clients of the former shape',
+  })
+  message!: string;
 }

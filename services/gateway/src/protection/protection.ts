@@ -50,16 +50,11 @@ export async function protect(app: NestFastifyApplication, env: GatewayEnv): Pro
     if (!request.url.startsWith(AUTH_PREFIX)) return;
     const length = Number(request.headers['content-length'] ?? 0);
     if (length > env.GATEWAY_AUTH_BODY_LIMIT_BYTES) {
+      const detail = `request body is ${length} bytes; sign-in routes take at most ${env.GATEWAY_AUTH_BODY_LIMIT_BYTES}`;
       await reply
         .status(413)
         .header('Content-Type', PROBLEM_CONTENT_TYPE)
-        .send({
-          ...problem(
-            413,
-            `request body is ${length} bytes; sign-in routes take at most ${env.GATEWAY_AUTH_BODY_LIMIT_BYTES}`,
-          ),
-          instance: request.url.split('?')[0],
-        });
+        .send({ ...problem(413, detail), instance: request.url.split('?')[0], message: detail });
     }
   });
 
