@@ -96,7 +96,7 @@ describe('alerts through the gateway', () => {
     expect(resolved).toMatchObject({ status: 200, body: { status: 'resolved', resolved_by: 'analyst' } });
     const again = await post(`/v1/alerts/${alertId}/resolve`, {});
     expect(again.status).toBe(409);
-    expect(again.body.message).toBe(`alert ${alertId} is already resolved; cannot resolve it`);
+    expect(again.body.detail).toBe(`alert ${alertId} is already resolved; cannot resolve it`);
   });
 
   it('raises a drift alert from the validator’s dq.drift event', async () => {
