@@ -79,6 +79,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'silent',
     JWT_SECRET: 'integration-test-secret-of-at-least-32-characters',
     GATEWAY_WEBHOOK_RETRY_BASE_MS: 100,
+    GATEWAY_FEED_HEARTBEAT_SECONDS: 1,
   };
   gateway = await startGateway(env);
   url = gateway.url!;
@@ -421,6 +422,7 @@ describe('live feed', () => {
         score: 0.93,
         decision: 'block',
       });
+      await until(() => b.text().includes('\n: heartbeat\n\n'), 'a heartbeat comment', 3000);
     } finally {
       a.close();
       b.close();
