@@ -542,5 +542,20 @@ describe('webhooks', () => {
       [webhookId],
     );
     expect(record).toEqual({ status: 'delivered', attempts: 2, last_status_code: 204 });
+    const deliveries = await request(url)
+      .get(`/v1/webhooks/${webhookId}/deliveries`)
+      .set(bearer('partner-a'))
+      .expect(200);
+    expect(deliveries.body.items).toEqual([
+      expect.objectContaining({
+        event_type: 'transaction.scored',
+        event_id: own.transaction.transaction_id,
+        status: 'delivered',
+        attempts: 2,
+        last_status_code: 204,
+        next_attempt_at: null,
+      }),
+    ]);
+    await request(url).get(`/v1/webhooks/${webhookId}/deliveries`).set(bearer('partner-b')).expect(404);
   });
 });

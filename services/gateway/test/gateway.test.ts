@@ -622,6 +622,7 @@ describe('documentation and health', () => {
       '/v1/transactions/{id}',
       '/v1/webhooks',
       '/v1/webhooks/{id}',
+      '/v1/webhooks/{id}/deliveries',
     ]);
     expect(doc.paths['/v1/alerts/{id}/acknowledge']!.post!.responses).toHaveProperty('409');
     expect(Object.keys(doc.paths['/v1/transactions']!).sort()).toEqual(['get', 'post']);

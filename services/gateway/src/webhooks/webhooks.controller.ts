@@ -19,6 +19,7 @@ import { ErrorDto } from '../http/error.dto.js';
 import { ParseWith } from '../http/parse-with.pipe.js';
 import {
   CreatedWebhookDto,
+  WebhookDeliveryListDto,
   WebhookListDto,
   WebhookRegistrationDto,
   parseWebhookRegistration,
@@ -68,6 +69,23 @@ export class WebhooksController {
   @ApiOkResponse({ type: WebhookListDto })
   list(@CurrentPrincipal() principal: Principal): Promise<WebhookListDto> {
     return this.webhooks.list(principal);
+  }
+
+  @Get(':id/deliveries')
+  @Requires('webhooks:manage')
+  @ApiOperation({
+    summary: "Recent deliveries of a webhook: status, attempts, the receiver's last answer",
+    description: 'Permission: webhooks:manage.',
+  })
+  @ApiParam({ name: 'id', type: String, format: 'uuid' })
+  @ApiOkResponse({ type: WebhookDeliveryListDto })
+  @ApiNotFoundResponse({ type: ErrorDto, description: "Unknown, or another partner's" })
+  @ApiBadRequestResponse({ type: ErrorDto, description: 'The id is not a UUID' })
+  deliveries(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+  ): Promise<WebhookDeliveryListDto> {
+    return this.webhooks.deliveries(principal, id);
   }
 
   @Delete(':id')

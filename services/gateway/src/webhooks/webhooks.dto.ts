@@ -106,3 +106,45 @@ export function parseWebhookRegistration(body: unknown, development: boolean): W
     ...(partnerId !== undefined ? { partnerId } : {}),
   };
 }
+
+export class WebhookDeliveryDto {
+  @ApiProperty({ type: String, format: 'uuid', description: 'Sent as the Vigil-Delivery-Id header' })
+  delivery_id!: string;
+
+  @ApiProperty({ type: String, enum: WEBHOOK_EVENTS })
+  event_type!: string;
+
+  @ApiProperty({ type: String, description: 'The transaction id, for transaction.scored' })
+  event_id!: string;
+
+  @ApiProperty({ type: String, enum: ['pending', 'delivered', 'failed'] })
+  status!: 'pending' | 'delivered' | 'failed';
+
+  @ApiProperty({ type: Number, description: 'Attempts made so far' })
+  attempts!: number;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'HTTP status of the last answer, if any' })
+  last_status_code!: number | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'Why the last attempt failed' })
+  last_error!: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'date-time',
+    description: 'When a pending delivery is tried next',
+  })
+  next_attempt_at!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  delivered_at!: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  created_at!: string;
+}
+
+export class WebhookDeliveryListDto {
+  @ApiProperty({ type: [WebhookDeliveryDto], description: 'Newest first, at most 100' })
+  items!: WebhookDeliveryDto[];
+}

@@ -77,6 +77,39 @@ const markAttemptFailed = sql(
     WHERE delivery_id = $1`,
 );
 
+export interface DeliveryRow {
+  delivery_id: string;
+  event_type: string;
+  event_id: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  delivered_at: string | null;
+  created_at: string;
+}
+
+const utc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+// The webhook must be in the caller's scope; an unknown and a foreign webhook both give no rows.
+const listDeliveries = sql(
+  'gateway.list_webhook_deliveries',
+  `SELECT d.delivery_id::text, d.event_type, d.event_id, d.status, d.attempts, d.last_status_code, d.last_error,
+          CASE WHEN d.status = 'pending' THEN ${utc('d.next_attempt_at')} END AS next_attempt_at,
+          ${utc('d.delivered_at')} AS delivered_at, ${utc('d.created_at')} AS created_at
+     FROM gateway.webhook_deliveries d
+     JOIN gateway.webhooks w ON w.webhook_id = d.webhook_id
+    WHERE d.webhook_id = $1 AND ($2::text IS NULL OR w.partner_id = $2)
+    ORDER BY d.created_at DESC, d.delivery_id DESC
+    LIMIT $3`,
+);
+
+const webhookInScope = sql(
+  'gateway.webhook_in_scope',
+  `SELECT 1 AS found FROM gateway.webhooks WHERE webhook_id = $1 AND ($2::text IS NULL OR partner_id = $2)`,
+);
+
 @Injectable()
 export class WebhooksRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
@@ -104,6 +137,14 @@ export class WebhooksRepository {
 
   async delete(webhookId: string, partnerId: string | null): Promise<boolean> {
     return (await this.db.query(deleteWebhook, [webhookId, partnerId])).length > 0;
+  }
+
+  async inScope(webhookId: string, partnerId: string | null): Promise<boolean> {
+    return (await this.db.query(webhookInScope, [webhookId, partnerId])).length > 0;
+  }
+
+  deliveries(webhookId: string, partnerId: string | null, limit: number): Promise<DeliveryRow[]> {
+    return this.db.query<DeliveryRow>(listDeliveries, [webhookId, partnerId, limit]);
   }
 
   async enqueue(partnerId: string, eventType: string, eventId: string, payload: unknown): Promise<number> {

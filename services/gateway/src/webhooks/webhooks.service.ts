@@ -5,12 +5,16 @@ import type { Principal } from '../auth/principal.js';
 import { ProblemException } from '../http/problem.js';
 import type {
   CreatedWebhookDto,
+  WebhookDeliveryListDto,
   WebhookDto,
   WebhookEvent,
   WebhookListDto,
   WebhookRegistration,
 } from './webhooks.dto.js';
 import { WebhooksRepository, type WebhookRow } from './webhooks.repository.js';
+
+/** Recent deliveries listed per webhook: enough to see what failed and why. */
+const DELIVERIES_SHOWN = 100;
 
 @Injectable()
 export class WebhooksService {
@@ -31,6 +35,12 @@ export class WebhooksService {
 
   async list(principal: Principal): Promise<WebhookListDto> {
     return { items: (await this.webhooks.list(principal.partnerId)).map(viewOf) };
+  }
+
+  async deliveries(principal: Principal, webhookId: string): Promise<WebhookDeliveryListDto> {
+    if (!(await this.webhooks.inScope(webhookId, principal.partnerId)))
+      throw new NotFoundException(`webhook ${webhookId} not found`);
+    return { items: await this.webhooks.deliveries(webhookId, principal.partnerId, DELIVERIES_SHOWN) };
   }
 
   async remove(principal: Principal, webhookId: string): Promise<void> {
