@@ -110,7 +110,7 @@ export async function startSuite(
         // the gateway benchmark's 200 clients share a handful of principals: a per-principal rate limit must not
         // turn the measurement into a measurement of the limiter
         ...(name === 'gateway'
-          ? { GATEWAY_PORT: String(http), GATEWAY_HOST: '127.0.0.1', GATEWAY_RATE_LIMIT_MAX: '100000000' }
+          ? { GATEWAY_PORT: String(http), GATEWAY_HOST: '127.0.0.1', GATEWAY_RATE_LIMIT_PRINCIPAL_MAX: '0' }
           : {}),
       };
       if (name === 'ingest') ingestUrl = `http://127.0.0.1:${http}`;

@@ -78,7 +78,7 @@ describe('alerts through the gateway', () => {
     const unknownField = await post(`/v1/alerts/${alertId}/acknowledge`, { priority: 'high' });
     expect(unknownField).toMatchObject({
       status: 400,
-      body: { message: 'unknown field priority; allowed: note, assignee' },
+      body: { detail: 'unknown field priority; allowed: note, assignee' },
     });
     expect((await post('/v1/alerts/00000000-0000-4000-8000-000000000000/resolve', {})).status).toBe(404);
     expect((await post(`/v1/alerts/${alertId}/silence`, { duration: 'soon', comment: 'x' })).status).toBe(
@@ -96,7 +96,7 @@ describe('alerts through the gateway', () => {
     expect(resolved).toMatchObject({ status: 200, body: { status: 'resolved', resolved_by: 'analyst' } });
     const again = await post(`/v1/alerts/${alertId}/resolve`, {});
     expect(again.status).toBe(409);
-    expect(again.body.message).toBe(`alert ${alertId} is already resolved; cannot resolve it`);
+    expect(again.body.detail).toBe(`alert ${alertId} is already resolved; cannot resolve it`);
   });
 
   it('raises a drift alert from the validator’s dq.drift event', async () => {

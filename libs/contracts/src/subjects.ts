@@ -214,6 +214,14 @@ export const Consumers = {
     maxDeliver: 8,
     ackWaitMs: 10_000,
   },
+  /** The gateway's partner webhooks: scored transactions become delivery rows, sent by the gateway's dispatcher. */
+  gatewayWebhooks: {
+    durable: 'gateway-webhooks',
+    event: Events.transactionScored,
+    maxInFlight: 64,
+    maxDeliver: 8,
+    ackWaitMs: 10_000,
+  },
 } satisfies Record<string, ConsumerSpec<unknown>>;
 
 /** Dead letters: where a consumer puts a message it can never process, with the reason in headers. */

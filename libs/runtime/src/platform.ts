@@ -37,7 +37,12 @@ export class Platform {
       if (applied.length > 0) logger.info({ migrations: applied }, 'database schema migrated');
     }
     const db = new Database({ url: env.DATABASE_URL, service });
-    const nats = await NatsClient.connect({ url: env.NATS_URL, name: service, logger, tls: natsTlsFiles(env) });
+    const nats = await NatsClient.connect({
+      url: env.NATS_URL,
+      name: service,
+      logger,
+      tls: natsTlsFiles(env),
+    });
     // every stream exists before anything publishes: a subject without a stream loses nothing, it just fails
     for (const stream of Object.values(Streams)) await nats.ensureStream(stream);
     const publisher = new JetStreamPublisher(nats);

@@ -8,18 +8,39 @@ import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DataQualityModule } from './data-quality/data-quality.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ApiExceptionFilter } from './http/api-exception.filter.js';
+import { ProtectionModule } from './protection/protection.module.js';
+import type { GatewayEnv } from './config.js';
+import { FeedModule } from './feed/feed.module.js';
+import { FeedSettings } from './feed/feed.settings.js';
+import { RateLimitSettings } from './protection/principal-rate-limit.interceptor.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
+import { WebhookSettings } from './webhooks/webhooks.settings.js';
 import { QuarantineModule } from './quarantine/quarantine.module.js';
 import { SummaryModule } from './summary/summary.module.js';
 import { TransactionsModule } from './transactions/transactions.module.js';
 
 @Module({})
 export class GatewayModule {
-  static register(platform: Platform, auth: AuthSettings): DynamicModule {
+  static register(platform: Platform, auth: AuthSettings, env: GatewayEnv): DynamicModule {
     return {
       module: GatewayModule,
       imports: [
         PlatformModule.forRoot(platform),
         AuthModule.register(auth),
+        ProtectionModule.register(
+          new RateLimitSettings(
+            env.GATEWAY_RATE_LIMIT_PRINCIPAL_MAX,
+            env.GATEWAY_RATE_LIMIT_WINDOW_SECONDS * 1000,
+          ),
+        ),
+        FeedModule.register(new FeedSettings(env.GATEWAY_FEED_HEARTBEAT_SECONDS * 1000)),
+        WebhooksModule.register(
+          new WebhookSettings(
+            env.VIGIL_ENV === 'development',
+            env.GATEWAY_WEBHOOK_MAX_ATTEMPTS,
+            env.GATEWAY_WEBHOOK_RETRY_BASE_MS,
+          ),
+        ),
         TransactionsModule,
         AlertsModule,
         QuarantineModule,

@@ -17,6 +17,7 @@ import { AuthSettings } from './auth/auth.settings.js';
 import { seedDemoUsers } from './auth/demo-users.js';
 import { gatewayEnv, type GatewayEnv } from './config.js';
 import { serveOpenApi } from './http/openapi.js';
+import { protect } from './protection/protection.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
@@ -30,12 +31,17 @@ export async function startGateway(env: GatewayEnv = gatewayEnv()): Promise<Runn
   let app: NestFastifyApplication | undefined;
   try {
     app = await NestFactory.create<NestFastifyApplication>(
-      GatewayModule.register(platform, authSettings),
-      new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
+      GatewayModule.register(platform, authSettings, env),
+      new FastifyAdapter({
+        bodyLimit: BODY_LIMIT_BYTES,
+        // the client IP (rate limits, logs) is the address this many proxies in front of us saw
+        trustProxy: (_address: string, hop: number) => hop < env.GATEWAY_TRUST_PROXY_HOPS,
+      }),
       { bufferLogs: true, abortOnError: false },
     );
     app.useLogger(new PinoNestLogger(platform.logger));
     traceRequests(app.getHttpAdapter().getInstance(), platform.service, platform.logger);
+    await protect(app, env);
     await serveOpenApi(app);
     if (env.VIGIL_ENV === 'development') {
       await seedDemoUsers(app.get(AuthService), platform.logger, env.DEMO_PASSWORD);

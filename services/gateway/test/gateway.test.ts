@@ -16,6 +16,7 @@ import request from 'supertest';
 import { startGateway } from '../src/app.js';
 import { PasswordHasher } from '../src/auth/password-hasher.js';
 import { gatewayEnv, type GatewayEnv } from '../src/config.js';
+import { problemOf } from './problem.js';
 
 const SERVICES_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const PASSWORD = 'test-password-123';
@@ -188,11 +189,7 @@ afterAll(async () => {
 describe('authentication', () => {
   it('answers 401 without a token, naming how to get one', async () => {
     const res = await request(url).get('/v1/transactions').expect(401);
-    expect(res.body).toEqual({
-      statusCode: 401,
-      error: 'Unauthorized',
-      message: expect.stringMatching(/bearer token/),
-    });
+    expect(res.body).toEqual(problemOf(401, expect.stringMatching(/bearer token/)));
     expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
   });
 
@@ -205,17 +202,13 @@ describe('authentication', () => {
       .post('/v1/auth/token')
       .send({ username: 'nobody', password: 'wrong-password' })
       .expect(401);
-    expect(wrong.body).toEqual({
-      statusCode: 401,
-      error: 'Unauthorized',
-      message: 'invalid username or password',
-    });
+    expect(wrong.body).toEqual(problemOf(401, 'invalid username or password'));
     expect(unknown.body).toEqual(wrong.body);
   });
 
   it('answers 400 to a malformed token request', async () => {
     const missing = await request(url).post('/v1/auth/token').send({ username: 'admin' }).expect(400);
-    expect(missing.body.message).toMatch(/password is required/);
+    expect(missing.body.detail).toMatch(/password is required/);
     await request(url)
       .post('/v1/auth/token')
       .set('content-type', 'application/json')
@@ -240,7 +233,7 @@ describe('authentication', () => {
     const token = tokens['admin']!;
     const tampered = `${token.slice(0, -4)}${token.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
     const res = await request(url).get('/v1/alerts').set('Authorization', `Bearer ${tampered}`).expect(401);
-    expect(res.body.message).toBe('access token is invalid');
+    expect(res.body.detail).toBe('access token is invalid');
   });
 });
 
@@ -251,11 +244,7 @@ describe('role-based access', () => {
       .set(bearer('analyst'))
       .send({ transaction_id: 'x' })
       .expect(403);
-    expect(res.body).toEqual({
-      statusCode: 403,
-      error: 'Forbidden',
-      message: expect.stringMatching(/analyst/),
-    });
+    expect(res.body).toEqual(problemOf(403, expect.stringMatching(/analyst/)));
   });
 
   it('refuses a partner listing alerts with 403', async () => {
@@ -311,7 +300,7 @@ describe('reading transactions', () => {
   it("hides another partner's transaction from a partner as 404", async () => {
     await request(url).get('/v1/transactions/a-0').set(bearer('partner-a')).expect(200);
     const res = await request(url).get('/v1/transactions/b-0').set(bearer('partner-a')).expect(404);
-    expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'transaction b-0 not found' });
+    expect(res.body).toEqual(problemOf(404, 'transaction b-0 not found'));
     await request(url).get('/v1/transactions/late-1').set(bearer('partner-b')).expect(404);
   });
 
@@ -376,20 +365,16 @@ describe('reading transactions', () => {
 
   it('answers 400 naming the bad filter', async () => {
     const res = await request(url).get('/v1/transactions?limit=0').set(bearer('admin')).expect(400);
-    expect(res.body).toEqual({
-      statusCode: 400,
-      error: 'Bad Request',
-      message: 'limit must be an integer from 1 to 500',
-    });
+    expect(res.body).toEqual(problemOf(400, 'limit must be an integer from 1 to 500'));
     expect(
       (await request(url).get('/v1/transactions?min_score=high').set(bearer('admin')).expect(400)).body
-        .message,
+        .detail,
     ).toMatch(/^min_score/);
     expect(
-      (await request(url).get('/v1/transactions?from=monday').set(bearer('admin')).expect(400)).body.message,
+      (await request(url).get('/v1/transactions?from=monday').set(bearer('admin')).expect(400)).body.detail,
     ).toMatch(/^from/);
     expect(
-      (await request(url).get('/v1/transactions?cursor=abc').set(bearer('admin')).expect(400)).body.message,
+      (await request(url).get('/v1/transactions?cursor=abc').set(bearer('admin')).expect(400)).body.detail,
     ).toMatch(/^cursor/);
   });
 });
@@ -431,7 +416,7 @@ describe('alerts', () => {
       'fp-3',
     ]);
     expect(
-      (await request(url).get('/v1/alerts?severity=high').set(bearer('admin')).expect(400)).body.message,
+      (await request(url).get('/v1/alerts?severity=high').set(bearer('admin')).expect(400)).body.detail,
     ).toMatch(/^severity/);
   });
 });
@@ -556,11 +541,7 @@ describe('submitting transactions, with a stand-in for ingest on its NATS reques
       .set('Idempotency-Key', 'k1')
       .send({ transaction_id: 'x' })
       .expect(409);
-    expect(res.body).toEqual({
-      statusCode: 409,
-      error: 'Conflict',
-      message: 'Idempotency-Key reused with a different body',
-    });
+    expect(res.body).toEqual(problemOf(409, 'Idempotency-Key reused with a different body'));
   });
 
   it('passes on a 503 from ingest with Retry-After', async () => {
@@ -573,7 +554,7 @@ describe('submitting transactions, with a stand-in for ingest on its NATS reques
       .send({ transaction_id: 'x' })
       .expect(503);
     expect(res.headers['retry-after']).toBe('5');
-    expect(res.body.message).toBe('transaction stream unavailable, retry later');
+    expect(res.body.detail).toBe('transaction stream unavailable, retry later');
   });
 
   it('refuses a partner submitting under another partner_id', async () => {
@@ -592,13 +573,13 @@ describe('submitting transactions, with a stand-in for ingest on its NATS reques
       .set(bearer('partner-a'))
       .send(Array.from({ length: 1001 }, (_, i) => ({ transaction_id: `bulk-${i}` })))
       .expect(413);
-    expect(res.body.message).toMatch(/NDJSON/);
+    expect(res.body.detail).toMatch(/NDJSON/);
   });
 
   it('answers 400 to a body that is not records', async () => {
     expect(
       (await request(url).post('/v1/transactions').set(bearer('partner-a')).send([1, 2]).expect(400)).body
-        .message,
+        .detail,
     ).toBe('record 0 must be a JSON object');
     await request(url)
       .post('/v1/transactions')
@@ -615,11 +596,7 @@ describe('submitting transactions, with a stand-in for ingest on its NATS reques
       .send({ transaction_id: 'x' })
       .expect(503);
     expect(res.headers['retry-after']).toBe('5');
-    expect(res.body).toEqual({
-      statusCode: 503,
-      error: 'Service Unavailable',
-      message: expect.stringMatching(/ingest is unavailable/),
-    });
+    expect(res.body).toEqual(problemOf(503, expect.stringMatching(/ingest is unavailable/)));
   });
 });
 
@@ -631,7 +608,7 @@ describe('documentation and health', () => {
       paths: Record<string, Record<string, { responses: object; security?: object[] }>>;
       components: { securitySchemes: object };
     };
-    expect(doc.openapi).toMatch(/^3\./);
+    expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/.well-known/jwks.json',
       '/health',
@@ -650,11 +627,18 @@ describe('documentation and health', () => {
       '/v1/auth/token',
       '/v1/data-quality',
       '/v1/data-quality/drift',
+      '/v1/feed',
       '/v1/forecasts',
+      '/v1/me',
       '/v1/quarantine',
       '/v1/quarantine/replay',
+      '/v1/summary',
       '/v1/transactions',
+      '/v1/transactions/export',
       '/v1/transactions/{id}',
+      '/v1/webhooks',
+      '/v1/webhooks/{id}',
+      '/v1/webhooks/{id}/deliveries',
     ]);
     expect(doc.paths['/v1/alerts/{id}/acknowledge']!.post!.responses).toHaveProperty('409');
     expect(Object.keys(doc.paths['/v1/transactions']!).sort()).toEqual(['get', 'post']);

@@ -173,10 +173,10 @@ describe('access tokens', () => {
     );
 
     const expiredRes = await request(url).get('/v1/alerts').set(bearer(expired)).expect(401);
-    expect(expiredRes.body.message).toMatch(/expired/);
+    expect(expiredRes.body.detail).toMatch(/expired/);
     for (const token of [forged, none, ...confused]) {
       const res = await request(url).get('/v1/alerts').set(bearer(token)).expect(401);
-      expect(res.body.message).toBe('access token is invalid');
+      expect(res.body.detail).toBe('access token is invalid');
     }
   });
 
@@ -298,13 +298,13 @@ describe('API keys', () => {
     await request(url).get('/v1/transactions').set(bearer(apiKey)).expect(200);
     await request(url).get('/v1/transactions').set('X-API-Key', apiKey).expect(200);
     const beyond = await request(url).get('/v1/quarantine').set('X-API-Key', apiKey).expect(403);
-    expect(beyond.body.message).toMatch(/lacks permission quarantine:read/);
+    expect(beyond.body.detail).toMatch(/lacks permission quarantine:read/);
 
     const listed = await request(url).get('/v1/api-keys').set(bearer(admin)).expect(200);
     expect(JSON.stringify(listed.body)).not.toContain(apiKey.slice(17));
     await request(url).delete(`/v1/api-keys/${keyId}`).set(bearer(admin)).expect(200);
     const revoked = await request(url).get('/v1/transactions').set(bearer(apiKey)).expect(401);
-    expect(revoked.body.message).toMatch(/API key is invalid/);
+    expect(revoked.body.detail).toMatch(/API key is invalid/);
   });
 
   it('a partner manages keys for itself only, never with more than it holds', async () => {

@@ -148,7 +148,7 @@ describe('GET /v1/quarantine', () => {
 
   it('names a bad filter and refuses an anonymous caller', async () => {
     expect(
-      (await request(url).get('/v1/quarantine?limit=0').set(bearer('admin')).expect(400)).body.message,
+      (await request(url).get('/v1/quarantine?limit=0').set(bearer('admin')).expect(400)).body.detail,
     ).toMatch(/^limit /);
     await request(url).get('/v1/quarantine').expect(401);
   });
@@ -212,7 +212,7 @@ describe('POST /v1/quarantine/replay', () => {
       .set(bearer('analyst'))
       .send({ items: [{ transaction_id: 'a-held', record: 'x' }] })
       .expect(400);
-    expect(res.body.message).toBe('items[0].record must be a JSON object');
+    expect(res.body.detail).toBe('items[0].record must be a JSON object');
   });
 });
 

@@ -49,7 +49,7 @@ export class AlertsController {
   @Requires('alerts:read')
   @ApiOperation({
     summary: 'List alerts, most recently seen first, with keyset pagination',
-    description: 'Roles: analyst, admin.',
+    description: 'Permission: alerts:read.',
   })
   @ApiQuery({ name: 'status', required: false, enum: ALERT_STATUSES })
   @ApiQuery({ name: 'severity', required: false, enum: ALERT_SEVERITIES })
@@ -76,7 +76,7 @@ export class AlertsController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Acknowledge an alert: stops its escalation; again to change the note or assignee',
-    description: 'Roles: analyst, admin. The acknowledgement is recorded under the caller.',
+    description: 'Permission: alerts:act. The acknowledgement is recorded under the caller.',
   })
   @ApiParam({ name: 'id', description: 'alert_id' })
   @ApiBody({
@@ -102,7 +102,7 @@ export class AlertsController {
   @Post(':id/resolve')
   @Requires('alerts:act')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Resolve an alert', description: 'Roles: analyst, admin.' })
+  @ApiOperation({ summary: 'Resolve an alert', description: 'Permission: alerts:act.' })
   @ApiParam({ name: 'id', description: 'alert_id' })
   @ApiBody({
     required: false,
@@ -128,7 +128,7 @@ export class AlertsController {
   @Requires('alerts:act')
   @ApiOperation({
     summary: "Silence notifications for this alert's labels for a while",
-    description: 'Roles: analyst, admin. Body: duration (e.g. 2h) and a comment.',
+    description: 'Permission: alerts:act. Body: duration (e.g. 2h) and a comment.',
   })
   @ApiParam({ name: 'id', description: 'alert_id' })
   @ApiBody({

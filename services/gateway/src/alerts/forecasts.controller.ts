@@ -29,7 +29,8 @@ export class ForecastsController {
   @Requires('forecasts:read')
   @ApiOperation({
     summary: 'Demand forecast against actual per series (count or amount per interval)',
-    description: 'Roles: analyst (region series of their regions when limited to regions), admin.',
+    description:
+      'Principals confined to regions get the region series of their regions. Permission: forecasts:read.',
   })
   @ApiQuery({ name: 'series_id', required: false, type: String, example: 'region:KE:count' })
   @ApiQuery({ name: 'history', required: false, type: Number, description: 'Past intervals, default 48' })

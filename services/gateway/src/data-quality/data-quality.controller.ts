@@ -36,7 +36,7 @@ export class DataQualityController {
   @Requires('data_quality:read')
   @ApiOperation({
     summary: 'Pass rate and failures by rule, per minute, source and region, newest first',
-    description: 'Analysts with region claims see those regions. Roles: analyst, admin.',
+    description: 'Analysts with region claims see those regions. Permission: data_quality:read.',
   })
   @ApiQuery({ name: 'source', required: false, type: String })
   @ApiQuery({ name: 'region', required: false, enum: [...REGION_CODES, 'XX'] })
@@ -68,7 +68,7 @@ export class DataQualityController {
   @Requires('data_quality:read')
   @ApiOperation({
     summary: 'Schema changes seen on each source, one row per change',
-    description: 'Roles: analyst, admin.',
+    description: 'Permission: data_quality:read.',
   })
   @ApiQuery({ name: 'source', required: false, type: String })
   @ApiQuery({ name: 'limit', required: false, type: Number, description: '1 to 500, default 100' })

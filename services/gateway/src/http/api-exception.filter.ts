@@ -1,4 +1,4 @@
-// Every error response is `{statusCode, error, message}`, with the headers its status calls for.
+// Every error response is problem+json (RFC 9457), with the headers its status calls for.
 import { STATUS_CODES } from 'node:http';
 import {
   Catch,
@@ -10,7 +10,8 @@ import {
 } from '@nestjs/common';
 import type { Logger } from '@vigil/observability';
 import { LOGGER } from '@vigil/runtime';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PROBLEM_CONTENT_TYPE, ProblemException, isProblem, problem, type Problem } from './problem.js';
 
 /** A dependency is briefly unavailable: 503 with Retry-After, so clients back off instead of losing data. */
 export class RetryLaterException extends ServiceUnavailableException {
@@ -22,48 +23,69 @@ export class RetryLaterException extends ServiceUnavailableException {
   }
 }
 
-export interface ErrorBody {
+/** An error with any status, e.g. one a downstream service chose. */
+export const httpError = (status: number, message: string): HttpException =>
+  new ProblemException(status, message);
+
+/** Errors fastify raises before a route runs (malformed JSON, body too large, wrong media type). */
+interface FastifyError {
   statusCode: number;
-  error: string;
+  code: string;
   message: string;
 }
-
-/** An error with any status, e.g. one a downstream service chose, in the shape of Nest's built-in ones. */
-export const httpError = (status: number, message: string): HttpException =>
-  new HttpException(
-    { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message } satisfies ErrorBody,
-    status,
+function isFastifyClientError(error: unknown): error is FastifyError {
+  if (!(error instanceof Error)) return false;
+  const { code, statusCode } = error as Partial<FastifyError>;
+  return (
+    typeof code === 'string' &&
+    code.startsWith('FST_') &&
+    typeof statusCode === 'number' &&
+    statusCode >= 400 &&
+    statusCode < 500
   );
+}
 
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
   constructor(@Inject(LOGGER) private readonly logger: Logger) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    if (!(exception instanceof HttpException)) {
-      // logged with the request's trace and correlation ids; the caller gets the id, not the internals
-      this.logger.error({ err: exception }, 'request failed');
-      void reply.status(500).send({
-        statusCode: 500,
-        error: 'Internal Server Error',
-        message: 'internal error; quote the x-request-id response header when reporting it',
-      } satisfies ErrorBody);
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const body = this.problemOf(exception);
+    body.instance = (request.url ?? '/').split('?')[0];
+    if (body.status === 401) void reply.header('WWW-Authenticate', 'Bearer realm="vigil"');
+    if (body.retry_after !== undefined) void reply.header('Retry-After', String(body.retry_after));
+    // a stream (CSV export, feed) that fails after its head went out can only be cut short
+    if (reply.sent || reply.raw.headersSent) {
+      reply.raw.destroy();
       return;
     }
-    const status = exception.getStatus();
-    if (status === 401) void reply.header('WWW-Authenticate', 'Bearer realm="vigil"');
-    if (exception instanceof RetryLaterException)
-      void reply.header('Retry-After', String(exception.retryAfterSeconds));
-    const body = exception.getResponse();
-    void reply.status(status).send(
-      typeof body === 'string'
-        ? ({
-            statusCode: status,
-            error: STATUS_CODES[status] ?? 'Error',
-            message: body,
-          } satisfies ErrorBody)
-        : body,
-    );
+    void reply.status(body.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(body);
   }
+
+  private problemOf(exception: unknown): Problem {
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      if (isProblem(response)) return { ...response };
+      const extensions: Partial<Problem> =
+        exception instanceof RetryLaterException ? { retry_after: exception.retryAfterSeconds } : {};
+      return problem(status, detailOf(response, status), extensions);
+    }
+    if (isFastifyClientError(exception)) return problem(exception.statusCode, exception.message);
+    // logged with the request's trace and correlation ids; the caller gets the id, not the internals
+    this.logger.error({ err: exception }, 'request failed');
+    return problem(500, 'internal error; quote the x-request-id response header when reporting it');
+  }
+}
+
+/** Nest's built-in exceptions carry `{message}` (a string, or an array from validation pipes) or a string. */
+function detailOf(response: string | object, status: number): string {
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (typeof message === 'string') return message;
+  if (Array.isArray(message)) return message.map(String).join('; ');
+  return STATUS_CODES[status] ?? 'Error';
 }

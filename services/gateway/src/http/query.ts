@@ -1,5 +1,5 @@
 // Checks for query strings and keyset cursors shared by the list routes; each failure names its parameter.
-import { BadRequestException } from '@nestjs/common';
+import { InvalidParameterException, InvalidParametersException } from './problem.js';
 
 export type RawQuery = Record<string, unknown>;
 
@@ -8,8 +8,10 @@ export function onlyKnownParameters(query: unknown, known: readonly string[]): R
   const raw = (typeof query === 'object' && query !== null ? query : {}) as RawQuery;
   const unknown = Object.keys(raw).filter((name) => !known.includes(name));
   if (unknown.length > 0) {
-    throw new BadRequestException(
-      `unknown query parameter ${unknown.join(', ')}; allowed: ${known.join(', ')}`,
+    const allowed = `allowed: ${known.join(', ')}`;
+    throw new InvalidParametersException(
+      `unknown query parameter ${unknown.join(', ')}; ${allowed}`,
+      unknown.map((parameter) => ({ parameter, detail: `unknown query parameter; ${allowed}` })),
     );
   }
   return raw;
@@ -19,7 +21,8 @@ export function onlyKnownParameters(query: unknown, known: readonly string[]): R
 export function single(query: RawQuery, name: string): string | undefined {
   const value = query[name];
   if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') throw new BadRequestException(`${name} must be given at most once`);
+  if (typeof value !== 'string')
+    throw new InvalidParameterException(name, `${name} must be given at most once`);
   return value;
 }
 
@@ -27,7 +30,7 @@ export function oneOf<T extends string>(query: RawQuery, name: string, allowed: 
   const value = single(query, name);
   if (value === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(value)) {
-    throw new BadRequestException(`${name} must be one of ${allowed.join(', ')}`);
+    throw new InvalidParameterException(name, `${name} must be one of ${allowed.join(', ')}`);
   }
   return value as T;
 }
@@ -37,7 +40,7 @@ export function limitOf(query: RawQuery, max: number, fallback: number): number 
   if (value === undefined) return fallback;
   const limit = /^[0-9]{1,4}$/.test(value) ? Number(value) : NaN;
   if (!(limit >= 1 && limit <= max))
-    throw new BadRequestException(`limit must be an integer from 1 to ${max}`);
+    throw new InvalidParameterException('limit', `limit must be an integer from 1 to ${max}`);
   return limit;
 }
 
@@ -47,7 +50,8 @@ export function timestampOf(query: RawQuery, name: string): string | undefined {
   const value = single(query, name);
   if (value === undefined) return undefined;
   if (!RFC3339.test(value) || Number.isNaN(Date.parse(value))) {
-    throw new BadRequestException(
+    throw new InvalidParameterException(
+      name,
       `${name} must be an RFC 3339 timestamp with a time zone, e.g. 2025-01-31T00:00:00Z`,
     );
   }
@@ -69,7 +73,8 @@ export function cursorOf(
   const value = single(query, 'cursor');
   if (value === undefined) return undefined;
   const invalid = () =>
-    new BadRequestException(
+    new InvalidParameterException(
+      'cursor',
       'cursor is not one this API returned; pass next_cursor from the previous page as is',
     );
   let decoded: unknown;

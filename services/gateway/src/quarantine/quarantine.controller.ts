@@ -41,7 +41,7 @@ export class QuarantineController {
   @ApiOperation({
     summary: 'Records held in quarantine, most recent first, with every reason',
     description:
-      'Partners see their own; analysts with region claims see those regions. Roles: analyst, partner, admin.',
+      'Partners see their own; analysts with region claims see those regions. Permission: quarantine:read.',
   })
   @ApiQuery({ name: 'source', required: false, type: String })
   @ApiQuery({ name: 'region', required: false, enum: REGION_CODES })
@@ -88,7 +88,7 @@ export class QuarantineController {
     summary: 'Validate held records again, as they are or corrected',
     description:
       'Each named record goes through ingest and validation again; one that passes is released and scored once. ' +
-      'Partners replay their own records. Roles: analyst, partner, admin.',
+      'Partners replay their own records. Permission: quarantine:replay.',
   })
   @ApiBody({ type: ReplayRequestDto })
   @ApiAcceptedResponse({

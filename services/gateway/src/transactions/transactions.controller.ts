@@ -1,5 +1,5 @@
 import type { IngestSubmitReply } from '@vigil/contracts';
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, StreamableFile } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -12,6 +12,7 @@ import {
   ApiOperation,
   ApiParam,
   ApiPayloadTooLargeResponse,
+  ApiProduces,
   ApiQuery,
   ApiServiceUnavailableResponse,
   ApiTags,
@@ -29,14 +30,16 @@ import {
   TRANSACTION_STATUSES,
   TransactionPageDto,
   TransactionViewDto,
+  parseExportFilters,
   parseIdempotencyKey,
+  type ExportFilters,
   parseSubmission,
   parseTransactionFilters,
   parseTransactionId,
   type SubmittedRecord,
   type TransactionFilters,
 } from './transactions.dto.js';
-import { TransactionsService } from './transactions.service.js';
+import { EXPORT_COLUMNS, TransactionsService } from './transactions.service.js';
 
 @ApiTags('transactions')
 @ApiBearerAuth()
@@ -53,7 +56,7 @@ export class TransactionsController {
     summary: 'Submit one transaction or a batch',
     description:
       `Body: one record or an array of up to ${MAX_RECORDS_PER_REQUEST} (suite transactions or PaySim-shaped rows). ` +
-      'Partners submit under their own partner_id. Roles: partner, admin.',
+      'Partners submit under their own partner_id. Permission: transactions:submit.',
   })
   @ApiBody({
     description: 'A transaction record or an array of them',
@@ -95,7 +98,8 @@ export class TransactionsController {
   @ApiOperation({
     summary: 'List transactions, newest first, with keyset pagination',
     description:
-      'Partners see their own; analysts with region claims see those regions. Roles: analyst, partner, admin.',
+      'Partners see their own; principals confined to regions see those regions, and asking for another region is 403. ' +
+      'Unknown query parameters are 400. Permission: transactions:read.',
   })
   @ApiQuery({ name: 'status', required: false, enum: TRANSACTION_STATUSES })
   @ApiQuery({ name: 'region', required: false, enum: REGION_CODES })
@@ -136,11 +140,43 @@ export class TransactionsController {
     return this.transactions.list(principal, filters);
   }
 
+  @Get('export')
+  @Requires('transactions:export')
+  @ApiOperation({
+    summary: 'Export the matching transactions as CSV, streamed',
+    description:
+      'Same filters and scope as the list, every page at once, newest first. A header row, then one row per ' +
+      'transaction; amounts are decimal strings; reason_codes are space-separated. Rows are read from the ' +
+      'database as the client downloads them. Permission: transactions:export.',
+  })
+  @ApiQuery({ name: 'status', required: false, enum: TRANSACTION_STATUSES })
+  @ApiQuery({ name: 'region', required: false, enum: REGION_CODES })
+  @ApiQuery({ name: 'min_score', required: false, type: Number })
+  @ApiQuery({ name: 'type', required: false, enum: TRANSACTION_TYPES })
+  @ApiQuery({ name: 'from', required: false, type: String, format: 'date-time' })
+  @ApiQuery({ name: 'to', required: false, type: String, format: 'date-time' })
+  @ApiProduces('text/csv')
+  @ApiOkResponse({
+    description: `CSV with the columns ${EXPORT_COLUMNS.join(', ')}`,
+    schema: { type: 'string' },
+  })
+  @ApiBadRequestResponse({ type: ErrorDto, description: 'A filter value is invalid or unknown' })
+  export(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ParseWith(parseExportFilters)) filters: ExportFilters,
+  ): StreamableFile {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    return new StreamableFile(this.transactions.export(principal, filters), {
+      type: 'text/csv; charset=utf-8',
+      disposition: `attachment; filename="transactions-${stamp}.csv"`,
+    });
+  }
+
   @Get(':id')
   @Requires('transactions:read')
   @ApiOperation({
     summary: 'Status, risk score and reasons of one transaction',
-    description: 'Roles: analyst, partner (own only), admin.',
+    description: 'Partners see their own only; others are 404. Permission: transactions:read.',
   })
   @ApiParam({ name: 'id', type: String, description: 'transaction_id' })
   @ApiOkResponse({ type: TransactionViewDto })

@@ -2,7 +2,16 @@
 import { BadRequestException, PayloadTooLargeException } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { REGION_CODES, TRANSACTION_TYPES } from '@vigil/contracts';
-import { cursorOf, limitOf, oneOf, onlyKnownParameters, single, timestampOf } from '../http/query.js';
+import { InvalidParameterException } from '../http/problem.js';
+import {
+  cursorOf,
+  limitOf,
+  oneOf,
+  onlyKnownParameters,
+  single,
+  timestampOf,
+  type RawQuery,
+} from '../http/query.js';
 
 export const MAX_RECORDS_PER_REQUEST = 1000;
 export const TRANSACTION_STATUSES = ['accepted', 'valid', 'quarantined', 'scored'] as const;
@@ -150,21 +159,38 @@ export const TRANSACTION_QUERY_PARAMETERS = [
   'cursor',
 ] as const;
 
+/** The export takes the list's filters; it walks every page itself, so it has no limit or cursor. */
+export const EXPORT_QUERY_PARAMETERS = ['status', 'region', 'min_score', 'type', 'from', 'to'] as const;
+
+export type ExportFilters = Omit<TransactionFilters, 'limit' | 'cursor'>;
+
+export function parseExportFilters(query: unknown): ExportFilters {
+  const { limit: _limit, ...filters } = parseFilters(onlyKnownParameters(query, EXPORT_QUERY_PARAMETERS));
+  return filters;
+}
+
 export function parseTransactionFilters(query: unknown): TransactionFilters {
-  const raw = onlyKnownParameters(query, TRANSACTION_QUERY_PARAMETERS);
+  const filters = parseFilters(onlyKnownParameters(query, TRANSACTION_QUERY_PARAMETERS));
+  const cursor = cursorOf(onlyKnownParameters(query, TRANSACTION_QUERY_PARAMETERS), isTransactionId);
+  if (cursor) filters.cursor = cursor;
+  return filters;
+}
+
+function parseFilters(raw: RawQuery): TransactionFilters {
   const filters: TransactionFilters = { limit: limitOf(raw, 500, 50) };
   const status = oneOf(raw, 'status', TRANSACTION_STATUSES);
   if (status) filters.status = status;
   const region = single(raw, 'region')?.toUpperCase();
   if (region !== undefined) {
     if (!REGION_CODES.includes(region))
-      throw new BadRequestException('region must be an ISO 3166-1 alpha-2 code, e.g. NG');
+      throw new InvalidParameterException('region', 'region must be an ISO 3166-1 alpha-2 code, e.g. NG');
     filters.region = region;
   }
   const minScore = single(raw, 'min_score');
   if (minScore !== undefined) {
     const value = /^\d+(\.\d+)?$/.test(minScore) ? Number(minScore) : NaN;
-    if (!(value >= 0 && value <= 1)) throw new BadRequestException('min_score must be a number from 0 to 1');
+    if (!(value >= 0 && value <= 1))
+      throw new InvalidParameterException('min_score', 'min_score must be a number from 0 to 1');
     filters.minScore = value;
   }
   const type = oneOf(raw, 'type', TRANSACTION_TYPES);
@@ -174,9 +200,7 @@ export function parseTransactionFilters(query: unknown): TransactionFilters {
   const to = timestampOf(raw, 'to');
   if (to) filters.to = to;
   if (from && to && Date.parse(from) >= Date.parse(to))
-    throw new BadRequestException('from must be earlier than to');
-  const cursor = cursorOf(raw, isTransactionId);
-  if (cursor) filters.cursor = cursor;
+    throw new InvalidParameterException('from', 'from must be earlier than to');
   return filters;
 }
 
@@ -215,7 +239,11 @@ export function parseSubmission(body: unknown): SubmittedRecord[] {
 export function parseIdempotencyKey(header: unknown): string | undefined {
   if (header === undefined) return undefined;
   if (typeof header !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(header)) {
-    throw new BadRequestException('Idempotency-Key must be given once, as 1 to 255 visible ASCII characters');
+    throw new InvalidParameterException(
+      'Idempotency-Key',
+      'Idempotency-Key must be given once, as 1 to 255 visible ASCII characters',
+      'header',
+    );
   }
   return header;
 }

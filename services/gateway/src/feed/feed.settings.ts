@@ -1,0 +1,6 @@
+export class FeedSettings {
+  constructor(
+    /** Interval of the keep-alive comment lines. */
+    readonly heartbeatMs: number,
+  ) {}
+}

@@ -1,0 +1,93 @@
+// The fastify plugins in front of every route: security headers, CORS, compression, anonymous rate limits.
+import compress from '@fastify/compress';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { GatewayEnv } from '../config.js';
+import { PROBLEM_CONTENT_TYPE, RateLimitedException, problem } from '../http/problem.js';
+import { FEED_PATH, moveFeedTokenToHeader } from './feed-token.js';
+
+const AUTH_PREFIX = '/v1/auth/';
+/** The OAuth2 token endpoint takes passwords and client secrets too. */
+const OAUTH_TOKEN_PATH = '/oauth/token';
+
+/** A request that presents credentials is limited per principal once authenticated (PrincipalRateLimit). */
+const presentsCredentials = (request: FastifyRequest): boolean => request.headers.authorization !== undefined;
+
+export const corsOrigins = (setting: string): string[] =>
+  setting
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+
+export async function protect(app: NestFastifyApplication, env: GatewayEnv): Promise<void> {
+  const fastify: FastifyInstance = app.getHttpAdapter().getInstance();
+  // EventSource cannot send headers: the feed alone takes ?access_token=, moved into the header before anything logs it
+  fastify.addHook('onRequest', moveFeedTokenToHeader);
+
+  // The dashboard page sets its own Content-Security-Policy, which replaces this default at send time.
+  await app.register(helmet, {
+    global: true,
+    // the API is read by other origins' scripts only through CORS; helmet's same-origin default would block those reads
+    crossOriginResourcePolicy: { policy: env.GATEWAY_CORS_ORIGINS ? 'cross-origin' : 'same-origin' },
+  });
+
+  const origins = corsOrigins(env.GATEWAY_CORS_ORIGINS);
+  await app.register(cors, {
+    origin: origins.length > 0 ? origins : false,
+    methods: ['GET', 'POST', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'traceparent', 'x-request-id'],
+    exposedHeaders: ['Retry-After', 'x-request-id', 'Content-Disposition'],
+    maxAge: 600,
+  });
+
+  // gzip and deflate only: brotli's default level costs more CPU than a JSON API saves on the wire.
+  // The feed writes to the raw socket and the export is a stream, so neither is held back to fill a buffer.
+  await app.register(compress, { global: true, encodings: ['gzip', 'deflate'], threshold: 1024 });
+
+  // A smaller body limit where only credentials are posted: they never need more than a few KB.
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (!isSignIn(request)) return;
+    const length = Number(request.headers['content-length'] ?? 0);
+    if (length > env.GATEWAY_AUTH_BODY_LIMIT_BYTES) {
+      const detail = `request body is ${length} bytes; sign-in routes take at most ${env.GATEWAY_AUTH_BODY_LIMIT_BYTES}`;
+      await reply
+        .status(413)
+        .header('Content-Type', PROBLEM_CONTENT_TYPE)
+        .send({ ...problem(413, detail), instance: request.url.split('?')[0] });
+    }
+  });
+
+  const window = env.GATEWAY_RATE_LIMIT_WINDOW_SECONDS * 1000;
+  await app.register(rateLimit, {
+    global: true,
+    timeWindow: window,
+    // requests with credentials are counted per principal after authentication, not per IP
+    // sign-in is always counted per IP, even with credentials in the header (HTTP Basic client secrets)
+    allowList: (request) =>
+      !isSignIn(request) && (presentsCredentials(request) || env.GATEWAY_RATE_LIMIT_ANONYMOUS_MAX === 0),
+    keyGenerator: (request) => `${isSignIn(request) ? 'sign-in' : 'anonymous'}:${request.ip}`,
+    max: (request) =>
+      isSignIn(request) ? env.GATEWAY_RATE_LIMIT_LOGIN_MAX : env.GATEWAY_RATE_LIMIT_ANONYMOUS_MAX,
+    addHeadersOnExceeding: {
+      'x-ratelimit-limit': false,
+      'x-ratelimit-remaining': false,
+      'x-ratelimit-reset': false,
+    },
+    errorResponseBuilder: (request, context) =>
+      new RateLimitedException(
+        isSignIn(request)
+          ? `too many sign-in attempts from ${request.ip}: at most ${context.max} per ${context.after}; retry in ${secondsOf(context.ttl)} s`
+          : `too many requests without credentials from ${request.ip}: at most ${context.max} per ${context.after}; retry in ${secondsOf(context.ttl)} s`,
+        secondsOf(context.ttl),
+      ),
+  });
+}
+
+const isSignIn = (request: FastifyRequest): boolean =>
+  request.url.startsWith(AUTH_PREFIX) || request.url.split('?')[0] === OAUTH_TOKEN_PATH;
+const secondsOf = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+
+export { FEED_PATH };
