@@ -70,6 +70,13 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+/** A process without the platform (no NATS, no Postgres), such as the gateway's edge. */
+export interface RunningProcess {
+  url?: string;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
 /** Within Kubernetes' default 30 s termination grace period. */
 const SHUTDOWN_TIMEOUT_MS = 25_000;
 
@@ -77,28 +84,31 @@ const SHUTDOWN_TIMEOUT_MS = 25_000;
  * Runs a service until SIGTERM or SIGINT, then shuts it down in order; a second signal exits at once,
  * and so does a shutdown that takes longer than SHUTDOWN_TIMEOUT_MS.
  */
-export async function runUntilSignalled(start: () => Promise<RunningService>): Promise<void> {
-  let running: RunningService;
+export async function runUntilSignalled(
+  start: () => Promise<RunningService | RunningProcess>,
+): Promise<void> {
+  let running: RunningService | RunningProcess;
   try {
     running = await start();
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);
   }
+  const logger = 'platform' in running ? running.platform.logger : running.logger;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) process.exit(1);
     stopping = true;
-    running.platform.logger.info({ signal }, 'shutting down');
+    logger.info({ signal }, 'shutting down');
     // draining needs NATS and Postgres; if either is gone for good, give up rather than hang
     setTimeout(() => {
-      running.platform.logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown did not finish in time');
+      logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown did not finish in time');
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS).unref();
     running.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        running.platform.logger.error({ error: String(error) }, 'unclean shutdown');
+        logger.error({ error: String(error) }, 'unclean shutdown');
         process.exit(1);
       },
     );

@@ -11,6 +11,12 @@ export interface GatewayEnv extends CommonEnv {
   DEMO_PASSWORD?: string;
   /** Lifetime of an access token. */
   TOKEN_TTL_SECONDS: number;
+  /** Edge mode: forward every request to the gateway API at this URL and touch neither NATS nor Postgres. */
+  GATEWAY_UPSTREAM_URL?: string;
+  /** Edge mode: largest request body forwarded (a batch of 1000 records fits in 8 MiB). */
+  GATEWAY_EDGE_BODY_LIMIT_BYTES: number;
+  /** Edge mode: an upstream connection silent for this long is cut (the live feed speaks every 15 s). */
+  GATEWAY_EDGE_IDLE_TIMEOUT_SECONDS: number;
   /** Lifetime of a refresh token (each use rotates it; the family expires with its newest token). */
   REFRESH_TOKEN_TTL_SECONDS: number;
   /** Age at which the active signing key is replaced automatically; older keys keep verifying until their tokens expire. */
@@ -63,6 +69,9 @@ export const gatewayEnv = (env: NodeJS.ProcessEnv = process.env): GatewayEnv =>
         JWT_SECRET: { type: 'string' },
         DEMO_PASSWORD: { type: 'string', minLength: 8 },
         TOKEN_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 86_400, default: 3600 },
+        GATEWAY_UPSTREAM_URL: { type: 'string', format: 'uri', pattern: '^https?://' },
+        GATEWAY_EDGE_BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, default: 8 * 1024 * 1024 },
+        GATEWAY_EDGE_IDLE_TIMEOUT_SECONDS: { type: 'integer', minimum: 5, maximum: 3600, default: 60 },
         REFRESH_TOKEN_TTL_SECONDS: {
           type: 'integer',
           minimum: 300,
