@@ -8,9 +8,10 @@ export class ProtectionModule {
   static register(settings: RateLimitSettings): DynamicModule {
     return {
       module: ProtectionModule,
+      // with the limit off (max 0) no interceptor runs at all: every request would pay for the pipeline
       providers: [
         { provide: RateLimitSettings, useValue: settings },
-        { provide: APP_INTERCEPTOR, useClass: PrincipalRateLimitInterceptor },
+        ...(settings.max > 0 ? [{ provide: APP_INTERCEPTOR, useClass: PrincipalRateLimitInterceptor }] : []),
       ],
     };
   }
