@@ -69,6 +69,18 @@ describe('helm lint and template', () => {
     );
   });
 
+  it('refuses the gateway settings that moved to gateway-api, and the removed PostgreSQL exception', async () => {
+    await expect(
+      renderChart({ set: { 'services.gateway.oidc.issuer': 'https://id.example.com' } }),
+    ).rejects.toThrow(/services.gateway.oidc moved to services.gatewayApi.oidc/);
+    await expect(renderChart({ set: { 'services.gateway.tokenTtlSeconds': '600' } })).rejects.toThrow(
+      /moved to services.gatewayApi.tokenTtlSeconds/,
+    );
+    await expect(renderChart({ set: { 'networkPolicy.gateway.postgres': 'true' } })).rejects.toThrow(
+      /networkPolicy.gateway.postgres is gone/,
+    );
+  });
+
   it('points every client at a name its server certificate carries', async () => {
     const { manifests } = await renderChart();
     const dnsNames = (name: string) =>

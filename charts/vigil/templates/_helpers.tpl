@@ -281,3 +281,16 @@ changes in place, but NATS and PostgreSQL read certificates only at start and on
   volumeMounts:
     {{- toYaml .mounts | nindent 4 }}
 {{- end -}}
+
+{{/* Settings that moved when the gateway was split into the edge gateway and gateway-api: refuse them
+where they no longer act instead of ignoring them. */}}
+{{- define "vigil.checkMovedValues" -}}
+{{- range $key := list "tokenTtlSeconds" "refreshTokenTtlSeconds" "signingKeyMaxAgeSeconds" "oidc" "egress" }}
+{{- if hasKey $.Values.services.gateway $key }}
+{{- fail (printf "services.gateway.%s moved to services.gatewayApi.%s (the edge gateway neither signs tokens nor leaves the cluster)" $key $key) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $.Values.networkPolicy.gateway "postgres" }}
+{{- fail "networkPolicy.gateway.postgres is gone: the edge gateway never reaches PostgreSQL; gateway-api (app zone) does" }}
+{{- end }}
+{{- end -}}
