@@ -69,6 +69,18 @@ describe('helm lint and template', () => {
     );
   });
 
+  it('refuses the gateway settings that moved to gateway-api, and the removed PostgreSQL exception', async () => {
+    await expect(
+      renderChart({ set: { 'services.gateway.oidc.issuer': 'https://id.example.com' } }),
+    ).rejects.toThrow(/services.gateway.oidc moved to services.gatewayApi.oidc/);
+    await expect(renderChart({ set: { 'services.gateway.tokenTtlSeconds': '600' } })).rejects.toThrow(
+      /moved to services.gatewayApi.tokenTtlSeconds/,
+    );
+    await expect(renderChart({ set: { 'networkPolicy.gateway.postgres': 'true' } })).rejects.toThrow(
+      /networkPolicy.gateway.postgres is gone/,
+    );
+  });
+
   it('points every client at a name its server certificate carries', async () => {
     const { manifests } = await renderChart();
     const dnsNames = (name: string) =>
@@ -84,15 +96,82 @@ describe('helm lint and template', () => {
     );
     expect(env.DATABASE_URL).toContain('sslmode=verify-full');
   });
+
+  it.each(Object.entries(VALUES))(
+    'with the %s values the edge gateway holds no data-store access and forwards to gateway-api',
+    async (name, valuesFiles) => {
+      const { manifests } = await renderChart({ release: RELEASE, namespace: NAMESPACE, valuesFiles });
+      const edge = deploymentPod(manifests, 'gateway');
+      const edgeEnv = deploymentEnv(manifests, 'gateway');
+      expect(Object.keys(edgeEnv).sort()).toEqual(
+        [
+          'VIGIL_ENV',
+          'LOG_LEVEL',
+          'METRICS_PORT',
+          'GATEWAY_PORT',
+          'GATEWAY_UPSTREAM_URL',
+          ...(name === 'production' ? ['OTEL_EXPORTER_OTLP_ENDPOINT'] : []), // the only one with otlpEndpoint
+        ].sort(),
+      );
+      expect(edgeEnv.GATEWAY_UPSTREAM_URL).toBe(`http://${RELEASE}-gateway-api:8080`);
+      const edgeContainer = edge.containers[0]!;
+      expect(edgeContainer.env.filter((e) => e.valueFrom)).toEqual([]);
+      expect((edge.volumes ?? []).filter((v) => v.secret)).toEqual([]);
+      expect(edgeContainer.image).toMatch(/\/gateway:[^/]+$/);
+      expect(edgeContainer.livenessProbe?.httpGet).toEqual({ path: '/health/live', port: 'metrics' });
+      expect(edgeContainer.readinessProbe?.httpGet).toEqual({ path: '/health/ready', port: 'metrics' });
+      expect(
+        manifests.some((m) => m.kind === 'Certificate' && m.metadata.name === `${RELEASE}-gateway`),
+      ).toBe(false);
+
+      const api = deploymentPod(manifests, 'gateway-api');
+      const apiEnv = deploymentEnv(manifests, 'gateway-api');
+      expect(api.containers[0]!.image).toBe(edgeContainer.image);
+      expect(apiEnv).toMatchObject({
+        GATEWAY_PORT: '8080',
+        METRICS_PORT: '9105',
+        GATEWAY_TRUST_PROXY_HOPS: '1',
+        TOKEN_TTL_SECONDS: '3600',
+        REFRESH_TOKEN_TTL_SECONDS: '1209600',
+        SIGNING_KEY_MAX_AGE_SECONDS: '2592000',
+      });
+      for (const name of ['NATS_URL', 'DATABASE_URL', 'DATABASE_PASSWORD', 'JWT_SECRET']) {
+        expect(Object.keys(apiEnv)).toContain(name);
+      }
+      expect('DEMO_PASSWORD' in apiEnv).toBe(name === 'minimal'); // development mode only
+      const apiService = manifests.find(
+        (m) => m.kind === 'Service' && m.metadata.name === `${RELEASE}-gateway-api`,
+      )?.spec as { type: string; ports: { name: string; port: number }[] };
+      expect(apiService.type).toBe('ClusterIP');
+      expect(apiService.ports.map((p) => [p.name, p.port])).toEqual([
+        ['http', 8080],
+        ['metrics', 9105],
+      ]);
+    },
+    MINUTE,
+  );
 });
 
-function deploymentEnv(manifests: Manifest[], component: string): Record<string, string | undefined> {
+interface PodTemplateSpec {
+  containers: {
+    image: string;
+    env: { name: string; value?: string; valueFrom?: unknown }[];
+    livenessProbe?: { httpGet?: unknown };
+    readinessProbe?: { httpGet?: unknown };
+  }[];
+  volumes?: { name: string; secret?: unknown }[];
+}
+
+function deploymentPod(manifests: Manifest[], component: string): PodTemplateSpec {
   const deployment = manifests.find(
     (m) => m.kind === 'Deployment' && m.metadata.name === `${RELEASE}-${component}`,
-  )!;
-  const container = (
-    deployment.spec as { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } }
-  ).template.spec.containers[0]!;
+  );
+  if (!deployment) throw new Error(`no Deployment ${RELEASE}-${component} rendered`);
+  return (deployment.spec as { template: { spec: PodTemplateSpec } }).template.spec;
+}
+
+function deploymentEnv(manifests: Manifest[], component: string): Record<string, string | undefined> {
+  const container = deploymentPod(manifests, component).containers[0]!;
   return Object.fromEntries(container.env.map((e) => [e.name, e.value]));
 }
 
@@ -164,6 +243,7 @@ describe('the chart in a kwok cluster', () => {
       const result = serverDryRun(cluster, tempFile('rendered.yaml', yaml));
       expect(result.status).toBe(0);
       expect(result.stdout).toMatch(/deployment\.apps\/vigil-gateway created \(server dry run\)/);
+      expect(result.stdout).toMatch(/deployment\.apps\/vigil-gateway-api created \(server dry run\)/);
       // admission warnings (Pod Security among them) go to stderr
       expect(result.stderr).not.toMatch(/violate PodSecurity|Warning/);
     },
@@ -189,7 +269,7 @@ describe('the chart in a kwok cluster', () => {
       // validator and scorer start at one replica; their HPA raises them to minReplicas
       const deployments = await waitForDeployments(cluster, (d) => (d.status.availableReplicas ?? 0) >= 2);
       expect(deployments.map((d) => d.metadata.name).sort()).toEqual(
-        ['alerting', 'gateway', 'ingest', 'scorer', 'validator'].map((s) => `${RELEASE}-${s}`),
+        ['alerting', 'gateway', 'gateway-api', 'ingest', 'scorer', 'validator'].map((s) => `${RELEASE}-${s}`),
       );
       const statefulSets = await cluster.kubectlJson<Listed<{ status: { readyReplicas?: number } }>>([
         '-n',
@@ -218,16 +298,19 @@ describe('the chart in a kwok cluster', () => {
       expect(policies.items.map((p) => p.metadata.name.replace(`${RELEASE}-`, '')).sort()).toEqual([
         'app',
         'app-alerting-webhooks',
+        'app-gateway-api',
         'data-nats',
         'data-postgresql',
         'default-deny',
         'dmz-gateway',
         'dns',
       ]);
-      expect(await count('poddisruptionbudgets.policy')).toBe(5);
-      expect(await count('certificates.cert-manager.io')).toBe(8); // five services, NATS, PostgreSQL, the CA
+      expect(await count('poddisruptionbudgets.policy')).toBe(6);
+      // gateway-api, ingest, validator, scorer, alerting, NATS, PostgreSQL and the CA; the edge gateway
+      // is no NATS or PostgreSQL client and has none
+      expect(await count('certificates.cert-manager.io')).toBe(8);
       expect(await count('issuers.cert-manager.io')).toBe(2);
-      expect(await count('servicemonitors.monitoring.coreos.com')).toBe(5);
+      expect(await count('servicemonitors.monitoring.coreos.com')).toBe(6);
       expect(await count('ingresses.networking.k8s.io')).toBe(1);
     },
     8 * MINUTE,

@@ -58,7 +58,7 @@ const outsidePods: PodModel[] = [
   { name: 'importer', namespace: 'imports', labels: { app: 'paysim-import' }, ip: '10.244.9.5', ports: [] },
   // another application's pod in the same namespace: not part of the release
   { name: 'unrelated', namespace: NAMESPACE, labels: { app: 'unrelated' }, ip: '10.244.9.3', ports: [] },
-  // a further dmz pod of the release, to show the zone itself gets nothing the gateway is not given
+  // a further dmz pod of the release, to show the zone itself gets nothing the edge gateway is not given
   {
     name: 'dmz-extra',
     namespace: NAMESPACE,
@@ -100,6 +100,7 @@ async function zoneModel(
 
 const RELEASE_PODS = {
   gateway: 'Deployment/vigil-gateway',
+  gatewayApi: 'Deployment/vigil-gateway-api',
   ingest: 'Deployment/vigil-ingest',
   validator: 'Deployment/vigil-validator',
   scorer: 'Deployment/vigil-scorer',
@@ -147,17 +148,33 @@ const row = (from: Name, to: Name, port: number, allowed: boolean, protocol: Pro
 
 // Default values: production mode, bundled NATS and PostgreSQL, KEDA off.
 const defaultTable: Row[] = [
-  // dmz
+  // dmz: the edge gateway reaches gateway-api and nothing else
   row('internet', 'gateway', 8080, true),
   row('internet', 'gateway', 9105, false),
-  row('gateway', 'nats', 4222, true), // request/reply to ingest
+  row('gateway', 'gatewayApi', 8080, true), // every request is forwarded
+  row('gateway', 'gatewayApi', 9105, false),
+  row('gateway', 'postgres', 5432, false), // dmz -> data
+  row('gateway', 'nats', 4222, false),
   row('gateway', 'nats', 8222, false),
-  row('gateway', 'postgres', 5432, true), // sign-in and the query API read PostgreSQL (see the strict table)
   row('gateway', 'ingest', 8081, false),
+  row('gateway', 'validator', 9102, false),
   row('gateway', 'internet', 443, false),
+  row('dmz-extra', 'gatewayApi', 8080, false), // opened for the gateway only, not the zone
   row('dmz-extra', 'nats', 4222, false), // dmz -> data
   row('dmz-extra', 'postgres', 5432, false),
   row('dmz-extra', 'internet', 443, false),
+  // app: gateway-api, behind the edge gateway
+  row('internet', 'gatewayApi', 8080, false),
+  row('internet', 'gatewayApi', 9105, false),
+  row('gatewayApi', 'nats', 4222, true), // request/reply to ingest
+  row('gatewayApi', 'nats', 8222, false),
+  row('gatewayApi', 'postgres', 5432, true), // sign-in and the query API
+  row('gatewayApi', 'internet', 443, false), // closed unless services.gatewayApi.egress opens it
+  row('gatewayApi', 'gateway', 8080, false),
+  row('gatewayApi', 'ingest', 8081, false),
+  row('validator', 'gatewayApi', 8080, false),
+  row('ingest', 'gatewayApi', 8080, false),
+  row('unrelated', 'gatewayApi', 8080, false),
   // app
   row('validator', 'nats', 4222, true),
   row('validator', 'postgres', 5432, true),
@@ -185,6 +202,8 @@ const defaultTable: Row[] = [
   row('nats', 'internet', 443, false),
   // ops
   row('prometheus', 'gateway', 9105, true),
+  row('prometheus', 'gatewayApi', 9105, true),
+  row('prometheus', 'gatewayApi', 8080, false),
   row('prometheus', 'ingest', 9101, true),
   row('prometheus', 'validator', 9102, true),
   row('prometheus', 'scorer', 9103, true),
@@ -199,13 +218,13 @@ const defaultTable: Row[] = [
   row('unrelated', 'gateway', 8080, true),
   row('importer', 'ingest', 8081, false),
   // DNS for every pod of the release, and nothing else of kube-system
-  ...(['gateway', 'ingest', 'validator', 'scorer', 'alerting', 'nats', 'postgres'] as const).flatMap(
-    (name) => [
-      row(name, 'coredns', 53, true, 'UDP'),
-      row(name, 'coredns', 53, true, 'TCP'),
-      row(name, 'coredns', 9153, false),
-    ],
-  ),
+  ...(
+    ['gateway', 'gatewayApi', 'ingest', 'validator', 'scorer', 'alerting', 'nats', 'postgres'] as const
+  ).flatMap((name) => [
+    row(name, 'coredns', 53, true, 'UDP'),
+    row(name, 'coredns', 53, true, 'TCP'),
+    row(name, 'coredns', 9153, false),
+  ]),
 ];
 
 function check(model: ClusterModel, { from, to, port, protocol, allowed }: Row): void {
@@ -228,23 +247,6 @@ describe('network zones (default values)', () => {
   }, 60_000);
 
   it.each(defaultTable)(title, (r) => check(model, r));
-});
-
-describe('network zones with the gateway kept out of PostgreSQL (networkPolicy.gateway.postgres=false)', () => {
-  let model: ClusterModel;
-  beforeAll(async () => {
-    model = await zoneModel({ 'networkPolicy.gateway.postgres': 'false' });
-  }, 60_000);
-
-  it.each([
-    row('internet', 'gateway', 8080, true),
-    row('gateway', 'postgres', 5432, false),
-    row('gateway', 'nats', 4222, true),
-    row('validator', 'nats', 4222, true),
-    row('validator', 'postgres', 5432, true),
-    row('dmz-extra', 'nats', 4222, false),
-    row('dmz-extra', 'postgres', 5432, false),
-  ])(title, (r) => check(model, r));
 });
 
 describe('network zones with KEDA', () => {
@@ -283,6 +285,7 @@ describe('network zones of the helm test pod (development mode)', () => {
 
   it.each([
     row('test', 'gateway', 8080, true),
+    row('test', 'gatewayApi', 8080, false),
     row('test', 'nats', 4222, false),
     row('test', 'postgres', 5432, false),
     row('test', 'internet', 443, false),
@@ -300,25 +303,30 @@ describe('network zones with the production values (external NATS and PostgreSQL
     row('internet', 'gateway', 8080, false), // only through the ingress controller
     row('ingress-controller', 'gateway', 8080, true),
     row('test', 'gateway', 8080, true),
-    row('gateway', 'external-nats', 4222, true),
+    row('internet', 'gatewayApi', 8080, false),
+    row('ingress-controller', 'gatewayApi', 8080, false), // only through the edge gateway
+    row('gateway', 'gatewayApi', 8080, true),
+    row('gateway', 'external-nats', 4222, false),
+    row('gateway', 'external-postgres', 5432, false),
+    row('gatewayApi', 'external-nats', 4222, true),
+    row('gatewayApi', 'external-postgres', 5432, true),
     row('validator', 'external-nats', 4222, true),
     row('validator', 'external-nats', 8222, false),
     row('validator', 'external-postgres', 5432, true),
-    row('gateway', 'external-postgres', 5432, true),
     row('dmz-extra', 'external-nats', 4222, false),
     row('dmz-extra', 'external-postgres', 5432, false),
     row('unrelated', 'external-nats', 4222, true), // not part of the release: its own policies apply
   ])(title, (r) => check(model, r));
 });
 
-describe('network zones with gateway egress opened for an OIDC issuer (services.gateway.egress)', () => {
+describe('network zones with gateway-api egress opened for an OIDC issuer (services.gatewayApi.egress)', () => {
   let model: ClusterModel;
   beforeAll(async () => {
     model = await zoneModel(
       {},
       [
         'services:',
-        '  gateway:',
+        '  gatewayApi:',
         '    egress:',
         '      - to: [{ ipBlock: { cidr: 0.0.0.0/0, except: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16] } }]',
         '        ports: [{ protocol: TCP, port: 443 }]',
@@ -327,10 +335,13 @@ describe('network zones with gateway egress opened for an OIDC issuer (services.
   }, 60_000);
 
   it.each([
-    row('gateway', 'internet', 443, true),
-    row('gateway', 'internet', 80, false),
-    row('gateway', 'private-address', 443, false),
-    row('dmz-extra', 'internet', 443, false), // opened for the gateway only, not the zone
-    row('gateway', 'postgres', 5432, true),
+    row('gatewayApi', 'internet', 443, true),
+    row('gatewayApi', 'internet', 80, false),
+    row('gatewayApi', 'private-address', 443, false),
+    row('gateway', 'internet', 443, false), // opened for gateway-api only, never the edge
+    row('dmz-extra', 'internet', 443, false),
+    row('validator', 'internet', 443, false), // nor the rest of the app zone
+    row('gatewayApi', 'postgres', 5432, true),
+    row('gateway', 'postgres', 5432, false),
   ])(title, (r) => check(model, r));
 });

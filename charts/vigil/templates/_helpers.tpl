@@ -28,17 +28,30 @@
 {{- end -}}
 
 {{/* The services in start order, each with its network zone. The operator joins this list as an app-zone
-component with its own ServiceAccount, RBAC and CRDs (charts/vigil/crds). */}}
+component with its own ServiceAccount, RBAC and CRDs (charts/vigil/crds). The public API is two components
+of the gateway image: gateway-api (app zone, the full gateway with NATS and PostgreSQL) and gateway (dmz,
+the edge proxy in front of it that reaches nothing else). */}}
 {{- define "vigil.serviceZones" -}}
 ingest: app
 validator: app
 scorer: app
 alerting: app
+gateway-api: app
 gateway: dmz
 {{- end -}}
 
 {{- define "vigil.serviceNames" -}}
-{{- list "ingest" "validator" "scorer" "alerting" "gateway" | toJson -}}
+{{- list "ingest" "validator" "scorer" "alerting" "gateway-api" "gateway" | toJson -}}
+{{- end -}}
+
+{{/* Key of a component's block under `services`: component names are kebab-case, value keys camelCase. */}}
+{{- define "vigil.serviceKey" -}}
+{{- ternary "gatewayApi" . (eq . "gateway-api") -}}
+{{- end -}}
+
+{{/* URL the edge gateway forwards every request to: gateway-api's Service. */}}
+{{- define "vigil.gatewayUpstreamUrl" -}}
+{{- printf "http://%s:%v" (include "vigil.componentName" (dict "root" . "component" "gateway-api")) .Values.services.gatewayApi.port -}}
 {{- end -}}
 
 {{/* Labels that select every pod of this release, whatever its zone. */}}
@@ -80,12 +93,14 @@ app.kubernetes.io/part-of: vigil
 {{- end }}
 {{- end -}}
 
+{{/* Image of a component: (dict "root" $ "component" name "imageName" override); the image is named after
+the component unless the service block names another (gateway-api runs the gateway image). */}}
 {{- define "vigil.image" -}}
 {{- $tag := default .root.Chart.AppVersion .root.Values.image.tag -}}
 {{- if eq $tag "latest" -}}
 {{- fail "image.tag must name a release, not latest" -}}
 {{- end -}}
-{{- printf "%s/%s:%s" .root.Values.image.registry .component $tag -}}
+{{- printf "%s/%s:%s" .root.Values.image.registry (.imageName | default .component) $tag -}}
 {{- end -}}
 
 {{/* Secret names: an existing Secret wins over the chart's own. */}}
@@ -265,4 +280,17 @@ changes in place, but NATS and PostgreSQL read certificates only at start and on
     limits: { cpu: 50m, memory: 32Mi }
   volumeMounts:
     {{- toYaml .mounts | nindent 4 }}
+{{- end -}}
+
+{{/* Settings that moved when the gateway was split into the edge gateway and gateway-api: refuse them
+where they no longer act instead of ignoring them. */}}
+{{- define "vigil.checkMovedValues" -}}
+{{- range $key := list "tokenTtlSeconds" "refreshTokenTtlSeconds" "signingKeyMaxAgeSeconds" "oidc" "egress" }}
+{{- if hasKey $.Values.services.gateway $key }}
+{{- fail (printf "services.gateway.%s moved to services.gatewayApi.%s (the edge gateway neither signs tokens nor leaves the cluster)" $key $key) }}
+{{- end }}
+{{- end }}
+{{- if hasKey $.Values.networkPolicy.gateway "postgres" }}
+{{- fail "networkPolicy.gateway.postgres is gone: the edge gateway never reaches PostgreSQL; gateway-api (app zone) does" }}
+{{- end }}
 {{- end -}}

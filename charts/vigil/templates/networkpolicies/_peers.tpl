@@ -51,26 +51,30 @@
 {{- end -}}
 {{- end -}}
 
-{{/* Egress every service needs: its NATS, its PostgreSQL (unless told not to) and the trace collector. */}}
+{{/* Egress every app-zone service needs: its NATS, its PostgreSQL and the trace collector. */}}
 {{- define "vigil.egress.dataZone" -}}
-{{- $root := .root -}}
 - to:
-    {{- include "vigil.peer.nats" $root | nindent 4 }}
+    {{- include "vigil.peer.nats" . | nindent 4 }}
   ports:
     - protocol: TCP
-      port: {{ include "vigil.natsClientPort" $root }}
-{{- if .postgres }}
+      port: {{ include "vigil.natsClientPort" . }}
 - to:
-    {{- include "vigil.peer.postgresql" $root | nindent 4 }}
+    {{- include "vigil.peer.postgresql" . | nindent 4 }}
   ports:
     - protocol: TCP
-      port: {{ include "vigil.postgresqlPort" $root }}
+      port: {{ include "vigil.postgresqlPort" . }}
+{{- with include "vigil.egress.otlp" . }}
+{{ . }}
 {{- end }}
-{{- if $root.Values.otlpEndpoint }}
+{{- end -}}
+
+{{/* Egress to the trace collector in the ops zone, when traces are exported. */}}
+{{- define "vigil.egress.otlp" -}}
+{{- if .Values.otlpEndpoint -}}
 - to:
-    {{- include "vigil.peer.ops" $root | nindent 4 }}
+    {{- include "vigil.peer.ops" . | nindent 4 }}
   ports:
-    {{- range $root.Values.networkPolicy.ops.otlpPorts }}
+    {{- range .Values.networkPolicy.ops.otlpPorts }}
     - protocol: TCP
       port: {{ . }}
     {{- end }}
