@@ -548,9 +548,15 @@ describe('webhooks', () => {
       type: 'transaction.scored',
       data: { transaction_id: own.transaction.transaction_id, partner_id: 'partner-a', score: 0.93 },
     });
-    const [record] = await db.query<{ status: string; attempts: number; last_status_code: number }>(
-      `SELECT status, attempts, last_status_code FROM gateway.webhook_deliveries WHERE webhook_id = $1`,
-      [webhookId],
+    // the receiver has the body before the dispatcher has recorded the answer: wait for the outcome
+    const [record] = await waitFor(
+      () =>
+        db.query<{ status: string; attempts: number; last_status_code: number }>(
+          `SELECT status, attempts, last_status_code FROM gateway.webhook_deliveries WHERE webhook_id = $1`,
+          [webhookId],
+        ),
+      (rows) => rows[0]?.status !== 'pending',
+      { what: 'the delivery outcome recorded' },
     );
     expect(record).toEqual({ status: 'delivered', attempts: 2, last_status_code: 204 });
     const deliveries = await request(url)
