@@ -1,10 +1,10 @@
 // The fastify plugins in front of every route: security headers, CORS, compression, anonymous rate limits.
 import compress from '@fastify/compress';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import helmet from 'helmet';
 import type { GatewayEnv } from '../config.js';
 import { PROBLEM_CONTENT_TYPE, RateLimitedException, problem } from '../http/problem.js';
 import { FEED_PATH, moveFeedTokenToHeader } from './feed-token.js';
@@ -27,11 +27,15 @@ export async function protect(app: NestFastifyApplication, env: GatewayEnv): Pro
   // EventSource cannot send headers: the feed alone takes ?access_token=, moved into the header before anything logs it
   fastify.addHook('onRequest', moveFeedTokenToHeader);
 
-  // The dashboard page sets its own Content-Security-Policy, which replaces this default at send time.
-  await app.register(helmet, {
-    global: true,
+  // helmet's security headers, worked out once here rather than on every request (where helmet would parse
+  // its CSP directives each time); a route that sets its own header (the dashboard's CSP) replaces the default
+  const securityHeaders = securityHeadersOf({
     // the API is read by other origins' scripts only through CORS; helmet's same-origin default would block those reads
     crossOriginResourcePolicy: { policy: env.GATEWAY_CORS_ORIGINS ? 'cross-origin' : 'same-origin' },
+  });
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    void reply.headers(securityHeaders);
+    done();
   });
 
   const origins = corsOrigins(env.GATEWAY_CORS_ORIGINS);
@@ -84,6 +88,25 @@ export async function protect(app: NestFastifyApplication, env: GatewayEnv): Pro
         secondsOf(context.ttl),
       ),
   });
+}
+
+/** The headers helmet's middleware sets, captured from one run against a response that only records them. */
+export function securityHeadersOf(options: Parameters<typeof helmet>[0]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: string | number | readonly string[]) => {
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  let failure: unknown;
+  helmet(options)({} as never, recorder as never, (error?: unknown) => {
+    failure = error;
+  });
+  if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
+  return headers;
 }
 
 const isSignIn = (request: FastifyRequest): boolean =>
