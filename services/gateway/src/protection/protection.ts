@@ -101,11 +101,11 @@ export function securityHeadersOf(options: Parameters<typeof helmet>[0]): Record
       delete headers[name.toLowerCase()];
     },
   };
-  let failure: unknown;
-  helmet(options)({} as never, recorder as never, (error?: unknown) => {
+  let failure: Error | undefined;
+  helmet(options)({} as never, recorder as never, (error?: Error) => {
     failure = error;
   });
-  if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
+  if (failure) throw failure;
   return headers;
 }
 
