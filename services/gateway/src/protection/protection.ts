@@ -101,11 +101,13 @@ export function securityHeadersOf(options: Parameters<typeof helmet>[0]): Record
       delete headers[name.toLowerCase()];
     },
   };
-  let failure: Error | undefined;
-  helmet(options)({} as never, recorder as never, (error?: Error) => {
+  let failure: unknown;
+  helmet(options)({} as never, recorder as never, (error?: unknown) => {
     failure = error;
   });
-  if (failure) throw failure;
+  // helmet passes its option errors on as Error objects
+  if (failure instanceof Error) throw failure;
+  if (failure !== undefined) throw new Error('helmet refused its options');
   return headers;
 }
 
