@@ -36,6 +36,10 @@ export class Database {
     });
     // an idle client losing its server must not crash the process; the next query reconnects
     this.pool.on('error', () => undefined);
+    // Nor may a checked-out one: the server's "terminating connection" can arrive between two statements, or
+    // after the pool has dropped a failed client, when no query is there to take it and pg would emit it as
+    // an 'error' event nobody listens to. The statement that next uses the client reports the loss instead.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
     this.tracer = trace.getTracer(options.service);
   }
 
@@ -63,9 +67,6 @@ export class Database {
   /** Runs `fn` in one transaction on one client. */
   async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
-    // a connection lost between two statements is reported as an event; the next statement fails with it
-    const onConnectionError = () => undefined;
-    client.on('error', onConnectionError);
     let failure: Error | undefined;
     try {
       await client.query('BEGIN');
@@ -77,7 +78,6 @@ export class Database {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      client.off('error', onConnectionError);
       // a client whose transaction failed may hold a broken connection: destroy it rather than pool it
       client.release(failure);
     }
