@@ -17,6 +17,10 @@ import { AuthSettings } from './auth/auth.settings.js';
 import { seedDemoUsers } from './auth/demo-users.js';
 import { gatewayEnv, type GatewayEnv } from './config.js';
 import { serveOpenApi } from './http/openapi.js';
+import { SummaryFastPath } from './summary/summary.fast-path.js';
+import { SummaryService } from './summary/summary.service.js';
+import { AccessCheck } from './auth/access-check.js';
+import { PrincipalRateLimit } from './protection/principal-rate-limit.interceptor.js';
 import { protect } from './protection/protection.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
@@ -41,6 +45,12 @@ export async function startGateway(env: GatewayEnv = gatewayEnv()): Promise<Runn
     );
     app.useLogger(new PinoNestLogger(platform.logger));
     traceRequests(app.getHttpAdapter().getInstance(), platform.service, platform.logger);
+    new SummaryFastPath(
+      app.get(AccessCheck),
+      app.get(PrincipalRateLimit),
+      app.get(SummaryService),
+      platform.logger,
+    ).install(app.getHttpAdapter().getInstance());
     await protect(app, env);
     await serveOpenApi(app);
     if (env.VIGIL_ENV === 'development') {

@@ -244,6 +244,17 @@ describe('rate limits', () => {
     await request(limited.url!).get('/v1/alerts').set(bearer('admin')).expect(200);
   });
 
+  it('counts the dashboard summary, served outside the Nest pipeline, against the same budget', async () => {
+    // the analyst spent its budget above: the summary is refused as any other route would be
+    const res = await request(limited.url!).get('/v1/summary').set(bearer('analyst')).expect(429);
+    expect(res.body).toEqual(
+      problemOf(429, expect.stringMatching(/^user analyst made more than 3 requests/)),
+    );
+    expect(res.headers['retry-after']).toBeDefined();
+    const other = await request(limited.url!).get('/v1/summary').set(bearer('partner-a')).expect(200);
+    expect(other.headers['etag']).toBeDefined();
+  });
+
   it('limits sign-in attempts per IP', async () => {
     const attempt = () =>
       request(limited.url!).post('/v1/auth/token').send({ username: 'admin', password: 'guess-1234' });
@@ -269,6 +280,26 @@ describe('rate limits', () => {
 });
 
 describe('scoping cannot be widened through the query', () => {
+  it('gives the summary the same refusals as every route: 401 audited, 400 for a foreign region, 403 for none', async () => {
+    const anonymous = await request(url).get('/v1/summary').expect(401);
+    expect(anonymous.headers['www-authenticate']).toMatch(/^Bearer/);
+    expect(anonymous.body).toEqual(problemOf(401, expect.stringMatching(/^missing bearer token/)));
+    const audited = await waitFor(
+      () =>
+        db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM gateway.access_denials WHERE path = '/v1/summary' AND status = 401`,
+        ),
+      (rows) => rows[0]!.n > 0,
+      { what: 'the audited refusal' },
+    );
+    expect(audited[0]!.n).toBeGreaterThan(0);
+    const foreign = await request(url).get('/v1/summary?region=NG').set(bearer('ke-analyst')).expect(400);
+    expect(foreign.body).toEqual(problemOf(400, 'region NG is outside your scope; you may read KE'));
+    await request(url).get('/v1/summary?partner_id=partner-b').set(bearer('partner-a')).expect(400);
+    const own = await request(url).get('/v1/summary?region=KE').set(bearer('ke-analyst')).expect(200);
+    expect(own.headers['content-type']).toMatch(/^application\/json/);
+  });
+
   const ids = (res: request.Response) =>
     (res.body.items as { transaction_id: string }[]).map((i) => i.transaction_id);
 

@@ -5,6 +5,7 @@ import { AccessDenialsService } from './access-denials.service.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeysService } from './api-keys.service.js';
+import { AccessCheck } from './access-check.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { AuthSettings } from './auth.settings.js';
@@ -50,11 +51,12 @@ export class AuthModule {
         OAuthClientsService,
         OidcVerifier,
         Authenticator,
+        AccessCheck,
         AuthService,
         OAuthService,
         { provide: APP_GUARD, useClass: RolesGuard },
       ],
-      exports: [AuthService, TokenService],
+      exports: [AuthService, TokenService, AccessCheck],
     };
   }
 }

@@ -51,34 +51,42 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const reply = http.getResponse<FastifyReply>();
-    const request = http.getRequest<FastifyRequest>();
-    const body = this.problemOf(exception);
-    body.instance = (request.url ?? '/').split('?')[0];
-    if (body.status === 401) void reply.header('WWW-Authenticate', 'Bearer realm="vigil"');
-    if (body.retry_after !== undefined) void reply.header('Retry-After', String(body.retry_after));
-    // a stream (CSV export, feed) that fails after its head went out can only be cut short
-    if (reply.sent || reply.raw.headersSent) {
-      reply.raw.destroy();
-      return;
-    }
-    void reply.status(body.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(body);
+    sendProblem(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), this.logger);
   }
+}
 
-  private problemOf(exception: unknown): Problem {
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const response = exception.getResponse();
-      if (isProblem(response)) return { ...response };
-      const extensions: Partial<Problem> =
-        exception instanceof RetryLaterException ? { retry_after: exception.retryAfterSeconds } : {};
-      return problem(status, detailOf(response, status), extensions);
-    }
-    if (isFastifyClientError(exception)) return problem(exception.statusCode, exception.message);
-    // logged with the request's trace and correlation ids; the caller gets the id, not the internals
-    this.logger.error({ err: exception }, 'request failed');
-    return problem(500, 'internal error; quote the x-request-id response header when reporting it');
+/** Answers a failed request with its problem details; also used by routes served outside Nest's pipeline. */
+export function sendProblem(
+  exception: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  logger: Logger,
+): void {
+  const body = problemOf(exception, logger);
+  body.instance = (request.url ?? '/').split('?')[0];
+  if (body.status === 401) void reply.header('WWW-Authenticate', 'Bearer realm="vigil"');
+  if (body.retry_after !== undefined) void reply.header('Retry-After', String(body.retry_after));
+  // a stream (CSV export, feed) that fails after its head went out can only be cut short
+  if (reply.sent || reply.raw.headersSent) {
+    reply.raw.destroy();
+    return;
   }
+  void reply.status(body.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(body);
+}
+
+function problemOf(exception: unknown, logger: Logger): Problem {
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    if (isProblem(response)) return { ...response };
+    const extensions: Partial<Problem> =
+      exception instanceof RetryLaterException ? { retry_after: exception.retryAfterSeconds } : {};
+    return problem(status, detailOf(response, status), extensions);
+  }
+  if (isFastifyClientError(exception)) return problem(exception.statusCode, exception.message);
+  // logged with the request's trace and correlation ids; the caller gets the id, not the internals
+  logger.error({ err: exception }, 'request failed');
+  return problem(500, 'internal error; quote the x-request-id response header when reporting it');
 }
 
 /** Nest's built-in exceptions carry `{message}` (a string, or an array from validation pipes) or a string. */

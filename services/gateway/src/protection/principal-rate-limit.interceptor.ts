@@ -1,4 +1,4 @@
-// Per-principal request budgets, counted after the RBAC guard has verified who is calling.
+// Per-principal request budgets, counted after the caller has been authenticated.
 import {
   Inject,
   Injectable,
@@ -9,6 +9,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
+import type { Principal } from '../auth/principal.js';
 import { PRINCIPAL, type AuthenticatedRequest } from '../auth/roles.decorator.js';
 import { RateLimitedException } from '../http/problem.js';
 
@@ -28,7 +29,7 @@ type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
  * @fastify/rate-limit's store, beside the per-IP ones for anonymous requests.
  */
 @Injectable()
-export class PrincipalRateLimitInterceptor implements NestInterceptor {
+export class PrincipalRateLimit {
   private limiter: Limiter | undefined;
 
   constructor(
@@ -36,24 +37,26 @@ export class PrincipalRateLimitInterceptor implements NestInterceptor {
     @Inject(RateLimitSettings) private readonly settings: RateLimitSettings,
   ) {}
 
-  async intercept(ctx: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
-    if (this.settings.max === 0 || ctx.getType() !== 'http') return next.handle();
-    const request = ctx.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
-    const principal = request[PRINCIPAL];
-    if (!principal) return next.handle();
+  get enabled(): boolean {
+    return this.settings.max > 0;
+  }
+
+  /** Counts the request against the principal's budget; throws a 429 problem once it is spent. */
+  async check(request: FastifyRequest, reply: FastifyReply, principal: Principal): Promise<void> {
+    if (!this.enabled) return;
+    (request as FastifyRequest & AuthenticatedRequest)[PRINCIPAL] = principal;
     const limit = await this.limiterOf()(request);
     if (!limit.isAllowed && limit.isExceeded) {
       const retryAfter = Math.max(1, limit.ttlInSeconds);
-      void ctx.switchToHttp().getResponse<FastifyReply>().header('X-RateLimit-Limit', String(limit.max));
+      void reply.header('X-RateLimit-Limit', String(limit.max));
       throw new RateLimitedException(
         `${principal.kind} ${principal.subject} made more than ${limit.max} requests in ${this.settings.windowMs / 1000} s; retry in ${retryAfter} s`,
         retryAfter,
       );
     }
-    return next.handle();
   }
 
-  /** Built on first use: the plugin is registered on fastify after Nest has created this interceptor. */
+  /** Built on first use: the plugin is registered on fastify after Nest has created this service. */
   private limiterOf(): Limiter {
     this.limiter ??= this.adapterHost.httpAdapter.getInstance<FastifyInstance>().createRateLimit({
       max: this.settings.max,
@@ -66,5 +69,20 @@ export class PrincipalRateLimitInterceptor implements NestInterceptor {
       },
     });
     return this.limiter;
+  }
+}
+
+/** Applies the principal's budget to every route Nest serves, after the RBAC guard has admitted the caller. */
+@Injectable()
+export class PrincipalRateLimitInterceptor implements NestInterceptor {
+  constructor(@Inject(PrincipalRateLimit) private readonly limits: PrincipalRateLimit) {}
+
+  async intercept(ctx: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    if (ctx.getType() !== 'http') return next.handle();
+    const http = ctx.switchToHttp();
+    const request = http.getRequest<FastifyRequest & AuthenticatedRequest>();
+    const principal = request[PRINCIPAL];
+    if (principal) await this.limits.check(request, http.getResponse<FastifyReply>(), principal);
+    return next.handle();
   }
 }

@@ -10,12 +10,11 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { may, permissionsOf, readScopeOf, type Principal } from '../auth/principal.js';
+import { permissionsOf, type Principal } from '../auth/principal.js';
 import { CurrentPrincipal, Requires } from '../auth/roles.decorator.js';
-import { encodingFor } from '../dashboard/dashboard.assets.js';
 import { ErrorDto } from '../http/error.dto.js';
-import { ParseWith } from '../http/parse-with.pipe.js';
-import { MeDto, SummaryDto, parseSummaryQuery, regionsOf, type SummaryQuery } from './summary.dto.js';
+import { MeDto, SummaryDto } from './summary.dto.js';
+import { respondWithSummary } from './summary.responder.js';
 import { SummaryService } from './summary.service.js';
 
 @ApiTags('summary')
@@ -43,33 +42,15 @@ export class SummaryController {
   @ApiBadRequestResponse({ type: ErrorDto, description: 'Unknown region, or outside the caller’s regions' })
   @ApiUnauthorizedResponse({ type: ErrorDto })
   @ApiForbiddenResponse({ type: ErrorDto })
+  // Served by SummaryFastPath in the running gateway (same admission and answer); this method documents the
+  // route and answers it wherever the fast path is not installed.
   async summary(
     @CurrentPrincipal() principal: Principal,
-    @Query(new ParseWith(parseSummaryQuery)) query: SummaryQuery,
+    @Query() query: unknown,
     @Headers() headers: Record<string, string | undefined>,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const scope = readScopeOf(principal);
-    const summary = await this.summaries.summaryFor({
-      partnerId: scope.partnerId,
-      regions: regionsOf(scope, query),
-      alerts: may(principal, 'alerts:read'),
-      forecasts: may(principal, 'forecasts:read'),
-      dataQuality: may(principal, 'data_quality:read'),
-      health: may(principal, 'health:read'),
-    });
-    void reply
-      .header('cache-control', 'private, max-age=1')
-      .header('etag', summary.etag)
-      .header('vary', 'authorization, accept-encoding');
-    if (headers['if-none-match'] === summary.etag) {
-      await reply.code(304).send();
-      return;
-    }
-    // compressed here, once per refresh and scope, rather than by a global hook on every response
-    const encoding = encodingFor(headers['accept-encoding']);
-    if (encoding !== 'identity') void reply.header('content-encoding', encoding);
-    await reply.type('application/json; charset=utf-8').send(summary.body(encoding));
+    await respondWithSummary(this.summaries, principal, query, headers, reply);
   }
 
   // Every role holds summary:read, so any signed-in caller can learn what its token lets it do.
