@@ -137,9 +137,13 @@ async function waitListening(url: string, server: Managed): Promise<void> {
 }
 
 /**
- * One autocannon run. Both targets get the same requests, bearer token included (bare fastify ignores it), so
- * the client does the same work per request; latencies are every response's own, for exact percentiles.
+ * One autocannon run. Both targets get the same requests, bearer token and a browser's Accept-Encoding included
+ * (bare fastify ignores both), so the client does the same work per request; latencies are every response's
+ * own, for exact percentiles.
  */
+/** What the dashboard's browser sends: its summary polls are compressed as they would be in production. */
+const BROWSER_ENCODINGS = 'gzip, deflate, br';
+
 async function load(url: string, tokens: string[], connections: number, seconds: number): Promise<LoadRun> {
   let next = 0;
   const latencies: number[] = [];
@@ -155,7 +159,14 @@ async function load(url: string, tokens: string[], connections: number, seconds:
             method: 'GET',
             setupRequest: (request, context: { authorization?: string }) => {
               context.authorization ??= `Bearer ${tokens[next++ % tokens.length]}`;
-              return { ...request, headers: { ...request.headers, authorization: context.authorization } };
+              return {
+                ...request,
+                headers: {
+                  ...request.headers,
+                  authorization: context.authorization,
+                  'accept-encoding': BROWSER_ENCODINGS,
+                },
+              };
             },
           },
         ],
