@@ -39,7 +39,17 @@ const INFRASTRUCTURE_STOP_ORDER = ['nats', 'postgres'];
 const SERVICE_STOP_TIMEOUT_MS = 10_000;
 const READY_TIMEOUT_MS = 90_000;
 
-const DEMO_USERS = ['admin', 'analyst', 'partner-a', 'partner-b'];
+// the users the gateway seeds in development (services/gateway/src/auth/demo-users.ts), with what each may see
+const DEMO_USERS = [
+  'admin',
+  'analyst',
+  'analyst-ng (NG only)',
+  'fraud-ops',
+  'sre',
+  'auditor',
+  'partner-a',
+  'partner-b',
+];
 const DEMO_TRAFFIC_RATE = 20;
 // Gateway API the banner's example uses.
 const TOKEN_PATH = '/v1/auth/token';
