@@ -5,8 +5,9 @@ CREATE TABLE gateway.webhooks (
   partner_id  text NOT NULL,
   url         text NOT NULL,
   events      text[] NOT NULL CHECK (cardinality(events) > 0),
-  -- kept (not hashed) because every delivery is signed with it; shown to the partner only once
-  secret      text NOT NULL,
+  -- every delivery is signed with it, so it cannot be hashed: it is sealed (AES-256-GCM under a key derived
+  -- from JWT_SECRET, bound to this webhook_id) and shown to the partner only once, at registration
+  secret_sealed text NOT NULL,
   created_by  text NOT NULL,
   created_at  timestamptz NOT NULL DEFAULT now()
 );

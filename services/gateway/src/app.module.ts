@@ -13,6 +13,7 @@ import type { GatewayEnv } from './config.js';
 import { FeedModule } from './feed/feed.module.js';
 import { FeedSettings } from './feed/feed.settings.js';
 import { RateLimitSettings } from './protection/principal-rate-limit.interceptor.js';
+import { KeyCipher } from './auth/key-cipher.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { WebhookSettings } from './webhooks/webhooks.settings.js';
 import { QuarantineModule } from './quarantine/quarantine.module.js';
@@ -40,6 +41,8 @@ export class GatewayModule {
             env.GATEWAY_WEBHOOK_MAX_ATTEMPTS,
             env.GATEWAY_WEBHOOK_RETRY_BASE_MS,
           ),
+          // webhook secrets are sealed like the signing keys, under the key JWT_SECRET derives
+          new KeyCipher(auth),
         ),
         TransactionsModule,
         AlertsModule,

@@ -563,6 +563,13 @@ describe('webhooks', () => {
     const listed = await request(url).get('/v1/webhooks').set(bearer('partner-a')).expect(200);
     expect(listed.body.items).toEqual([expect.objectContaining({ webhook_id: webhookId })]);
     expect(JSON.stringify(listed.body)).not.toContain(secret);
+    // at rest the secret is sealed, never in clear
+    const [stored] = await db.query<{ secret_sealed: string }>(
+      `SELECT secret_sealed FROM gateway.webhooks WHERE webhook_id = $1`,
+      [webhookId],
+    );
+    expect(stored!.secret_sealed).not.toContain(secret.slice('whsec_'.length));
+    expect(stored!.secret_sealed).toMatch(/^v1\./);
 
     failuresToAnswer = 1;
     const other = scoredEvent('partner-b', 'KE');

@@ -1,4 +1,5 @@
-// Seals private signing keys for storage: AES-256-GCM under a key derived (HKDF-SHA256) from JWT_SECRET.
+// Seals secrets for storage (private signing keys, partner webhook secrets): AES-256-GCM under a key derived
+// (HKDF-SHA256) from JWT_SECRET, each bound to its row by the authenticated context.
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuthSettings } from './auth.settings.js';

@@ -1,6 +1,8 @@
 // Partner webhooks and their delivery outbox, in the gateway's own schema.
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, sql } from '@vigil/db';
+import { KeyCipher } from '../auth/key-cipher.js';
 
 export interface WebhookRow {
   webhook_id: string;
@@ -19,11 +21,15 @@ export interface DueDelivery {
   secret: string;
 }
 
+/** A sealed secret opens only for the webhook it was sealed for. */
+const sealContext = (webhookId: string) => `webhook:${webhookId}`;
+
 const created = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at`;
 
 const insertWebhook = sql(
   'gateway.insert_webhook',
-  `INSERT INTO gateway.webhooks (partner_id, url, events, secret, created_by) VALUES ($1, $2, $3, $4, $5)
+  `INSERT INTO gateway.webhooks (webhook_id, partner_id, url, events, secret_sealed, created_by)
+   VALUES ($6, $1, $2, $3, $4, $5)
    RETURNING webhook_id::text, partner_id, url, events, ${created}`,
 );
 
@@ -58,7 +64,7 @@ const claimDue = sql(
       AND d.delivery_id IN (SELECT delivery_id FROM gateway.webhook_deliveries
                              WHERE status = 'pending' AND next_attempt_at <= now()
                              ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-   RETURNING d.delivery_id::text, d.event_type, d.payload, d.attempts, w.url, w.secret`,
+   RETURNING d.delivery_id::text, d.event_type, d.payload, d.attempts, w.url, w.webhook_id::text, w.secret_sealed`,
 );
 
 const markDelivered = sql(
@@ -112,7 +118,10 @@ const webhookInScope = sql(
 
 @Injectable()
 export class WebhooksRepository {
-  constructor(@Inject(Database) private readonly db: Database) {}
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Inject(KeyCipher) private readonly cipher: KeyCipher,
+  ) {}
 
   async insert(webhook: {
     partnerId: string;
@@ -121,12 +130,14 @@ export class WebhooksRepository {
     secret: string;
     createdBy: string;
   }): Promise<WebhookRow> {
+    const webhookId = randomUUID();
     const [row] = await this.db.query<WebhookRow>(insertWebhook, [
       webhook.partnerId,
       webhook.url,
       webhook.events,
-      webhook.secret,
+      this.cipher.seal(webhook.secret, sealContext(webhookId)),
       webhook.createdBy,
+      webhookId,
     ]);
     return row!;
   }
@@ -157,8 +168,14 @@ export class WebhooksRepository {
     return rows.length;
   }
 
-  claimDue(limit: number, leaseSeconds: number): Promise<DueDelivery[]> {
-    return this.db.query<DueDelivery>(claimDue, [limit, leaseSeconds]);
+  async claimDue(limit: number, leaseSeconds: number): Promise<DueDelivery[]> {
+    const rows = await this.db.query<
+      Omit<DueDelivery, 'secret'> & { webhook_id: string; secret_sealed: string }
+    >(claimDue, [limit, leaseSeconds]);
+    return rows.map(({ webhook_id: webhookId, secret_sealed: sealed, ...delivery }) => ({
+      ...delivery,
+      secret: this.cipher.open(sealed, sealContext(webhookId)),
+    }));
   }
 
   async delivered(deliveryId: string, statusCode: number): Promise<void> {
