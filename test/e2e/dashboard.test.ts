@@ -221,6 +221,40 @@ describe('the dashboard at GET /', () => {
     expect(problems).toEqual([]);
   });
 
+  it(`paints a signed-in analyst's dashboard, live figures included, within ${LCP_BUDGET_MS} ms of a reload`, async () => {
+    const { page, problems } = await openDashboard();
+    await signIn(page, 'analyst');
+    await page
+      .locator('#tile-volume')
+      .filter({ hasText: /^[1-9]\d*$/ })
+      .waitFor();
+    // the 9 a.m. case: an analyst who is signed in opens the dashboard again
+    await page.reload();
+    // strings: the test compiles without the DOM library
+    await page.waitForFunction(
+      `/^[1-9]\\d*$/.test(document.querySelector('#tile-volume')?.textContent ?? '')`,
+      undefined,
+      {
+        polling: 'raf',
+      },
+    );
+    const figuresAt = await page.evaluate<number>('performance.now()');
+    const lcp = await page.evaluate<{ at: number; element: string }>(`new Promise((resolve) => {
+      setTimeout(() => resolve({ at: -1, element: '' }), 5000);
+      new PerformanceObserver((list) => {
+        const entry = list.getEntries().at(-1);
+        resolve({ at: entry.startTime, element: entry.element ? (entry.element.id || entry.element.tagName) : '' });
+      }).observe({ type: 'largest-contentful-paint', buffered: true });
+    })`);
+    console.info(
+      `dashboard signed-in reload: figures on screen at ${figuresAt.toFixed(0)} ms, LCP ${lcp.at.toFixed(0)} ms (${lcp.element})`,
+    );
+    expect(lcp.at).toBeGreaterThan(0);
+    expect(lcp.at).toBeLessThan(LCP_BUDGET_MS);
+    expect(figuresAt).toBeLessThan(LCP_BUDGET_MS);
+    expect(problems).toEqual([]);
+  });
+
   it('shows an analyst the live summary, regions, transactions and alerts, refreshing in place; acknowledging removes an alert', async () => {
     const { page, problems } = await openDashboard();
     await signIn(page, 'analyst');
