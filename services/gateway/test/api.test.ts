@@ -280,7 +280,7 @@ describe('rate limits', () => {
 });
 
 describe('scoping cannot be widened through the query', () => {
-  it('gives the summary the same refusals as every route: 401 audited, 400 for a foreign region, 403 for none', async () => {
+  it('gives the summary the same refusals as every route: 401 audited, 400 for a foreign region or an unknown parameter', async () => {
     const anonymous = await request(url).get('/v1/summary').expect(401);
     expect(anonymous.headers['www-authenticate']).toMatch(/^Bearer/);
     expect(anonymous.body).toEqual(problemOf(401, expect.stringMatching(/^missing bearer token/)));
