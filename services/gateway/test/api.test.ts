@@ -2,24 +2,22 @@
 // scoping that query parameters cannot widen, the CSV export, the live feed, webhooks and OpenAPI 3.1.
 import { createServer, get, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Events, type TransactionScored } from '@vigil/contracts';
-import { migrate } from '@vigil/db';
 import type { RunningService } from '@vigil/runtime';
 import { TestDatabase, TestNatsServer, newTransaction, waitFor } from '@vigil/testing';
 import request from 'supertest';
 import { startGateway } from '../src/app.js';
 import { PasswordHasher } from '../src/auth/password-hasher.js';
-import { gatewayEnv, type GatewayEnv } from '../src/config.js';
+import type { GatewayEnv } from '../src/config.js';
 import { encodeCursor } from '../src/http/query.js';
 import { verifySignature } from '../src/webhooks/webhook-signature.js';
 import { problemOf } from './problem.js';
+import { TEST_PASSWORD, startBackends, testGatewayEnv } from './support.js';
 
-const SERVICES_DIR = fileURLToPath(new URL('../..', import.meta.url));
-const PASSWORD = 'test-password-123';
+const PASSWORD = TEST_PASSWORD;
 const PROBLEM_JSON = /^application\/problem\+json/;
 
 let nats: TestNatsServer;
@@ -63,24 +61,11 @@ async function publishScored(event: TransactionScored): Promise<void> {
 }
 
 beforeAll(async () => {
-  [nats, db] = await Promise.all([TestNatsServer.start(), TestDatabase.create()]);
-  for (const service of ['ingest', 'validator', 'scorer', 'alerting']) {
-    await migrate({ databaseUrl: db.url, schema: service, dir: `${SERVICES_DIR}/${service}/migrations` });
-  }
-  env = {
-    ...gatewayEnv({}),
-    NATS_URL: nats.url,
-    DATABASE_URL: db.url,
-    GATEWAY_PORT: 0,
-    GATEWAY_HOST: '127.0.0.1',
-    METRICS_PORT: 0,
-    DEMO_PASSWORD: PASSWORD,
-    VIGIL_ENV: 'development',
-    LOG_LEVEL: 'silent',
-    JWT_SECRET: 'integration-test-secret-of-at-least-32-characters',
+  ({ nats, db } = await startBackends());
+  env = testGatewayEnv(nats, db, {
     GATEWAY_WEBHOOK_RETRY_BASE_MS: 100,
     GATEWAY_FEED_HEARTBEAT_SECONDS: 1,
-  };
+  });
   gateway = await startGateway(env);
   url = gateway.url!;
   nc = await connect({ servers: nats.url });

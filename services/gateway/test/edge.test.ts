@@ -9,9 +9,10 @@ import request from 'supertest';
 import { startGateway } from '../src/app.js';
 import { gatewayEnv, type GatewayEnv } from '../src/config.js';
 import { startEdge } from '../src/edge/edge.js';
+import { TEST_PASSWORD, startBackends, testGatewayEnv } from './support.js';
 import { problemOf } from './problem.js';
 
-const PASSWORD = 'test-password-123';
+const PASSWORD = TEST_PASSWORD;
 // the edge is given addresses where nothing listens: a request it served could not have used them
 const NOWHERE = { NATS_URL: 'nats://127.0.0.1:1', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' };
 
@@ -52,21 +53,10 @@ async function freePort(): Promise<number> {
 const opsGet = (path: string) => request(`http://127.0.0.1:${edgeOpsPort}`).get(path);
 
 beforeAll(async () => {
-  [nats, db] = await Promise.all([TestNatsServer.start(), TestDatabase.create()]);
-  api = await startGateway({
-    ...gatewayEnv({}),
-    NATS_URL: nats.url,
-    DATABASE_URL: db.url,
-    GATEWAY_PORT: 0,
-    GATEWAY_HOST: '127.0.0.1',
-    METRICS_PORT: 0,
-    DEMO_PASSWORD: PASSWORD,
-    VIGIL_ENV: 'development',
-    LOG_LEVEL: 'silent',
-    JWT_SECRET: 'integration-test-secret-of-at-least-32-characters',
-    GATEWAY_FEED_HEARTBEAT_SECONDS: 1,
-    GATEWAY_TRUST_PROXY_HOPS: 1,
-  });
+  ({ nats, db } = await startBackends());
+  api = await startGateway(
+    testGatewayEnv(nats, db, { GATEWAY_FEED_HEARTBEAT_SECONDS: 1, GATEWAY_TRUST_PROXY_HOPS: 1 }),
+  );
   edgeOpsPort = await freePort();
   edge = await startEdge(edgeEnv(api.url!, { GATEWAY_EDGE_BODY_LIMIT_BYTES: 64 * 1024 }));
   edgeUrl = edge.url!;

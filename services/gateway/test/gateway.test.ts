@@ -1,6 +1,5 @@
 // The gateway against a real nats-server and Postgres: auth, RBAC and scoping, reads of the tables the
 // pipeline writes (rows inserted here directly), the hand-off to ingest over NATS, and the OpenAPI document.
-import { fileURLToPath } from 'node:url';
 import {
   connect,
   type Msg,
@@ -9,17 +8,16 @@ import {
   type Subscription,
 } from '@nats-io/transport-node';
 import { Headers, Requests, type IngestSubmitReply } from '@vigil/contracts';
-import { migrate } from '@vigil/db';
 import type { RunningService } from '@vigil/runtime';
 import { TestDatabase, TestNatsServer } from '@vigil/testing';
 import request from 'supertest';
 import { startGateway } from '../src/app.js';
 import { PasswordHasher } from '../src/auth/password-hasher.js';
-import { gatewayEnv, type GatewayEnv } from '../src/config.js';
+import type { GatewayEnv } from '../src/config.js';
 import { problemOf } from './problem.js';
+import { TEST_PASSWORD, startBackends, testGatewayEnv } from './support.js';
 
-const SERVICES_DIR = fileURLToPath(new URL('../..', import.meta.url));
-const PASSWORD = 'test-password-123';
+const PASSWORD = TEST_PASSWORD;
 
 let nats: TestNatsServer;
 let db: TestDatabase;
@@ -85,22 +83,8 @@ const partnerAIds: string[] = [];
 const partnerBIds: string[] = [];
 
 beforeAll(async () => {
-  [nats, db] = await Promise.all([TestNatsServer.start(), TestDatabase.create()]);
-  for (const service of ['ingest', 'validator', 'scorer', 'alerting']) {
-    await migrate({ databaseUrl: db.url, schema: service, dir: `${SERVICES_DIR}/${service}/migrations` });
-  }
-  env = {
-    ...gatewayEnv({}),
-    NATS_URL: nats.url,
-    DATABASE_URL: db.url,
-    GATEWAY_PORT: 0,
-    GATEWAY_HOST: '127.0.0.1',
-    METRICS_PORT: 0,
-    DEMO_PASSWORD: PASSWORD,
-    VIGIL_ENV: 'development',
-    LOG_LEVEL: 'silent',
-    JWT_SECRET: 'integration-test-secret-of-at-least-32-characters',
-  };
+  ({ nats, db } = await startBackends());
+  env = testGatewayEnv(nats, db);
   gateway = await startGateway(env);
   url = gateway.url!;
 

@@ -2,8 +2,6 @@
 // families, API keys, client credentials, an external OIDC issuer (a local HTTP server) and the denial audit.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { migrate } from '@vigil/db';
 import type { RunningService } from '@vigil/runtime';
 import { TestDatabase, TestNatsServer, waitFor } from '@vigil/testing';
 import {
@@ -20,9 +18,9 @@ import request from 'supertest';
 import { startGateway } from '../src/app.js';
 import { AuthSettings } from '../src/auth/auth.settings.js';
 import { KeyCipher } from '../src/auth/key-cipher.js';
-import { gatewayEnv, type GatewayEnv } from '../src/config.js';
+import type { GatewayEnv } from '../src/config.js';
+import { startBackends, testGatewayEnv } from './support.js';
 
-const SERVICES_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const PASSWORD = 'identity-test-password';
 const JWT_SECRET = 'identity-test-secret-of-at-least-32-characters';
 const OIDC_AUDIENCE = 'vigil-api-test';
@@ -87,24 +85,13 @@ let admin: string;
 let env: GatewayEnv;
 
 beforeAll(async () => {
-  [nats, db] = await Promise.all([TestNatsServer.start(), TestDatabase.create(), startOidcProvider()]);
-  for (const service of ['ingest', 'validator', 'scorer', 'alerting']) {
-    await migrate({ databaseUrl: db.url, schema: service, dir: `${SERVICES_DIR}/${service}/migrations` });
-  }
-  env = {
-    ...gatewayEnv({}),
-    NATS_URL: nats.url,
-    DATABASE_URL: db.url,
-    GATEWAY_PORT: 0,
-    GATEWAY_HOST: '127.0.0.1',
-    METRICS_PORT: 0,
+  [{ nats, db }] = await Promise.all([startBackends(), startOidcProvider()]);
+  env = testGatewayEnv(nats, db, {
     DEMO_PASSWORD: PASSWORD,
-    VIGIL_ENV: 'development',
-    LOG_LEVEL: 'silent',
     JWT_SECRET,
     OIDC_ISSUER: oidcIssuer,
     OIDC_AUDIENCE,
-  };
+  });
   gateway = await startGateway(env);
   url = gateway.url!;
   admin = (await signIn('admin')).access_token;

@@ -1,17 +1,14 @@
 // The quarantine and data-quality routes against a real nats-server and Postgres: who may call them, what
 // each caller sees, and the 400s that name the bad part. Rows are inserted as the validator would write them.
-import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { Requests, type IngestReplayReply, type IngestReplayRequest } from '@vigil/contracts';
-import { migrate } from '@vigil/db';
 import type { RunningService } from '@vigil/runtime';
 import { TestDatabase, TestNatsServer } from '@vigil/testing';
 import request from 'supertest';
 import { startGateway } from '../src/app.js';
-import { gatewayEnv } from '../src/config.js';
+import { TEST_PASSWORD, startBackends, testGatewayEnv } from './support.js';
 
-const SERVICES_DIR = fileURLToPath(new URL('../..', import.meta.url));
-const PASSWORD = 'test-password-123';
+const PASSWORD = TEST_PASSWORD;
 
 let nats: TestNatsServer;
 let db: TestDatabase;
@@ -38,21 +35,8 @@ async function hold(id: string, partner: string, region: string, reasons: object
 }
 
 beforeAll(async () => {
-  [nats, db] = await Promise.all([TestNatsServer.start(), TestDatabase.create()]);
-  for (const service of ['ingest', 'validator', 'scorer', 'alerting'])
-    await migrate({ databaseUrl: db.url, schema: service, dir: `${SERVICES_DIR}/${service}/migrations` });
-  gateway = await startGateway({
-    ...gatewayEnv({}),
-    NATS_URL: nats.url,
-    DATABASE_URL: db.url,
-    GATEWAY_PORT: 0,
-    GATEWAY_HOST: '127.0.0.1',
-    METRICS_PORT: 0,
-    DEMO_PASSWORD: PASSWORD,
-    VIGIL_ENV: 'development',
-    LOG_LEVEL: 'silent',
-    JWT_SECRET: 'integration-test-secret-of-at-least-32-characters',
-  });
+  ({ nats, db } = await startBackends());
+  gateway = await startGateway(testGatewayEnv(nats, db));
   url = gateway.url!;
   // a stand-in for ingest's replay endpoint: records what it is asked and replays everything
   ingest = await connect({ servers: nats.url });
