@@ -1,27 +1,18 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import {
-  ClosedConnectionError,
-  DrainingConnectionError,
-  RequestError,
-  TimeoutError,
-} from '@nats-io/transport-node';
-import {
   Requests,
   type AlertView,
   type ForecastsReply,
   type RequestSpec,
   type Silence,
 } from '@vigil/contracts';
-import { JetStreamClient, RemoteRequestError } from '@vigil/messaging';
+import { JetStreamClient } from '@vigil/messaging';
 import { readScopeOf, type Principal } from '../auth/principal.js';
-import { RetryLaterException, httpError } from '../http/api-exception.filter.js';
 import { encodeCursor } from '../http/query.js';
+import { requestService } from '../http/service-request.js';
 import type { AcknowledgeBody, AlertFilters, AlertPageDto, ResolveBody, SilenceBody } from './alerts.dto.js';
 import { AlertsRepository } from './alerts.repository.js';
 import type { ForecastQuery } from './forecasts.dto.js';
-
-const ALERTING_TIMEOUT_MS = 10_000;
-const RETRY_AFTER_SECONDS = 5;
 
 @Injectable()
 export class AlertsService {
@@ -67,29 +58,16 @@ export class AlertsService {
     };
   }
 
+  /** Alerting's 4xx answers pass on; its 5xx, a timeout or no responder become 503 with Retry-After. */
+  private ask<Req, Rep>(spec: RequestSpec<Req, Rep>, payload: Req): Promise<Rep> {
+    return requestService(this.client, spec, payload, {
+      unavailable: () => 'alerting is unavailable; retry later',
+    });
+  }
+
   // out of scope reads as absent, as for transactions
   private async mustSee(principal: Principal, alertId: string): Promise<void> {
     if (!(await this.alerts.inScope(alertId, readScopeOf(principal))))
       throw new NotFoundException(`alert ${alertId} not found`);
-  }
-
-  /** Alerting's 4xx answers pass on; its 5xx, a timeout or no responder become 503 with Retry-After. */
-  private async ask<Req, Rep>(spec: RequestSpec<Req, Rep>, payload: Req): Promise<Rep> {
-    try {
-      return await this.client.request(spec, payload, ALERTING_TIMEOUT_MS);
-    } catch (error) {
-      if (error instanceof RemoteRequestError) {
-        if (error.status >= 500) throw new RetryLaterException(error.message, RETRY_AFTER_SECONDS);
-        throw httpError(error.status >= 400 ? error.status : 502, error.message);
-      }
-      if (
-        error instanceof RequestError ||
-        error instanceof TimeoutError ||
-        error instanceof ClosedConnectionError ||
-        error instanceof DrainingConnectionError
-      )
-        throw new RetryLaterException(`alerting is unavailable; retry later`, RETRY_AFTER_SECONDS);
-      throw error;
-    }
   }
 }

@@ -1,15 +1,9 @@
-import { BadGatewayException, Inject, Injectable } from '@nestjs/common';
-import {
-  ClosedConnectionError,
-  DrainingConnectionError,
-  RequestError,
-  TimeoutError,
-} from '@nats-io/transport-node';
+import { Inject, Injectable } from '@nestjs/common';
 import { Requests, type IngestReplayReply, type IngestReplayRequest } from '@vigil/contracts';
-import { JetStreamClient, RemoteRequestError } from '@vigil/messaging';
+import { JetStreamClient } from '@vigil/messaging';
 import { readScopeOf, type Principal } from '../auth/principal.js';
-import { RetryLaterException, httpError } from '../http/api-exception.filter.js';
 import { encodeCursor } from '../http/query.js';
+import { requestService } from '../http/service-request.js';
 import type {
   QuarantineFilters,
   QuarantinePageDto,
@@ -18,9 +12,6 @@ import type {
   ReplayResultDto,
 } from './quarantine.dto.js';
 import { QuarantineRepository } from './quarantine.repository.js';
-
-const INGEST_TIMEOUT_MS = 10_000;
-const RETRY_AFTER_SECONDS = 5;
 
 @Injectable()
 export class QuarantineService {
@@ -93,25 +84,10 @@ export class QuarantineService {
     return { replayed, refused: ordered.length - replayed, results: ordered };
   }
 
-  private async requestIngest(request: IngestReplayRequest): Promise<IngestReplayReply> {
-    try {
-      return await this.client.request(Requests.ingestReplay, request, INGEST_TIMEOUT_MS);
-    } catch (error) {
-      if (error instanceof RemoteRequestError) {
-        if (error.status >= 500) throw new RetryLaterException(error.message, RETRY_AFTER_SECONDS);
-        throw httpError(error.status >= 400 ? error.status : 502, error.message);
-      }
-      if (
-        error instanceof RequestError ||
-        error instanceof TimeoutError ||
-        error instanceof ClosedConnectionError ||
-        error instanceof DrainingConnectionError
-      )
-        throw new RetryLaterException(
-          `ingest is unavailable (${error.message}); nothing was replayed, retry later`,
-          RETRY_AFTER_SECONDS,
-        );
-      throw new BadGatewayException(`ingest gave an unusable answer: ${(error as Error).message}`);
-    }
+  private requestIngest(request: IngestReplayRequest): Promise<IngestReplayReply> {
+    return requestService(this.client, Requests.ingestReplay, request, {
+      unavailable: (reason) => `ingest is unavailable (${reason}); nothing was replayed, retry later`,
+      unusable: (reason) => `ingest gave an unusable answer: ${reason}`,
+    });
   }
 }

@@ -1,24 +1,12 @@
-import {
-  BadGatewayException,
-  ForbiddenException,
-  Inject,
-  Injectable,
-  NotFoundException,
-} from '@nestjs/common';
-import {
-  ClosedConnectionError,
-  DrainingConnectionError,
-  RequestError,
-  TimeoutError,
-} from '@nats-io/transport-node';
+import { ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { Requests, type IngestSubmitReply, type IngestSubmitRequest } from '@vigil/contracts';
-import { JetStreamClient, RemoteRequestError } from '@vigil/messaging';
+import { JetStreamClient } from '@vigil/messaging';
 import { Readable, pipeline } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import { readScopeOf, type Principal, type ReadScope } from '../auth/principal.js';
 import { ProblemException } from '../http/problem.js';
-import { RetryLaterException, httpError } from '../http/api-exception.filter.js';
 import { encodeCursor } from '../http/query.js';
+import { requestService } from '../http/service-request.js';
 import type {
   ExportFilters,
   ReasonDto,
@@ -28,11 +16,6 @@ import type {
   TransactionViewDto,
 } from './transactions.dto.js';
 import { TransactionsRepository, type TransactionRow } from './transactions.repository.js';
-
-/** Ingest answers within this or is treated as unavailable; it applies backpressure rather than queueing forever. */
-export const INGEST_TIMEOUT_MS = 10_000;
-/** What a 503 tells clients to wait before retrying the same request (with the same Idempotency-Key). */
-export const RETRY_AFTER_SECONDS = 5;
 
 @Injectable()
 export class TransactionsService {
@@ -105,24 +88,11 @@ export class TransactionsService {
     return pipeline(Readable.from(rows()), csv, () => undefined);
   }
 
-  private async requestIngest(request: IngestSubmitRequest): Promise<IngestSubmitReply> {
-    try {
-      return await this.client.request(Requests.ingestSubmit, request, INGEST_TIMEOUT_MS);
-    } catch (error) {
-      if (error instanceof RemoteRequestError) {
-        if (error.status >= 500) throw new RetryLaterException(error.message, RETRY_AFTER_SECONDS);
-        throw httpError(error.status >= 400 ? error.status : 502, error.message);
-      }
-      if (isUnavailable(error)) {
-        throw new RetryLaterException(
-          `ingest is unavailable (${error instanceof Error ? error.message : String(error)}); nothing was accepted, retry later`,
-          RETRY_AFTER_SECONDS,
-        );
-      }
-      throw new BadGatewayException(
-        `ingest gave an unusable answer: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
+  private requestIngest(request: IngestSubmitRequest): Promise<IngestSubmitReply> {
+    return requestService(this.client, Requests.ingestSubmit, request, {
+      unavailable: (reason) => `ingest is unavailable (${reason}); nothing was accepted, retry later`,
+      unusable: (reason) => `ingest gave an unusable answer: ${reason}`,
+    });
   }
 }
 
@@ -175,12 +145,6 @@ function scopeFor(principal: Principal, filters: { region?: string }): ReadScope
 }
 
 /** No responders, a timeout or a closing connection: transient, so the client should retry. */
-const isUnavailable = (error: unknown): boolean =>
-  error instanceof RequestError ||
-  error instanceof TimeoutError ||
-  error instanceof ClosedConnectionError ||
-  error instanceof DrainingConnectionError;
-
 function viewOf(row: TransactionRow): TransactionViewDto {
   const validationSeverity = row.validation_status === 'quarantined' ? 'error' : 'warn';
   return {
