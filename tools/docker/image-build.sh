@@ -13,21 +13,6 @@ lock_version() { # the version package-lock.json pins for a root dependency
   node -p "require('./package-lock.json').packages['node_modules/$1'].version"
 }
 
-# npm ci, or, when the lock lacks only optional platform packages that its registry did not serve (entries
-# "Missing: name@ from lock file" without a version), the locked versions without rewriting the lock.
-npm_locked_install() {
-  if npm ci --no-audit --no-fund "$@" 2>/tmp/npm-ci.log; then
-    return
-  fi
-  problems=$(grep -E 'npm error (Missing|Invalid):' /tmp/npm-ci.log || true)
-  if [ -z "$problems" ] || printf '%s\n' "$problems" | grep -qvE 'npm error Missing: [^ ]+@ from lock file$'; then
-    cat /tmp/npm-ci.log >&2
-    exit 1
-  fi
-  echo "package-lock.json lacks only optional platform packages; installing its versions with npm install --no-save"
-  npm install --no-save --no-audit --no-fund "$@"
-}
-
 case $step in
   compile)
     # Only the compiler, at the versions the lock pins, instead of every development tool of the repository.
@@ -42,7 +27,7 @@ case $step in
   production)
     # No install scripts: production dependencies are plain JavaScript, and the root's `node` package
     # (a development dependency) would download a second runtime.
-    npm_locked_install --omit=dev --ignore-scripts --workspace "@vigil/$service"
+    npm ci --no-audit --no-fund --omit=dev --ignore-scripts --workspace "@vigil/$service"
     ;;
   *)
     echo "unknown step $step" >&2
