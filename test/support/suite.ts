@@ -63,6 +63,11 @@ export class ServiceProcess {
     );
   }
 
+  /** Still the process started first: it has not exited (a crash or restart would show here). */
+  get alive(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   /** SIGKILL: no shutdown hook runs, in-flight work is simply cut off. */
   async kill(): Promise<void> {
     this.child?.kill('SIGKILL');
@@ -93,6 +98,8 @@ export interface SuiteOptions {
   modes?: Partial<Record<ServiceName, Mode>>;
   webhookUrl?: string;
   logLevel?: string;
+  /** Extra environment per service, e.g. a higher rate limit for a load test. */
+  env?: Partial<Record<ServiceName, Record<string, string>>>;
 }
 
 export class Suite {
@@ -127,6 +134,7 @@ export class Suite {
       // a restarted scorer waits this long for the leases of the one it replaces
       ...(name === 'scorer' ? { SCORER_LEASE_TTL_MS: '2000' } : {}),
       ...(this.options.webhookUrl ? { ALERT_WEBHOOK_URL: this.options.webhookUrl } : {}),
+      ...this.options.env?.[name],
     };
   }
 

@@ -32,6 +32,7 @@ export async function startMicroservice(options: MicroserviceOptions): Promise<R
     logger: new PinoNestLogger(options.platform.logger),
   });
   await app.listen();
+  options.platform.markStarted();
   options.platform.logger.info('consuming');
   return {
     platform: options.platform,

@@ -15,6 +15,8 @@ export interface PlatformOptions {
 }
 
 export class Platform {
+  private started = false;
+
   private constructor(
     readonly service: string,
     readonly logger: Logger,
@@ -49,9 +51,19 @@ export class Platform {
     const ops = new OpsServer(service);
     ops.addReadinessCheck('nats', () => nats.ping());
     ops.addReadinessCheck('postgres', () => db.ping());
+    const platform = new Platform(service, logger, ops, nats, publisher, db);
+    // not ready until its own entry points listen: a probe must not send traffic to a port still closed
+    ops.addReadinessCheck('started', () =>
+      platform.started ? Promise.resolve() : Promise.reject(new Error('starting')),
+    );
     const port = await ops.listen(env.METRICS_PORT);
     logger.info({ port }, 'metrics and health listening');
-    return new Platform(service, logger, ops, nats, publisher, db);
+    return platform;
+  }
+
+  /** The service's HTTP port and consumers are up: readiness may now pass. */
+  markStarted(): void {
+    this.started = true;
   }
 
   /** Call after the Nest app has closed (consumers drained): flushes writers, then closes connections. */

@@ -65,6 +65,7 @@ export async function startGateway(env: GatewayEnv = gatewayEnv()): Promise<Runn
     throw error;
   }
   const url = baseUrl(app.getHttpServer().address() as AddressInfo);
+  platform.markStarted();
   platform.logger.info({ url, docs: `${url}/docs` }, 'gateway listening');
   const running = app;
   return {

@@ -637,7 +637,7 @@ describe('documentation and health', () => {
 
   it('reports readiness on /health without a token', async () => {
     const res = await request(url).get('/health').expect(200);
-    expect(res.body).toEqual({ status: 'ready', checks: { nats: 'ok', postgres: 'ok' } });
+    expect(res.body).toEqual({ status: 'ready', checks: { nats: 'ok', postgres: 'ok', started: 'ok' } });
   });
 });
 

@@ -51,6 +51,7 @@ export async function startIngest(env: IngestEnv = ingestEnv()): Promise<Running
   await app.listen(env.INGEST_PORT, env.INGEST_HOST);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : env.INGEST_PORT;
+  platform.markStarted();
   platform.logger.info({ port }, 'ingest API listening');
   return {
     url: `http://127.0.0.1:${port}`,

@@ -8,7 +8,7 @@ export class HealthDto {
     type: 'object',
     additionalProperties: { type: 'string' },
     description: '"ok", or why the dependency is not ready',
-    example: { nats: 'ok', postgres: 'ok' },
+    example: { nats: 'ok', postgres: 'ok', started: 'ok' },
   })
   checks!: Record<string, string>;
 }

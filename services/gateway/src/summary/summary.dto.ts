@@ -135,7 +135,7 @@ class HealthSummaryDto {
   @ApiProperty({
     type: 'object',
     additionalProperties: { type: 'string' },
-    example: { nats: 'ok', postgres: 'ok' },
+    example: { nats: 'ok', postgres: 'ok', started: 'ok' },
   })
   checks!: Record<string, string>;
   @ApiProperty({
