@@ -1,20 +1,29 @@
-// Infrastructure faults mid-stream: NATS restarted, Postgres connections cut. Nothing is lost or duplicated.
+// Faults mid-stream: each service killed with SIGKILL, NATS restarted, PostgreSQL restarted, its connections cut,
+// a table locked (a stalled database), the stream full. Clients see back-pressure (503 with Retry-After, or a
+// refused connection) and send again; afterwards every stage holds exactly one row per record.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { waitFor } from '@vigil/testing';
-import { postJson } from '../support/api.js';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import pg from 'pg';
+import { Streams } from '@vigil/contracts';
+import { TestPostgresServer, waitFor } from '@vigil/testing';
 import { newAccountTakeover, newTransaction, type TransactionInput } from '@vigil/testing';
-import { Suite } from '../support/suite.js';
+import { tokenFor } from '../support/api.js';
+import { SERVICES, Suite, type SuiteOptions } from '../support/suite.js';
 
 const BATCH = 250;
 
 describe('faults mid-stream', () => {
   let suite: Suite;
+  let postgres: TestPostgresServer | undefined;
 
-  beforeEach(async () => {
-    suite = await Suite.start();
-  });
+  const start = async (options: SuiteOptions = {}) => {
+    suite = await Suite.start(options);
+  };
   afterEach(async () => {
     await suite?.stop();
+    await postgres?.dispose();
+    postgres = undefined;
   });
 
   const count = async (sql: string) => (await suite.db.query<{ n: number }>(sql))[0]!.n;
@@ -27,25 +36,55 @@ describe('faults mid-stream', () => {
     return records;
   }
 
-  /** Sends in batches the way a client should: a 503 means retry the same batch later. */
-  async function send(records: TransactionInput[]): Promise<{ retries: number }> {
-    let retries = 0;
+  /** What a client saw while sending: back-pressure answers, each with its Retry-After, and refused connections. */
+  interface Sent {
+    backPressure: { status: number; retryAfter: string | null }[];
+    refused: number;
+  }
+
+  /**
+   * Sends in batches the way a client should: a 503 or 429 means "send the same batch again after Retry-After",
+   * a refused connection means "again, a little later"; the transaction ids make every resend safe.
+   */
+  async function send(
+    records: TransactionInput[],
+    via: 'ingest' | 'gateway' = 'ingest',
+    afterBatch?: (batchIndex: number) => Promise<void>,
+  ): Promise<Sent> {
+    const sent: Sent = { backPressure: [], refused: 0 };
+    const token = via === 'gateway' ? await tokenFor(suite.gatewayUrl, 'partner-a') : undefined;
     for (let i = 0; i < records.length; i += BATCH) {
+      const batch = records.slice(i, i + BATCH);
       for (;;) {
-        const reply = await postJson<{ accepted: number; duplicates: number }>(
-          `${suite.ingestUrl}/v1/transactions`,
-          records.slice(i, i + BATCH),
-        ).catch(() => ({ status: 0, body: { accepted: 0, duplicates: 0 } }));
-        if (reply.status === 202) {
-          expect(reply.body.accepted + reply.body.duplicates).toBe(Math.min(BATCH, records.length - i));
+        const url = `${via === 'gateway' ? suite.gatewayUrl : suite.ingestUrl}/v1/transactions`;
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+          body: JSON.stringify(batch),
+          signal: AbortSignal.timeout(60_000),
+        }).catch(() => undefined);
+        if (response?.status === 202) {
+          const body = (await response.json()) as { accepted: number; duplicates: number };
+          expect(body.accepted + body.duplicates).toBe(batch.length);
+          await afterBatch?.(i / BATCH);
           break;
         }
-        expect([0, 503]).toContain(reply.status);
-        retries++;
+        if (response === undefined) sent.refused++;
+        else {
+          await response.body?.cancel();
+          expect([429, 503]).toContain(response.status);
+          sent.backPressure.push({
+            status: response.status,
+            retryAfter: response.headers.get('retry-after'),
+          });
+        }
         await sleep(250);
       }
     }
-    return { retries };
+    return sent;
   }
 
   /** Every stage converges on exactly one row per record (stages retry independently, so each is awaited). */
@@ -81,6 +120,7 @@ describe('faults mid-stream', () => {
   }
 
   it('NATS restarted while records flow: every record scored once', async () => {
+    await start();
     const records = newRecords(1500);
     const sending = send(records);
     await waitFor(scored, (n) => n >= 100, { what: 'scoring to start', intervalMs: 20 });
@@ -92,6 +132,7 @@ describe('faults mid-stream', () => {
   });
 
   it('Postgres connections cut while records flow: every record scored once', async () => {
+    await start();
     const records = newRecords(1500);
     const sending = send(records);
     await waitFor(scored, (n) => n >= 100, { what: 'scoring to start', intervalMs: 20 });
@@ -103,4 +144,79 @@ describe('faults mid-stream', () => {
     await sending;
     await expectEachScoredOnce(records);
   });
+
+  it('each service killed with SIGKILL in turn and started again while records flow: every record scored once', async () => {
+    await start({ modes: Object.fromEntries(SERVICES.map((name) => [name, 'child-process'])) });
+    const records = newRecords(3000);
+    // after every second batch the next service is killed, and started again half a second later while the
+    // client goes on sending (into a refused connection while the gateway or ingest is down)
+    const victims = ['ingest', 'validator', 'scorer', 'alerting', 'gateway'] as const;
+    const restarts: Promise<void>[] = [];
+    const sending = send(records, 'gateway', async (batchIndex) => {
+      const victim = batchIndex % 2 === 1 ? victims[(batchIndex - 1) / 2] : undefined;
+      if (!victim) return;
+      await suite.process(victim).kill();
+      restarts.push(sleep(500).then(() => suite.process(victim).start()));
+    });
+    const sent = await sending;
+    await Promise.all(restarts);
+    expect(restarts).toHaveLength(victims.length);
+    expect(sent.refused + sent.backPressure.length).toBeGreaterThan(0);
+    await expectEachScoredOnce(records);
+  }, 600_000);
+
+  it('PostgreSQL restarted while records flow: every record scored once', async () => {
+    postgres = await TestPostgresServer.start();
+    await start({ postgres });
+    const records = newRecords(1500);
+    const sending = send(records);
+    await waitFor(scored, (n) => n >= 100, { what: 'scoring to start', intervalMs: 20 });
+    await postgres.stop();
+    await sleep(2_000);
+    await postgres.restart();
+    await sending;
+    await expectEachScoredOnce(records);
+  }, 300_000);
+
+  it('a stalled PostgreSQL (tables locked longer than the ack wait) while records flow: every record scored once', async () => {
+    await start();
+    const records = newRecords(1500);
+    const sending = send(records);
+    await waitFor(scored, (n) => n >= 100, { what: 'scoring to start', intervalMs: 20 });
+    const locker = new pg.Client({ connectionString: suite.db.url });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query(
+      'LOCK TABLE ingest.transactions, validator.results, scorer.scores, alerting.alert_events IN ACCESS EXCLUSIVE MODE',
+    );
+    await sleep(15_000); // past every consumer's 10 s ack wait: the messages are delivered again meanwhile
+    await locker.query('ROLLBACK');
+    await locker.end();
+    await sending;
+    await expectEachScoredOnce(records);
+  }, 300_000);
+
+  it('a full stream is back-pressure: ingest answers 503 with Retry-After, and nothing is lost once there is room', async () => {
+    await start();
+    const nc = await connect({ servers: suite.nats.url });
+    const jsm = await jetstreamManager(nc);
+    const records = newRecords(1500);
+    // the operator's limit: room for the first few batches only
+    const { config, state } = await jsm.streams.info(Streams.transactions.name);
+    await jsm.streams.update(Streams.transactions.name, { ...config, max_bytes: state.bytes + 400_000 });
+    const sending = send(records);
+    await waitFor(
+      async () => (await jsm.streams.info(Streams.transactions.name)).state.bytes,
+      (bytes) => bytes >= state.bytes + 300_000,
+      { what: 'the stream to fill up', intervalMs: 50 },
+    );
+    await sleep(3_000);
+    await jsm.streams.update(Streams.transactions.name, { ...config, max_bytes: -1 });
+    const sent = await sending;
+    await nc.close();
+    expect(sent.backPressure.length).toBeGreaterThan(0);
+    for (const answer of sent.backPressure)
+      expect(answer).toEqual({ status: 503, retryAfter: expect.stringMatching(/^\d+$/) });
+    await expectEachScoredOnce(records);
+  }, 300_000);
 });

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TestDatabase, TestNatsServer, freePort } from '@vigil/testing';
+import { TestDatabase, TestNatsServer, freePort, type TestPostgresServer } from '@vigil/testing';
 import type { RunningService } from '@vigil/runtime';
 import { startAlerting } from '../../services/alerting/src/app.js';
 import { startGateway } from '../../services/gateway/src/app.js';
@@ -98,6 +98,8 @@ export interface SuiteOptions {
   modes?: Partial<Record<ServiceName, Mode>>;
   webhookUrl?: string;
   logLevel?: string;
+  /** A private PostgreSQL server (restartable) instead of the shared one. */
+  postgres?: TestPostgresServer;
   /** Extra environment per service, e.g. a higher rate limit for a load test. */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
 }
@@ -114,7 +116,8 @@ export class Suite {
   ) {}
 
   static async start(options: SuiteOptions = {}): Promise<Suite> {
-    const suite = new Suite(await TestNatsServer.start(), await TestDatabase.create(), options);
+    const database = await TestDatabase.create(options.postgres?.adminUrl);
+    const suite = new Suite(await TestNatsServer.start(), database, options);
     for (const name of SERVICES) await suite.startService(name);
     return suite;
   }

@@ -2,6 +2,7 @@
 import {
   AckPolicy,
   DeliverPolicy,
+  DiscardPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
   StorageType,
@@ -72,6 +73,9 @@ export class NatsClient {
       storage: StorageType.File,
       duplicate_window: nanos(spec.duplicateWindowMs),
       max_age: nanos(spec.maxAgeMs),
+      // a full stream refuses new messages (back-pressure at the door) instead of dropping the oldest,
+      // which consumers may not have read yet
+      discard: DiscardPolicy.New,
     };
     try {
       const info = await this.jsm.streams.info(spec.name);
@@ -79,7 +83,8 @@ export class NatsClient {
       const same =
         current.subjects.join() === config.subjects!.join() &&
         current.duplicate_window === config.duplicate_window &&
-        current.max_age === config.max_age;
+        current.max_age === config.max_age &&
+        current.discard === config.discard;
       if (!same) await this.jsm.streams.update(spec.name, config);
     } catch (error) {
       if (!isNotFound(error)) throw error;

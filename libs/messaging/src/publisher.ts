@@ -1,6 +1,7 @@
 // Typed JetStream publishing: schema-checked payloads, Nats-Msg-Id dedup, bounded in-flight, retry while NATS is away.
 import { SpanKind, trace } from '@opentelemetry/api';
-import type { PubAck } from '@nats-io/jetstream';
+import { JetStreamApiError, type PubAck } from '@nats-io/jetstream';
+import { InvalidArgumentError } from '@nats-io/transport-node';
 import type { EventSpec } from '@vigil/contracts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsClient } from './nats-client.js';
@@ -20,6 +21,18 @@ export interface PublishResult {
 }
 
 const tracer = trace.getTracer('vigil-messaging');
+
+/** The stream (or the server's JetStream storage) is full: the caller should slow down and retry later. */
+export class StreamFullError extends Error {
+  readonly retryAfterSeconds = 5;
+}
+
+/** The message can never be stored as it is (e.g. larger than the server's max_payload). */
+export class PublishRefusedError extends Error {}
+
+// JetStream API errors that mean "no room now": a stream at its max bytes or messages (discard new), or
+// the account or server out of JetStream storage
+const NO_ROOM = new Set([10077, 10047, 10023, 10028]);
 
 export class JetStreamPublisher {
   private readonly slots: Semaphore;
@@ -94,6 +107,10 @@ export class JetStreamPublisher {
         // the msgID makes a retry after a lost ack safe: the stream keeps one copy
         return await this.nats.js.publish(subject, data, { msgID: options.msgId, headers, timeout: 5_000 });
       } catch (error) {
+        // retrying cannot help these, and a caller held for the whole deadline would only time out
+        if (error instanceof InvalidArgumentError) throw new PublishRefusedError(error.message);
+        if (error instanceof JetStreamApiError && NO_ROOM.has(error.code))
+          throw new StreamFullError(`${subject}: ${error.message}`);
         if (Date.now() + 100 > deadline) throw error;
         await sleep(Math.min(100 * 2 ** attempt, 2_000));
       }

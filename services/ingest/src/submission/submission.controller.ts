@@ -1,5 +1,5 @@
-import { Body, Controller, Headers, HttpCode, HttpException, Inject, Post, Query, Req } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import { Body, Controller, Headers, HttpCode, HttpException, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { IngestSubmitReply, Reason } from '@vigil/contracts';
@@ -14,6 +14,7 @@ export class SubmissionController {
   @HttpCode(202)
   async submit(
     @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey?: string,
     @Query('source') source = 'api',
@@ -36,8 +37,12 @@ export class SubmissionController {
         ...(idempotencyKey ? { idempotencyKey } : {}),
       });
     } catch (error) {
-      if (error instanceof SubmissionError)
+      if (error instanceof SubmissionError) {
+        // back-pressure: the client keeps the records and sends them again after this long
+        if (error.retryAfterSeconds !== undefined)
+          void reply.header('Retry-After', String(error.retryAfterSeconds));
         throw new HttpException({ statusCode: error.status, message: error.message }, error.status);
+      }
       throw error;
     }
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Events, type IngestSubmitReply, type SubmissionResult } from '@vigil/contracts';
-import { JetStreamPublisher } from '@vigil/messaging';
+import { JetStreamPublisher, PublishRefusedError, StreamFullError } from '@vigil/messaging';
 import { Counter } from 'prom-client';
 import { OpsServer } from '@vigil/observability';
 import { CardTokenizer } from '../tokenization/card-tokenizer.js';
@@ -22,6 +22,8 @@ export class SubmissionError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** For a 503: seconds after which a retry may succeed. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -115,9 +117,14 @@ export class SubmissionService {
         return { index, transaction_id: transactionId, status: ack.duplicate ? 'duplicate' : 'accepted' };
       }),
     ).catch((error: unknown) => {
+      if (error instanceof StreamFullError)
+        throw new SubmissionError(503, 'transaction stream is full, retry later', error.retryAfterSeconds);
+      if (error instanceof PublishRefusedError)
+        throw new SubmissionError(413, `a record is too large for the transaction stream: ${error.message}`);
       throw new SubmissionError(
         503,
         `transaction stream unavailable, retry later: ${(error as Error).message}`,
+        1,
       );
     });
     const count = (status: SubmissionResult['status']) => results.filter((r) => r.status === status).length;
