@@ -36,7 +36,7 @@ export class FeedController implements OnModuleDestroy {
   @ApiOperation({
     summary: 'Live feed of scored transactions and raised alerts (server-sent events)',
     description:
-      'Events "transaction.scored" and "alert.raised" (alerts need alerts:read), each with an id and JSON data, ' +
+      'Events "transaction.scored" (needs transactions:read) and "alert.raised" (needs alerts:read), each with an id and JSON data, ' +
       "in the caller's scope: a partner sees its own transactions, a principal confined to regions those regions. " +
       "A comment line keeps the stream alive every 15 s. Browsers' EventSource cannot send headers, so this " +
       'route alone also takes the access token as ?access_token=. Permission: feed:read.',
