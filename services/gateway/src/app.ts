@@ -97,6 +97,7 @@ function authSettingsOf(env: GatewayEnv): AuthSettings {
     refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
     signingKeyMaxAgeSeconds: env.SIGNING_KEY_MAX_AGE_SECONDS,
     tokenCacheSize: env.TOKEN_CACHE_SIZE,
+    revocationRefreshMs: env.GATEWAY_REVOCATION_REFRESH_MS,
     oidc:
       env.OIDC_ISSUER && env.OIDC_AUDIENCE
         ? {

@@ -65,6 +65,8 @@ beforeAll(async () => {
   env = testGatewayEnv(nats, db, {
     GATEWAY_WEBHOOK_RETRY_BASE_MS: 100,
     GATEWAY_FEED_HEARTBEAT_SECONDS: 1,
+    // the webhook receiver below listens on loopback
+    GATEWAY_WEBHOOK_ALLOW_PRIVATE_NETWORKS: true,
   });
   gateway = await startGateway(env);
   url = gateway.url!;
@@ -265,7 +267,7 @@ describe('rate limits', () => {
 });
 
 describe('scoping cannot be widened through the query', () => {
-  it('gives the summary the same refusals as every route: 401 audited, 400 for a foreign region or an unknown parameter', async () => {
+  it('gives the summary the same refusals as every route: 401 audited, 403 for a foreign region, 400 for an unknown parameter', async () => {
     const anonymous = await request(url).get('/v1/summary').expect(401);
     expect(anonymous.headers['www-authenticate']).toMatch(/^Bearer/);
     expect(anonymous.body).toEqual(problemOf(401, expect.stringMatching(/^missing bearer token/)));
@@ -278,8 +280,8 @@ describe('scoping cannot be widened through the query', () => {
       { what: 'the audited refusal' },
     );
     expect(audited[0]!.n).toBeGreaterThan(0);
-    const foreign = await request(url).get('/v1/summary?region=NG').set(bearer('ke-analyst')).expect(400);
-    expect(foreign.body).toEqual(problemOf(400, 'region NG is outside your scope; you may read KE'));
+    const foreign = await request(url).get('/v1/summary?region=NG').set(bearer('ke-analyst')).expect(403);
+    expect(foreign.body).toEqual(problemOf(403, 'region NG is outside the regions ke-analyst may read (KE)'));
     await request(url).get('/v1/summary?partner_id=partner-b').set(bearer('partner-a')).expect(400);
     const own = await request(url).get('/v1/summary?region=KE').set(bearer('ke-analyst')).expect(200);
     expect(own.headers['content-type']).toMatch(/^application\/json/);
