@@ -600,4 +600,45 @@ describe('webhooks', () => {
     ]);
     await request(url).get(`/v1/webhooks/${webhookId}/deliveries`).set(bearer('partner-b')).expect(404);
   });
+
+  it('follows no redirect: a 3xx answer is a failed attempt, and the redirect target hears nothing', async () => {
+    let targetHits = 0;
+    const target = createServer((_req, res) => {
+      targetHits++;
+      res.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    const targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}/hooks`;
+    const redirecting = createServer((_req, res) => res.writeHead(307, { location: targetUrl }).end());
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    try {
+      const created = await request(url)
+        .post('/v1/webhooks')
+        .set(bearer('partner-b'))
+        .send({
+          url: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/hooks`,
+          events: ['transaction.scored'],
+        })
+        .expect(201);
+      const webhookId = (created.body as { webhook_id: string }).webhook_id;
+      await publishScored(scoredEvent('partner-b', 'KE'));
+      const [attempt] = await waitFor(
+        () =>
+          db.query<{ status: string; last_status_code: number | null; last_error: string | null }>(
+            `SELECT status, last_status_code, last_error FROM gateway.webhook_deliveries WHERE webhook_id = $1`,
+            [webhookId],
+          ),
+        (rows) => rows[0]?.last_status_code === 307,
+        { what: 'the redirected attempt recorded' },
+      );
+      expect(attempt).toMatchObject({ last_error: 'receiver answered 307' });
+      expect(attempt!.status).not.toBe('delivered');
+      expect(targetHits).toBe(0);
+      await request(url).delete(`/v1/webhooks/${webhookId}`).set(bearer('partner-b')).expect(204);
+    } finally {
+      await Promise.all(
+        [target, redirecting].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+      );
+    }
+  });
 });
