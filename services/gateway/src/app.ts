@@ -58,6 +58,11 @@ export async function startGateway(env: GatewayEnv = gatewayEnv()): Promise<Runn
     } else if (env.DEMO_PASSWORD) {
       platform.logger.warn('DEMO_PASSWORD is ignored in production: no demo users are created');
     }
+    if (env.VIGIL_ENV === 'production' && env.GATEWAY_WEBHOOK_ALLOW_PRIVATE_NETWORKS) {
+      platform.logger.warn(
+        'GATEWAY_WEBHOOK_ALLOW_PRIVATE_NETWORKS is on: partner webhooks may reach private networks and cloud metadata',
+      );
+    }
     await app.listen(env.GATEWAY_PORT, env.GATEWAY_HOST);
   } catch (error) {
     await app?.close().catch(() => undefined);
