@@ -27,12 +27,43 @@ const FLUSH_INTERVAL_MS = 1000;
 /** Windows held between two writes; beyond that a write starts at once, so memory stays bounded. */
 const MAX_PENDING_WINDOWS = 2000;
 const MINUTE_MS = 60_000;
+export const OVERFLOW_REASON =
+  'more distinct refusals than the audit holds between two writes: counted here without their principal, address and route';
+
+const minuteOf = (at: Date): Date => new Date(Math.floor(at.getTime() / MINUTE_MS) * MINUTE_MS);
+
+/** The window a refusal is counted in when there is no room for its own: one per minute and status. */
+const overflowOf = (denial: AccessDenial): AccessDenial => ({
+  subject: null,
+  kind: null,
+  role: null,
+  method: '*',
+  path: '*',
+  permission: null,
+  status: denial.status,
+  reason: OVERFLOW_REASON,
+  remote_address: null,
+  request_id: denial.request_id,
+});
+
+const keyOf = (denial: AccessDenial, now: Date): string =>
+  JSON.stringify([
+    minuteOf(now).getTime(),
+    denial.subject,
+    denial.kind,
+    denial.role,
+    denial.method,
+    denial.path,
+    denial.permission,
+    denial.status,
+    denial.reason,
+    denial.remote_address,
+  ]);
 
 @Injectable()
 export class AccessDenialsService implements OnModuleDestroy {
   private pending = new Map<string, AccessDenialWindow>();
   private flushing: Promise<void> | undefined;
-  private dropped = 0;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -44,60 +75,28 @@ export class AccessDenialsService implements OnModuleDestroy {
   }
 
   record(denial: AccessDenial, now = new Date()): void {
-    const windowStart = new Date(Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS);
-    const key = JSON.stringify([
-      windowStart.getTime(),
-      denial.subject,
-      denial.kind,
-      denial.role,
-      denial.method,
-      denial.path,
-      denial.permission,
-      denial.status,
-      denial.reason,
-      denial.remote_address,
-    ]);
-    const window = this.pending.get(key);
-    if (window) {
-      window.count++;
-      window.last_seen = now;
-      window.request_id = denial.request_id ?? window.request_id;
-      return;
-    }
-    if (this.pending.size >= MAX_PENDING_WINDOWS) {
-      // still full while the previous write runs: counted in the log rather than held without bound
+    if (this.pending.size >= MAX_PENDING_WINDOWS && !this.pending.has(keyOf(denial, now))) {
       if (this.flushing) {
-        this.dropped++;
+        // still full while the previous write runs: counted without its details rather than held without bound
+        this.add(overflowOf(denial), now);
         return;
       }
       void this.flush();
     }
-    this.pending.set(key, {
-      ...denial,
-      window_start: windowStart,
-      count: 1,
-      first_seen: now,
-      last_seen: now,
-    });
+    this.add(denial, now);
   }
 
   /** Writes the windows gathered so far; resolves once they (and any write already running) are stored. */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.pending.size === 0 && this.dropped === 0) return;
+    if (this.pending.size === 0) return;
     const windows = [...this.pending.values()];
-    const dropped = this.dropped;
     this.pending = new Map();
-    this.dropped = 0;
     this.flushing = this.repository
       .addWindows(windows)
-      .then(() => {
-        if (dropped > 0)
-          this.logger.warn({ dropped }, 'access denials not counted: too many distinct windows at once');
-      })
       .catch((error: unknown) => {
         this.logger.error(
-          { err: error, windows: windows.length, dropped },
+          { err: error, windows: windows.length },
           'could not write the access denial audit windows',
         );
       })
@@ -110,6 +109,24 @@ export class AccessDenialsService implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
+  }
+
+  private add(denial: AccessDenial, now: Date): void {
+    const key = keyOf(denial, now);
+    const window = this.pending.get(key);
+    if (window) {
+      window.count++;
+      window.last_seen = now;
+      window.request_id = denial.request_id ?? window.request_id;
+      return;
+    }
+    this.pending.set(key, {
+      ...denial,
+      window_start: minuteOf(now),
+      count: 1,
+      first_seen: now,
+      last_seen: now,
+    });
   }
 
   async list(query: AccessDenialsQuery): Promise<AccessDenialsPage> {
