@@ -232,6 +232,19 @@ describe('revocation', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('refuses a deleted API key at once (keys are looked up on every request; they issue no tokens)', async () => {
+    const created = await request(url)
+      .post('/v1/api-keys')
+      .set(bearer('partner-a'))
+      .send({ name: 'revocation probe', scopes: ['transactions:read'] })
+      .expect(201);
+    const { api_key: apiKey, key_id: keyId } = created.body as { api_key: string; key_id: string };
+    await request(url).get('/v1/transactions').set('X-API-Key', apiKey).expect(200);
+    await request(url).delete(`/v1/api-keys/${keyId}`).set(bearer('partner-a')).expect(200);
+    await request(url).get('/v1/transactions').set('X-API-Key', apiKey).expect(401);
+    await request(url).get('/v1/transactions').set('Authorization', `Bearer ${apiKey}`).expect(401);
+  });
+
   it('refuses the access tokens of a session whose refresh token family was revoked', async () => {
     const first = await signIn('fraud-ops');
     const rotated = await request(url)
