@@ -47,6 +47,7 @@ beforeAll(async () => {
     // a flood of refusals below must reach the audit, not the per-IP limit
     GATEWAY_RATE_LIMIT_ANONYMOUS_MAX: 0,
     GATEWAY_REVOCATION_REFRESH_MS: 200,
+    GATEWAY_FEED_HEARTBEAT_SECONDS: 1,
   });
   gateway = await startGateway(env);
   url = gateway.url!;
@@ -230,6 +231,46 @@ describe('revocation', () => {
       { what: 'the token refused', timeoutMs: 60_000, intervalMs: 50 },
     );
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('ends an open live feed of a revoked client within a heartbeat', async () => {
+    const created = await request(url)
+      .post('/v1/admin/oauth-clients')
+      .set(bearer('admin'))
+      .send({ name: 'feed probe', role: 'analyst', scopes: ['feed:read'] })
+      .expect(201);
+    const { client_id: clientId, client_secret: secret } = created.body as {
+      client_id: string;
+      client_secret: string;
+    };
+    const issued = await request(url)
+      .post('/oauth/token')
+      .auth(clientId, secret)
+      .type('form')
+      .send({ grant_type: 'client_credentials' })
+      .expect(200);
+    const token = (issued.body as { access_token: string }).access_token;
+    let received = '';
+    let ended = false;
+    await new Promise<void>((resolve, reject) => {
+      get(`${url}/v1/feed`, { headers: { authorization: `Bearer ${token}` } }, (response) => {
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          received += chunk;
+          if (received.includes(': connected')) resolve();
+        });
+        response.on('end', () => (ended = true));
+      }).on('error', reject);
+    });
+    await db.query(`UPDATE gateway.oauth_clients SET revoked_at = now() WHERE client_id = $1`, [clientId]);
+    await waitFor(() => Promise.resolve(ended), Boolean, {
+      what: 'the feed to end',
+      timeoutMs: 10_000,
+      intervalMs: 50,
+    });
+    expect(received).toMatch(
+      /: credentials refused: access token is revoked: OAuth client .* has been revoked/,
+    );
   });
 
   it('refuses a deleted API key at once (keys are looked up on every request; they issue no tokens)', async () => {

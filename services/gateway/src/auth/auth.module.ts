@@ -35,6 +35,8 @@ export class AuthModule {
   static register(settings: AuthSettings): DynamicModule {
     return {
       module: AuthModule,
+      // every feature admits its callers through it; the live feed also re-checks open streams' credentials
+      global: true,
       controllers: [AuthController, OAuthController, ApiKeysController, IdentityAdminController],
       providers: [
         { provide: AuthSettings, useValue: settings },
@@ -62,7 +64,7 @@ export class AuthModule {
         OAuthService,
         { provide: APP_GUARD, useClass: RolesGuard },
       ],
-      exports: [AuthService, TokenService, AccessCheck],
+      exports: [AuthService, TokenService, AccessCheck, Authenticator],
     };
   }
 }

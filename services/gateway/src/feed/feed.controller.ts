@@ -11,7 +11,9 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Authenticator } from '../auth/authenticator.js';
 import type { Principal } from '../auth/principal.js';
+import { InvalidTokenError } from '../auth/token.service.js';
 import { CurrentPrincipal, Requires } from '../auth/roles.decorator.js';
 import { ErrorDto } from '../http/error.dto.js';
 import { FeedSettings } from './feed.settings.js';
@@ -29,6 +31,7 @@ export class FeedController implements OnModuleDestroy {
   constructor(
     @Inject(FeedService) private readonly feed: FeedService,
     @Inject(FeedSettings) private readonly settings: FeedSettings,
+    @Inject(Authenticator) private readonly authenticator: Authenticator,
   ) {}
 
   @Get()
@@ -78,7 +81,27 @@ export class FeedController implements OnModuleDestroy {
       if (out.writableLength > MAX_BUFFERED_BYTES) close();
     };
     const stop = await this.feed.listen(send);
-    const heartbeat = setInterval(() => out.write(': heartbeat\n\n'), this.settings.heartbeatMs);
+    // a stream outlives the check that opened it: at each heartbeat its credentials are checked again, so a
+    // revoked client, session or API key (or an expired token) stops receiving events within a heartbeat
+    const credentials = {
+      authorization: request.headers.authorization,
+      'x-api-key': request.headers['x-api-key'],
+    };
+    const comment = (text: string) => {
+      if (!out.writableEnded) out.write(`: ${text}\n\n`);
+    };
+    const heartbeat = setInterval(() => {
+      this.authenticator.authenticate(credentials).then(
+        () => comment('heartbeat'),
+        (error: unknown) => {
+          // anything but a refusal (the database away for a moment) keeps the stream until the next check
+          if (!(error instanceof InvalidTokenError)) return comment('heartbeat');
+          // EventSource reconnects, and is then refused with 401
+          comment(`credentials refused: ${error.message.replace(/\n/g, ' ')}`);
+          close();
+        },
+      );
+    }, this.settings.heartbeatMs);
     this.open.add(close);
     request.raw.on('close', close);
     out.write('retry: 3000\n: connected\n\n');
