@@ -68,6 +68,7 @@ Options:
 
 Environment: NATS_URL, DATABASE_URL, LOG_LEVEL, INGEST_PORT, GATEWAY_PORT, METRICS_PORT_BASE, DEMO_PASSWORD,
 JWT_SECRET, TOKENIZATION_KEY, ALERT_WEBHOOK_URL, ALERT_SCORE_THRESHOLD, OTEL_EXPORTER_OTLP_ENDPOINT,
+GATEWAY_WEBHOOK_ALLOW_PRIVATE_NETWORKS (true here: partner webhooks may reach this machine),
 DEMO_TRAFFIC=0 (no demo traffic), NATS_SERVER_BIN. Dev secrets are kept in .vigil/dev-secrets.json.`;
 
 class StartupError extends Error {}
@@ -378,6 +379,9 @@ async function startSuite(services: ServiceSpec[], rebuild: boolean): Promise<vo
           GATEWAY_PORT: String(gatewayPort),
           JWT_SECRET: process.env.JWT_SECRET || secrets.JWT_SECRET,
           DEMO_PASSWORD: demoPassword,
+          // the demo runs on one machine: a partner webhook receiver here listens on loopback
+          GATEWAY_WEBHOOK_ALLOW_PRIVATE_NETWORKS:
+            process.env.GATEWAY_WEBHOOK_ALLOW_PRIVATE_NETWORKS || 'true',
         };
       case 'alerting':
         return webhookUrl ? { ...common, ALERT_WEBHOOK_URL: webhookUrl } : common;

@@ -40,6 +40,7 @@ export class GatewayModule {
             env.VIGIL_ENV === 'development',
             env.GATEWAY_WEBHOOK_MAX_ATTEMPTS,
             env.GATEWAY_WEBHOOK_RETRY_BASE_MS,
+            env.GATEWAY_WEBHOOK_ALLOW_PRIVATE_NETWORKS,
           ),
           // webhook secrets are sealed like the signing keys, under the key JWT_SECRET derives
           new KeyCipher(auth),

@@ -58,6 +58,11 @@ export async function startGateway(env: GatewayEnv = gatewayEnv()): Promise<Runn
     } else if (env.DEMO_PASSWORD) {
       platform.logger.warn('DEMO_PASSWORD is ignored in production: no demo users are created');
     }
+    if (env.VIGIL_ENV === 'production' && env.GATEWAY_WEBHOOK_ALLOW_PRIVATE_NETWORKS) {
+      platform.logger.warn(
+        'GATEWAY_WEBHOOK_ALLOW_PRIVATE_NETWORKS is on: partner webhooks may reach private networks and cloud metadata',
+      );
+    }
     await app.listen(env.GATEWAY_PORT, env.GATEWAY_HOST);
   } catch (error) {
     await app?.close().catch(() => undefined);
@@ -98,6 +103,7 @@ function authSettingsOf(env: GatewayEnv): AuthSettings {
     refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
     signingKeyMaxAgeSeconds: env.SIGNING_KEY_MAX_AGE_SECONDS,
     tokenCacheSize: env.TOKEN_CACHE_SIZE,
+    revocationRefreshMs: env.GATEWAY_REVOCATION_REFRESH_MS,
     oidc:
       env.OIDC_ISSUER && env.OIDC_AUDIENCE
         ? {

@@ -23,6 +23,8 @@ export interface GatewayEnv extends CommonEnv {
   SIGNING_KEY_MAX_AGE_SECONDS: number;
   /** Verified access tokens cached in memory (LRU, each until its exp), so repeated calls skip the signature check. */
   TOKEN_CACHE_SIZE: number;
+  /** How often each replica re-reads revoked OAuth clients and sessions; their tokens are refused within a minute at most. */
+  GATEWAY_REVOCATION_REFRESH_MS: number;
   /** Issuer (iss) of an external OpenID Connect provider whose access tokens are accepted; unset disables OIDC. */
   OIDC_ISSUER?: string;
   /** Audience (aud) the OIDC access tokens must carry; required with OIDC_ISSUER. */
@@ -55,6 +57,8 @@ export interface GatewayEnv extends CommonEnv {
   GATEWAY_WEBHOOK_MAX_ATTEMPTS: number;
   /** Delay before the first webhook retry; doubles on each further attempt, capped at one hour. */
   GATEWAY_WEBHOOK_RETRY_BASE_MS: number;
+  /** Let partner webhooks reach private, loopback and link-local addresses (a local receiver in development); off by default. */
+  GATEWAY_WEBHOOK_ALLOW_PRIVATE_NETWORKS: boolean;
 }
 
 export const gatewayEnv = (env: NodeJS.ProcessEnv = process.env): GatewayEnv =>
@@ -85,6 +89,8 @@ export const gatewayEnv = (env: NodeJS.ProcessEnv = process.env): GatewayEnv =>
           default: 30 * 86_400,
         },
         TOKEN_CACHE_SIZE: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 10_000 },
+        // at most 30 s, so that a missed read still leaves room within the one-minute promise
+        GATEWAY_REVOCATION_REFRESH_MS: { type: 'integer', minimum: 50, maximum: 30_000, default: 5000 },
         OIDC_ISSUER: { type: 'string', format: 'uri' },
         OIDC_AUDIENCE: { type: 'string', minLength: 1 },
         OIDC_JWKS_URL: { type: 'string', format: 'uri' },
@@ -101,6 +107,7 @@ export const gatewayEnv = (env: NodeJS.ProcessEnv = process.env): GatewayEnv =>
         GATEWAY_FEED_HEARTBEAT_SECONDS: { type: 'integer', minimum: 1, maximum: 300, default: 15 },
         GATEWAY_WEBHOOK_MAX_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 50, default: 8 },
         GATEWAY_WEBHOOK_RETRY_BASE_MS: { type: 'integer', minimum: 10, default: 2000 },
+        GATEWAY_WEBHOOK_ALLOW_PRIVATE_NETWORKS: { type: 'boolean', default: false },
       },
     },
     env,

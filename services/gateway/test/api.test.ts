@@ -65,6 +65,8 @@ beforeAll(async () => {
   env = testGatewayEnv(nats, db, {
     GATEWAY_WEBHOOK_RETRY_BASE_MS: 100,
     GATEWAY_FEED_HEARTBEAT_SECONDS: 1,
+    // the webhook receiver below listens on loopback
+    GATEWAY_WEBHOOK_ALLOW_PRIVATE_NETWORKS: true,
   });
   gateway = await startGateway(env);
   url = gateway.url!;
@@ -265,7 +267,7 @@ describe('rate limits', () => {
 });
 
 describe('scoping cannot be widened through the query', () => {
-  it('gives the summary the same refusals as every route: 401 audited, 400 for a foreign region or an unknown parameter', async () => {
+  it('gives the summary the same refusals as every route: 401 audited, 403 for a foreign region, 400 for an unknown parameter', async () => {
     const anonymous = await request(url).get('/v1/summary').expect(401);
     expect(anonymous.headers['www-authenticate']).toMatch(/^Bearer/);
     expect(anonymous.body).toEqual(problemOf(401, expect.stringMatching(/^missing bearer token/)));
@@ -278,8 +280,8 @@ describe('scoping cannot be widened through the query', () => {
       { what: 'the audited refusal' },
     );
     expect(audited[0]!.n).toBeGreaterThan(0);
-    const foreign = await request(url).get('/v1/summary?region=NG').set(bearer('ke-analyst')).expect(400);
-    expect(foreign.body).toEqual(problemOf(400, 'region NG is outside your scope; you may read KE'));
+    const foreign = await request(url).get('/v1/summary?region=NG').set(bearer('ke-analyst')).expect(403);
+    expect(foreign.body).toEqual(problemOf(403, 'region NG is outside the regions ke-analyst may read (KE)'));
     await request(url).get('/v1/summary?partner_id=partner-b').set(bearer('partner-a')).expect(400);
     const own = await request(url).get('/v1/summary?region=KE').set(bearer('ke-analyst')).expect(200);
     expect(own.headers['content-type']).toMatch(/^application\/json/);
@@ -597,5 +599,46 @@ describe('webhooks', () => {
       }),
     ]);
     await request(url).get(`/v1/webhooks/${webhookId}/deliveries`).set(bearer('partner-b')).expect(404);
+  });
+
+  it('follows no redirect: a 3xx answer is a failed attempt, and the redirect target hears nothing', async () => {
+    let targetHits = 0;
+    const target = createServer((_req, res) => {
+      targetHits++;
+      res.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    const targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}/hooks`;
+    const redirecting = createServer((_req, res) => res.writeHead(307, { location: targetUrl }).end());
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    try {
+      const created = await request(url)
+        .post('/v1/webhooks')
+        .set(bearer('partner-b'))
+        .send({
+          url: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/hooks`,
+          events: ['transaction.scored'],
+        })
+        .expect(201);
+      const webhookId = (created.body as { webhook_id: string }).webhook_id;
+      await publishScored(scoredEvent('partner-b', 'KE'));
+      const [attempt] = await waitFor(
+        () =>
+          db.query<{ status: string; last_status_code: number | null; last_error: string | null }>(
+            `SELECT status, last_status_code, last_error FROM gateway.webhook_deliveries WHERE webhook_id = $1`,
+            [webhookId],
+          ),
+        (rows) => rows[0]?.last_status_code === 307,
+        { what: 'the redirected attempt recorded' },
+      );
+      expect(attempt).toMatchObject({ last_error: 'receiver answered 307' });
+      expect(attempt!.status).not.toBe('delivered');
+      expect(targetHits).toBe(0);
+      await request(url).delete(`/v1/webhooks/${webhookId}`).set(bearer('partner-b')).expect(204);
+    } finally {
+      await Promise.all(
+        [target, redirecting].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+      );
+    }
   });
 });

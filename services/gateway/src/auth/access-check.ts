@@ -2,6 +2,7 @@
 // (403 otherwise); every refusal is written to the access-denial audit.
 import { ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AnonymousRateLimit } from '../protection/anonymous-rate-limit.js';
 import { AccessDenialsService } from './access-denials.service.js';
 import { Authenticator } from './authenticator.js';
 import { may, type Permission, type Principal } from './principal.js';
@@ -13,6 +14,7 @@ export class AccessCheck {
   constructor(
     @Inject(Authenticator) private readonly authenticator: Authenticator,
     @Inject(AccessDenialsService) private readonly denials: AccessDenialsService,
+    @Inject(AnonymousRateLimit) private readonly anonymousLimit: AnonymousRateLimit,
   ) {}
 
   /** The caller, when it holds `permission`; an undefined permission closes the route to everyone. */
@@ -42,6 +44,8 @@ export class AccessCheck {
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error;
       deny(401, error.message);
+      // refused credentials count as an anonymous request of this IP; past that budget the answer is 429
+      await this.anonymousLimit.countUnverified(request);
       throw new UnauthorizedException(error.message);
     }
     // a route that declares nothing is closed: forgetting @Requires must not open it

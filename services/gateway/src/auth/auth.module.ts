@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { AnonymousRateLimit } from '../protection/anonymous-rate-limit.js';
 import { AccessDenialsRepository } from './access-denials.repository.js';
 import { AccessDenialsService } from './access-denials.service.js';
 import { ApiKeysController } from './api-keys.controller.js';
@@ -20,6 +21,8 @@ import { OAuthService } from './oauth.service.js';
 import { OidcVerifier } from './oidc.verifier.js';
 import { PasswordHasher } from './password-hasher.js';
 import { RefreshTokensRepository } from './refresh-tokens.repository.js';
+import { RevocationList } from './revocation-list.js';
+import { RevocationsRepository } from './revocations.repository.js';
 import { RolesGuard } from './roles.guard.js';
 import { SigningKeysRepository } from './signing-keys.repository.js';
 import { SigningKeysService } from './signing-keys.service.js';
@@ -32,6 +35,8 @@ export class AuthModule {
   static register(settings: AuthSettings): DynamicModule {
     return {
       module: AuthModule,
+      // every feature admits its callers through it; the live feed also re-checks open streams' credentials
+      global: true,
       controllers: [AuthController, OAuthController, ApiKeysController, IdentityAdminController],
       providers: [
         { provide: AuthSettings, useValue: settings },
@@ -40,6 +45,8 @@ export class AuthModule {
         KeyRing,
         SigningKeysRepository,
         SigningKeysService,
+        RevocationsRepository,
+        RevocationList,
         TokenService,
         UsersRepository,
         RefreshTokensRepository,
@@ -51,12 +58,13 @@ export class AuthModule {
         OAuthClientsService,
         OidcVerifier,
         Authenticator,
+        AnonymousRateLimit,
         AccessCheck,
         AuthService,
         OAuthService,
         { provide: APP_GUARD, useClass: RolesGuard },
       ],
-      exports: [AuthService, TokenService, AccessCheck],
+      exports: [AuthService, TokenService, AccessCheck, Authenticator],
     };
   }
 }

@@ -10,6 +10,7 @@ import { REFRESH_TOKEN_PREFIX, newSecret, sha256 } from './opaque-secrets.js';
 import { PasswordHasher } from './password-hasher.js';
 import type { Principal } from './principal.js';
 import { RefreshTokensRepository } from './refresh-tokens.repository.js';
+import { RevocationList } from './revocation-list.js';
 import type { RequestOrigin } from './request-origin.js';
 import { TokenService, type IssuedToken } from './token.service.js';
 import { UsersRepository, type UserRow } from './users.repository.js';
@@ -30,6 +31,7 @@ export class AuthService implements OnModuleInit {
     @Inject(TokenService) private readonly tokens: TokenService,
     @Inject(RefreshTokensRepository) private readonly refreshTokens: RefreshTokensRepository,
     @Inject(AccessDenialsService) private readonly denials: AccessDenialsService,
+    @Inject(RevocationList) private readonly revocations: RevocationList,
     @Inject(AuthSettings) private readonly settings: AuthSettings,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -42,13 +44,14 @@ export class AuthService implements OnModuleInit {
   async issueToken(credentials: TokenRequest): Promise<IssuedToken> {
     const user = await this.signIn(credentials);
     const refreshToken = this.newRefreshToken();
+    const familyId = randomUUID();
     await this.refreshTokens.insert(
       sha256(refreshToken),
-      randomUUID(),
+      familyId,
       user.username,
       this.settings.refreshTokenTtlSeconds,
     );
-    return { ...(await this.tokens.issue(principalOf(user))), refresh_token: refreshToken };
+    return { ...(await this.tokens.issue(principalOf(user), familyId)), refresh_token: refreshToken };
   }
 
   /**
@@ -66,9 +69,11 @@ export class AuthService implements OnModuleInit {
       case 'rotated': {
         const user = await this.users.find(result.username);
         if (!user) throw new InvalidGrantError('refresh token is invalid');
-        return { ...(await this.tokens.issue(principalOf(user))), refresh_token: next };
+        return { ...(await this.tokens.issue(principalOf(user), result.familyId)), refresh_token: next };
       }
       case 'reused':
+        // the session's access tokens stop working too, here at once and on other replicas within a minute
+        this.revocations.revokedFamily(result.familyId);
         this.logger.warn(
           { username: result.username, family: result.familyId },
           'refresh token reused: family revoked',

@@ -20,6 +20,8 @@ export class AuthSettings {
   readonly signingKeyMaxAgeSeconds: number;
   /** Verified access tokens kept in memory, so a busy client's token is checked once. */
   readonly tokenCacheSize: number;
+  /** How often each replica reads the revoked OAuth clients and sessions again. */
+  readonly revocationRefreshMs: number;
   readonly oidc: OidcSettings | null;
 
   constructor(values: {
@@ -28,6 +30,7 @@ export class AuthSettings {
     refreshTokenTtlSeconds?: number;
     signingKeyMaxAgeSeconds?: number;
     tokenCacheSize?: number;
+    revocationRefreshMs?: number;
     oidc?: OidcSettings | null;
   }) {
     this.keySecret = values.keySecret;
@@ -35,6 +38,7 @@ export class AuthSettings {
     this.refreshTokenTtlSeconds = values.refreshTokenTtlSeconds ?? 14 * 86_400;
     this.signingKeyMaxAgeSeconds = values.signingKeyMaxAgeSeconds ?? 30 * 86_400;
     this.tokenCacheSize = values.tokenCacheSize ?? 10_000;
+    this.revocationRefreshMs = values.revocationRefreshMs ?? 5000;
     this.oidc = values.oidc ?? null;
   }
 }

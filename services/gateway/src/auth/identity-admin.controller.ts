@@ -67,7 +67,12 @@ export class IdentityAdminController {
   @Get('access-denials')
   @Requires('audit:read')
   @ApiOperation({
-    summary: 'Refused requests (401, 403, refresh token reuse), newest first; page with before',
+    summary:
+      'Refused requests (401, 403, refresh token reuse), counted per minute; newest first, page with before',
+    description:
+      'One item per minute, principal, client address, route, permission, status and reason: count, first_seen, ' +
+      'last_seen and the request_id of the latest refusal. Windows are written about once a second. ' +
+      'Permission: audit:read.',
   })
   accessDenials(
     @Query(new ParseWith(parseAccessDenialsQuery)) query: AccessDenialsQuery,

@@ -5,6 +5,7 @@ import type { CreateOAuthClientRequest } from './identity.dto.js';
 import { OAuthClientsRepository, type OAuthClientRow } from './oauth-clients.repository.js';
 import { CLIENT_ID_PREFIX, matchesHash, newId, newSecret, sha256 } from './opaque-secrets.js';
 import type { Principal } from './principal.js';
+import { RevocationList } from './revocation-list.js';
 
 export interface OAuthClientSummary {
   client_id: string;
@@ -25,7 +26,10 @@ const summaryOf = (row: OAuthClientRow): OAuthClientSummary => ({
 
 @Injectable()
 export class OAuthClientsService {
-  constructor(@Inject(OAuthClientsRepository) private readonly clients: OAuthClientsRepository) {}
+  constructor(
+    @Inject(OAuthClientsRepository) private readonly clients: OAuthClientsRepository,
+    @Inject(RevocationList) private readonly revocations: RevocationList,
+  ) {}
 
   async create(
     creator: Principal,
@@ -52,6 +56,8 @@ export class OAuthClientsService {
   async revoke(clientId: string): Promise<OAuthClientSummary> {
     const row = await this.clients.revoke(clientId);
     if (!row) throw new NotFoundException(`no OAuth client ${clientId}`);
+    // its access tokens are refused from now on (other replicas: within a minute), not when they expire
+    this.revocations.revokedClient(clientId);
     return summaryOf(row);
   }
 

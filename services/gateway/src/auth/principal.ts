@@ -100,3 +100,10 @@ export function readScopeOf(principal: Principal): ReadScope {
   if (principal.role === 'admin') return { partnerId: null, regions: null };
   return { partnerId: null, regions: principal.regions.length > 0 ? [...principal.regions] : null };
 }
+
+/** Why a principal may not read the region it asked for; null when it may. */
+export function regionRefusal(principal: Principal, region: string | undefined): string | null {
+  const { regions } = readScopeOf(principal);
+  if (region === undefined || regions === null || regions.includes(region)) return null;
+  return `region ${region} is outside the regions ${principal.subject} may read (${regions.join(', ')})`;
+}

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export interface RequestOrigin {
   method: string;
+  /** The route the router matched (/v1/transactions/:id), else the path without its query. */
   path: string;
   remoteAddress: string | null;
   requestId: string | null;
@@ -13,7 +14,8 @@ export function originOf(request: FastifyRequest, reply: FastifyReply): RequestO
   const requestId = reply.getHeader('x-request-id');
   return {
     method: request.method,
-    path: request.url.split('?')[0] ?? request.url,
+    // the route, not the raw path: the audit groups refusals by it, and a client cannot invent new ones
+    path: request.routeOptions.url ?? request.url.split('?')[0] ?? request.url,
     remoteAddress: request.ip ?? null,
     requestId: typeof requestId === 'string' ? requestId : null,
   };

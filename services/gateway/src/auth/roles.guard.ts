@@ -3,6 +3,7 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AnonymousRateLimit } from '../protection/anonymous-rate-limit.js';
 import { AccessCheck } from './access-check.js';
 import type { Permission } from './principal.js';
 import { PERMISSION_KEY, PRINCIPAL, PUBLIC_KEY, type AuthenticatedRequest } from './roles.decorator.js';
@@ -12,13 +13,18 @@ export class RolesGuard implements CanActivate {
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(AccessCheck) private readonly access: AccessCheck,
+    @Inject(AnonymousRateLimit) private readonly anonymousLimit: AnonymousRateLimit,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const http = ctx.switchToHttp();
     const request = http.getRequest<FastifyRequest & AuthenticatedRequest>();
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) {
+      // a public route checks no credentials: whatever the caller sent, it is an anonymous request
+      await this.anonymousLimit.countUnverified(request);
+      return true;
+    }
     const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_KEY, targets);
     request[PRINCIPAL] = await this.access.admit(request, http.getResponse<FastifyReply>(), permission);
     return true;

@@ -2,6 +2,8 @@ import { SignJWT, calculateJwkThumbprint, exportJWK, exportSPKI, generateKeyPair
 import { AuthSettings } from './auth.settings.js';
 import { KeyRing, type ActiveKey, type RingKey } from './key-ring.js';
 import type { Principal } from './principal.js';
+import { REVOCATION_PROMISE_MS, RevocationList } from './revocation-list.js';
+import type { RecentRevocations, RevocationsRepository } from './revocations.repository.js';
 import { AUDIENCE, ISSUER, InvalidTokenError, TokenService } from './token.service.js';
 
 const principal = (fields: Partial<Principal> & Pick<Principal, 'subject' | 'role'>): Principal => ({
@@ -22,6 +24,23 @@ async function newKey(retiresAt: Date | null = null) {
 }
 
 const settings = new AuthSettings({ keySecret: 'unused-in-these-tests', tokenTtlSeconds: 3600 });
+
+/** A revocation list over a stand-in for its table: what `stored` holds when refresh() reads it. */
+async function revocationListOf(
+  stored: RecentRevocations = { clients: [], families: [] },
+  readDone: () => Promise<void> = () => Promise.resolve(),
+) {
+  const recent = async () => {
+    const read = { clients: [...stored.clients], families: [...stored.families] };
+    await readDone();
+    return read;
+  };
+  const repository = { recent } as unknown as RevocationsRepository;
+  const logger = { warn: () => undefined } as never;
+  const list = new RevocationList(settings, repository, logger);
+  await list.refresh();
+  return list;
+}
 const decode = (token: string) =>
   token
     .split('.')
@@ -31,13 +50,61 @@ const decode = (token: string) =>
 describe('TokenService', () => {
   let ring: KeyRing;
   let tokens: TokenService;
+  let revocations: RevocationList;
   let current: Awaited<ReturnType<typeof newKey>>;
 
   beforeEach(async () => {
     current = await newKey();
     ring = new KeyRing();
     ring.replace([current.ring], current.active);
-    tokens = new TokenService(settings, ring);
+    revocations = await revocationListOf();
+    tokens = new TokenService(settings, ring, revocations);
+  });
+
+  it('refuses a verified, cached token once its client or its session is revoked', async () => {
+    const client = principal({ subject: 'cli_1', role: 'analyst', kind: 'client', scopes: ['alerts:read'] });
+    const clientToken = (await tokens.issue(client)).access_token;
+    const user = principal({ subject: 'analyst', role: 'analyst' });
+    const sessionToken = (await tokens.issue(user, 'family-1')).access_token;
+    await expect(tokens.verify(clientToken)).resolves.toEqual(client);
+    await expect(tokens.verify(sessionToken)).resolves.toEqual(user);
+    revocations.revokedClient('cli_1');
+    revocations.revokedFamily('family-1');
+    await expect(tokens.verify(clientToken)).rejects.toThrow(/OAuth client cli_1 has been revoked/);
+    await expect(tokens.verify(sessionToken)).rejects.toThrow(
+      /session of this access token has been revoked/,
+    );
+    // another user's session and a token from no session are untouched
+    await expect(tokens.verify((await tokens.issue(user, 'family-2')).access_token)).resolves.toEqual(user);
+    await expect(tokens.verify((await tokens.issue(user)).access_token)).resolves.toEqual(user);
+  });
+
+  it('learns revocations made elsewhere at its next read, and keeps its own across a read that missed them', async () => {
+    const stored: RecentRevocations = { clients: [], families: [] };
+    let readDone = Promise.resolve();
+    const list = await revocationListOf(stored, () => readDone);
+    const client = principal({ subject: 'cli_2', role: 'sre', kind: 'client' });
+    expect(list.check(client, null)).toBeNull();
+    stored.clients.push('cli_2');
+    await list.refresh();
+    expect(list.check(client, null)).toMatch(/revoked/);
+    // a read that has begun before this replica revokes a session returns without it
+    let finishRead!: () => void;
+    readDone = new Promise((resolve) => (finishRead = resolve));
+    const reading = list.refresh();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    list.revokedFamily('family-9');
+    finishRead();
+    await reading;
+    expect(list.check(principal({ subject: 'analyst', role: 'analyst' }), 'family-9')).toMatch(/session/);
+  });
+
+  it('answers 503 rather than trust a list it has not read for longer than the promised minute', async () => {
+    const list = await revocationListOf();
+    const user = principal({ subject: 'analyst', role: 'analyst' });
+    expect(() => list.check(user, null, Date.now() + REVOCATION_PROMISE_MS + 1000)).toThrow(
+      /cannot currently confirm/,
+    );
   });
 
   const signWith = (

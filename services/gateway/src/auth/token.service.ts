@@ -4,6 +4,7 @@ import { SignJWT, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } fr
 import { AuthSettings } from './auth.settings.js';
 import { KeyRing, SIGNING_ALGORITHM } from './key-ring.js';
 import { isPermission, isRole, type Permission, type Principal } from './principal.js';
+import { RevocationList } from './revocation-list.js';
 import { TokenCache } from './token-cache.js';
 
 export const ISSUER = 'vigil-gateway';
@@ -26,21 +27,31 @@ interface AccessClaims extends JWTPayload {
   partner_id?: unknown;
   regions?: unknown;
   scope?: unknown;
+  /** The refresh token family (the sign-in session) the token was issued in, if any. */
+  sid?: unknown;
+}
+
+interface VerifiedToken {
+  principal: Principal;
+  sessionId: string | null;
 }
 
 @Injectable()
 export class TokenService {
-  private readonly cache: TokenCache<Principal>;
+  private readonly cache: TokenCache<VerifiedToken>;
 
   constructor(
     @Inject(AuthSettings) private readonly settings: AuthSettings,
     @Inject(KeyRing) private readonly keys: KeyRing,
+    @Inject(RevocationList) private readonly revocations: RevocationList,
   ) {
     this.cache = new TokenCache(settings.tokenCacheSize);
   }
 
-  async issue(principal: Principal): Promise<IssuedToken> {
+  /** `sessionId` is the refresh token family a sign-in opened: revoking the family refuses this token. */
+  async issue(principal: Principal, sessionId?: string): Promise<IssuedToken> {
     const claims: Record<string, unknown> = { role: principal.role, kind: principal.kind };
+    if (sessionId) claims.sid = sessionId;
     if (principal.partnerId) claims.partner_id = principal.partnerId;
     if (principal.regions.length > 0) claims.regions = principal.regions;
     if (principal.scopes) claims.scope = principal.scopes.join(' ');
@@ -58,11 +69,17 @@ export class TokenService {
 
   /**
    * Verifies the signature with the key its kid names (ES256 only), issuer, audience and expiry, then the
-   * claims this API relies on. A verified token is remembered until it expires.
+   * claims this API relies on. A verified token is remembered until it expires; whether its client or session
+   * has been revoked since is asked on every use, cached or not.
    */
   async verify(token: string): Promise<Principal> {
-    const cached = this.cache.get(token);
-    if (cached) return cached;
+    const verified = this.cache.get(token) ?? (await this.verifySignedToken(token));
+    const revoked = this.revocations.check(verified.principal, verified.sessionId);
+    if (revoked) throw new InvalidTokenError(`access token is revoked: ${revoked}`);
+    return verified.principal;
+  }
+
+  private async verifySignedToken(token: string): Promise<VerifiedToken> {
     let payload: AccessClaims;
     try {
       ({ payload } = await jwtVerify<AccessClaims>(
@@ -84,9 +101,12 @@ export class TokenService {
         throw new InvalidTokenError('access token has expired; request a new one');
       throw new InvalidTokenError('access token is invalid');
     }
-    const principal = principalOf(payload);
-    this.cache.set(token, principal, payload.exp! * 1000);
-    return principal;
+    const { sid } = payload;
+    if (sid !== undefined && (typeof sid !== 'string' || sid === ''))
+      throw new InvalidTokenError('access token is invalid');
+    const verified = { principal: principalOf(payload), sessionId: sid ?? null };
+    this.cache.set(token, verified, payload.exp! * 1000);
+    return verified;
   }
 
   /** The kid a token names, read without verifying anything (for routing and tests). */

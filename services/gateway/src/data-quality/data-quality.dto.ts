@@ -1,8 +1,7 @@
 // The data-quality API: per-minute windows of validator verdicts, and schema drift per source.
 import { BadRequestException } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { REGION_CODES } from '@vigil/contracts';
-import { limitOf, onlyKnownParameters, single, timestampOf } from '../http/query.js';
+import { limitOf, onlyKnownParameters, regionOf, single, timestampOf } from '../http/query.js';
 
 export class DataQualityWindowDto {
   @ApiProperty({ type: String, format: 'date-time' })
@@ -124,12 +123,8 @@ export function parseDataQualityFilters(query: unknown): DataQualityFilters {
     if (source.length > 64) throw new BadRequestException('source must be at most 64 characters');
     filters.source = source;
   }
-  const region = single(raw, 'region')?.toUpperCase();
-  if (region !== undefined) {
-    if (region !== 'XX' && !REGION_CODES.includes(region))
-      throw new BadRequestException('region must be an ISO 3166-1 alpha-2 code (or XX), e.g. NG');
-    filters.region = region;
-  }
+  const region = regionOf(raw, ['XX']);
+  if (region !== undefined) filters.region = region;
   const from = timestampOf(raw, 'from');
   if (from) filters.from = from;
   const to = timestampOf(raw, 'to');

@@ -11,7 +11,9 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Authenticator } from '../auth/authenticator.js';
 import type { Principal } from '../auth/principal.js';
+import { InvalidTokenError } from '../auth/token.service.js';
 import { CurrentPrincipal, Requires } from '../auth/roles.decorator.js';
 import { ErrorDto } from '../http/error.dto.js';
 import { FeedSettings } from './feed.settings.js';
@@ -29,6 +31,7 @@ export class FeedController implements OnModuleDestroy {
   constructor(
     @Inject(FeedService) private readonly feed: FeedService,
     @Inject(FeedSettings) private readonly settings: FeedSettings,
+    @Inject(Authenticator) private readonly authenticator: Authenticator,
   ) {}
 
   @Get()
@@ -36,7 +39,7 @@ export class FeedController implements OnModuleDestroy {
   @ApiOperation({
     summary: 'Live feed of scored transactions and raised alerts (server-sent events)',
     description:
-      'Events "transaction.scored" and "alert.raised" (alerts need alerts:read), each with an id and JSON data, ' +
+      'Events "transaction.scored" (needs transactions:read) and "alert.raised" (needs alerts:read), each with an id and JSON data, ' +
       "in the caller's scope: a partner sees its own transactions, a principal confined to regions those regions. " +
       "A comment line keeps the stream alive every 15 s. Browsers' EventSource cannot send headers, so this " +
       'route alone also takes the access token as ?access_token=. Permission: feed:read.',
@@ -78,7 +81,27 @@ export class FeedController implements OnModuleDestroy {
       if (out.writableLength > MAX_BUFFERED_BYTES) close();
     };
     const stop = await this.feed.listen(send);
-    const heartbeat = setInterval(() => out.write(': heartbeat\n\n'), this.settings.heartbeatMs);
+    // a stream outlives the check that opened it: at each heartbeat its credentials are checked again, so a
+    // revoked client, session or API key (or an expired token) stops receiving events within a heartbeat
+    const credentials = {
+      authorization: request.headers.authorization,
+      'x-api-key': request.headers['x-api-key'],
+    };
+    const comment = (text: string) => {
+      if (!out.writableEnded) out.write(`: ${text}\n\n`);
+    };
+    const heartbeat = setInterval(() => {
+      this.authenticator.authenticate(credentials).then(
+        () => comment('heartbeat'),
+        (error: unknown) => {
+          // anything but a refusal (the database away for a moment) keeps the stream until the next check
+          if (!(error instanceof InvalidTokenError)) return comment('heartbeat');
+          // EventSource reconnects, and is then refused with 401
+          comment(`credentials refused: ${error.message.replace(/\n/g, ' ')}`);
+          close();
+        },
+      );
+    }, this.settings.heartbeatMs);
     this.open.add(close);
     request.raw.on('close', close);
     out.write('retry: 3000\n: connected\n\n');

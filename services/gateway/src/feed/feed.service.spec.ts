@@ -45,4 +45,11 @@ describe('visibleTo', () => {
   it('shows alerts only with alerts:read', () => {
     expect(visibleTo(principal({ scopes: ['feed:read'] }), alert('NG'))).toBe(false);
   });
+
+  it('shows scored transactions only with transactions:read: sre gets alerts and no transactions', () => {
+    const sre = principal({ role: 'sre' });
+    expect(visibleTo(sre, scored('p-a', 'NG'))).toBe(false);
+    expect(visibleTo(sre, alert('NG'))).toBe(true);
+    expect(visibleTo(principal({ scopes: ['feed:read'] }), scored('p-a', 'NG'))).toBe(false);
+  });
 });

@@ -5,7 +5,7 @@ import { Events, type AlertRaised, type TransactionScored } from '@vigil/contrac
 import { NatsClient } from '@vigil/messaging';
 import type { Logger } from '@vigil/observability';
 import { LOGGER } from '@vigil/runtime';
-import { may, readScopeOf, type Principal } from '../auth/principal.js';
+import { may, readScopeOf, type Permission, type Principal } from '../auth/principal.js';
 
 export type FeedEventName = 'transaction.scored' | 'alert.raised';
 
@@ -20,9 +20,18 @@ export interface FeedEvent {
 
 export type FeedListener = (event: FeedEvent) => void;
 
-/** Whether a principal may see an event: alerts need alerts:read, and the read scope applies to both kinds. */
+/** The permission that reading each kind of event takes through the API: the feed grants no more. */
+const PERMISSION_OF: Readonly<Record<FeedEventName, Permission>> = {
+  'transaction.scored': 'transactions:read',
+  'alert.raised': 'alerts:read',
+};
+
+/**
+ * Whether a principal may see an event: the permission its kind takes elsewhere in the API (scored
+ * transactions need transactions:read, alerts alerts:read), then the read scope (partner, regions).
+ */
 export function visibleTo(principal: Principal, event: FeedEvent): boolean {
-  if (event.name === 'alert.raised' && !may(principal, 'alerts:read')) return false;
+  if (!may(principal, PERMISSION_OF[event.name])) return false;
   const scope = readScopeOf(principal);
   if (scope.partnerId !== null && event.partnerId !== scope.partnerId) return false;
   if (scope.regions !== null && (event.region === null || !scope.regions.includes(event.region)))

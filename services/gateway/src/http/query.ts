@@ -1,4 +1,5 @@
 // Checks for query strings and keyset cursors shared by the list routes; each failure names its parameter.
+import { REGION_CODES } from '@vigil/contracts';
 import { InvalidParameterException, InvalidParametersException } from './problem.js';
 
 export type RawQuery = Record<string, unknown>;
@@ -33,6 +34,23 @@ export function oneOf<T extends string>(query: RawQuery, name: string, allowed: 
     throw new InvalidParameterException(name, `${name} must be one of ${allowed.join(', ')}`);
   }
   return value as T;
+}
+
+/**
+ * `?region=` on every route that takes one: an ISO 3166-1 alpha-2 code in any case, answered in upper case.
+ * `extra` admits codes that are not regions but name a bucket of rows (the data-quality windows' XX).
+ */
+export function regionOf(query: RawQuery, extra: readonly string[] = []): string | undefined {
+  const region = single(query, 'region')?.toUpperCase();
+  if (region === undefined) return undefined;
+  if (!REGION_CODES.includes(region) && !extra.includes(region)) {
+    const also = extra.length > 0 ? ` (or ${extra.join(', ')})` : '';
+    throw new InvalidParameterException(
+      'region',
+      `region must be an ISO 3166-1 alpha-2 code${also}, e.g. NG`,
+    );
+  }
+  return region;
 }
 
 export function limitOf(query: RawQuery, max: number, fallback: number): number {

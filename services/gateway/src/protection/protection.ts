@@ -13,8 +13,25 @@ const AUTH_PREFIX = '/v1/auth/';
 /** The OAuth2 token endpoint takes passwords and client secrets too. */
 const OAUTH_TOKEN_PATH = '/oauth/token';
 
+/**
+ * Set on a request whose credentials were refused (or never checked, on a public route): it spends the
+ * per-IP budget of anonymous requests, so a made-up bearer token buys no way around that limit.
+ */
+export const CREDENTIALS_UNVERIFIED = Symbol('credentials unverified');
+type MarkedRequest = FastifyRequest & { [CREDENTIALS_UNVERIFIED]?: boolean };
+
 /** A request that presents credentials is limited per principal once authenticated (PrincipalRateLimit). */
-const presentsCredentials = (request: FastifyRequest): boolean => request.headers.authorization !== undefined;
+export const presentsCredentials = (request: FastifyRequest): boolean =>
+  request.headers.authorization !== undefined || request.headers['x-api-key'] !== undefined;
+
+/**
+ * Whether the route the router matched is a sign-in route. The router's pattern, not the raw URL: a path
+ * spelt another way (percent-encoded, doubled slashes) that reaches sign-in is limited as sign-in.
+ */
+export const isSignIn = (request: FastifyRequest): boolean => {
+  const route = request.routeOptions.url;
+  return route !== undefined && (route.startsWith(AUTH_PREFIX) || route === OAUTH_TOKEN_PATH);
+};
 
 export const corsOrigins = (setting: string): string[] =>
   setting
@@ -71,7 +88,9 @@ export async function protect(app: NestFastifyApplication, env: GatewayEnv): Pro
     // requests with credentials are counted per principal after authentication, not per IP
     // sign-in is always counted per IP, even with credentials in the header (HTTP Basic client secrets)
     allowList: (request) =>
-      !isSignIn(request) && (presentsCredentials(request) || env.GATEWAY_RATE_LIMIT_ANONYMOUS_MAX === 0),
+      !isSignIn(request) &&
+      (env.GATEWAY_RATE_LIMIT_ANONYMOUS_MAX === 0 ||
+        (presentsCredentials(request) && (request as MarkedRequest)[CREDENTIALS_UNVERIFIED] !== true)),
     keyGenerator: (request) => `${isSignIn(request) ? 'sign-in' : 'anonymous'}:${request.ip}`,
     max: (request) =>
       isSignIn(request) ? env.GATEWAY_RATE_LIMIT_LOGIN_MAX : env.GATEWAY_RATE_LIMIT_ANONYMOUS_MAX,
@@ -111,8 +130,6 @@ export function securityHeadersOf(options: Parameters<typeof helmet>[0]): Record
   return headers;
 }
 
-const isSignIn = (request: FastifyRequest): boolean =>
-  request.url.startsWith(AUTH_PREFIX) || request.url.split('?')[0] === OAUTH_TOKEN_PATH;
 const secondsOf = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
 export { FEED_PATH };

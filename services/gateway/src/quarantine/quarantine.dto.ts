@@ -1,8 +1,7 @@
 // The quarantine API at its boundary: what a held record looks like, and the checks of list filters and replays.
 import { BadRequestException, PayloadTooLargeException } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { REGION_CODES } from '@vigil/contracts';
-import { cursorOf, limitOf, onlyKnownParameters, single, timestampOf } from '../http/query.js';
+import { cursorOf, limitOf, onlyKnownParameters, regionOf, single, timestampOf } from '../http/query.js';
 import { ReasonDto } from '../transactions/transactions.dto.js';
 import { isTransactionId } from '../transactions/transactions.dto.js';
 
@@ -132,12 +131,8 @@ export function parseQuarantineFilters(query: unknown): QuarantineFilters {
     if (source.length > 64) throw new BadRequestException('source must be at most 64 characters');
     filters.source = source;
   }
-  const region = single(raw, 'region')?.toUpperCase();
-  if (region !== undefined) {
-    if (!REGION_CODES.includes(region))
-      throw new BadRequestException('region must be an ISO 3166-1 alpha-2 code, e.g. NG');
-    filters.region = region;
-  }
+  const region = regionOf(raw);
+  if (region !== undefined) filters.region = region;
   const rule = single(raw, 'rule');
   if (rule !== undefined) {
     if (!/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(rule))

@@ -39,9 +39,9 @@ export class SummaryController {
     description: 'One region within the caller’s scope',
   })
   @ApiOkResponse({ type: SummaryDto, headers: { ETag: { schema: { type: 'string' } } } })
-  @ApiBadRequestResponse({ type: ErrorDto, description: 'Unknown region, or outside the caller’s regions' })
+  @ApiBadRequestResponse({ type: ErrorDto, description: 'Unknown region or parameter' })
   @ApiUnauthorizedResponse({ type: ErrorDto })
-  @ApiForbiddenResponse({ type: ErrorDto })
+  @ApiForbiddenResponse({ type: ErrorDto, description: 'A region outside the caller’s regions' })
   // Served by SummaryFastPath in the running gateway (same admission and answer); this method documents the
   // route and answers it wherever the fast path is not installed.
   async summary(

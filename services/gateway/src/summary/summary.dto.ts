@@ -1,30 +1,23 @@
-import { BadRequestException } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { REGION_CODES } from '@vigil/contracts';
-import { PERMISSIONS, ROLES, type ReadScope } from '../auth/principal.js';
-import { onlyKnownParameters, single } from '../http/query.js';
+import { PERMISSIONS, ROLES, readScopeOf, regionRefusal, type Principal } from '../auth/principal.js';
+import { ProblemException } from '../http/problem.js';
+import { onlyKnownParameters, regionOf } from '../http/query.js';
 
 export interface SummaryQuery {
   region?: string;
 }
 
-/** `?region=` must be a region code, and one of the caller's regions when the caller is confined to some. */
+/** `?region=` is parsed as on every list route: a region code in any case. */
 export function parseSummaryQuery(query: unknown): SummaryQuery {
-  const raw = onlyKnownParameters(query, ['region']);
-  const region = single(raw, 'region');
-  if (region === undefined) return {};
-  if (!REGION_CODES.includes(region))
-    throw new BadRequestException('region must be an ISO 3166-1 alpha-2 code in upper case, e.g. NG');
-  return { region };
+  const region = regionOf(onlyKnownParameters(query, ['region']));
+  return region === undefined ? {} : { region };
 }
 
-export function regionsOf(scope: ReadScope, query: SummaryQuery): string[] | null {
-  if (!query.region) return scope.regions;
-  if (scope.regions && !scope.regions.includes(query.region))
-    throw new BadRequestException(
-      `region ${query.region} is outside your scope; you may read ${scope.regions.join(', ')}`,
-    );
-  return [query.region];
+/** The regions the summary covers: the asked one, refused with 403 outside the caller's scope, or the scope. */
+export function regionsOf(principal: Principal, query: SummaryQuery): string[] | null {
+  const refusal = regionRefusal(principal, query.region);
+  if (refusal) throw new ProblemException(403, refusal);
+  return query.region ? [query.region] : readScopeOf(principal).regions;
 }
 
 export class MeDto {

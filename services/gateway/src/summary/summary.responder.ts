@@ -16,7 +16,7 @@ export async function respondWithSummary(
   const scope = readScopeOf(principal);
   const summary = await summaries.summaryFor({
     partnerId: scope.partnerId,
-    regions: regionsOf(scope, parseSummaryQuery(rawQuery)),
+    regions: regionsOf(principal, parseSummaryQuery(rawQuery)),
     alerts: may(principal, 'alerts:read'),
     forecasts: may(principal, 'forecasts:read'),
     dataQuality: may(principal, 'data_quality:read'),

@@ -1,13 +1,14 @@
 // The transactions API at its boundary: response shapes (documented for OpenAPI) and request checks.
 import { BadRequestException, PayloadTooLargeException } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { REGION_CODES, TRANSACTION_TYPES } from '@vigil/contracts';
+import { TRANSACTION_TYPES } from '@vigil/contracts';
 import { InvalidParameterException } from '../http/problem.js';
 import {
   cursorOf,
   limitOf,
   oneOf,
   onlyKnownParameters,
+  regionOf,
   single,
   timestampOf,
   type RawQuery,
@@ -180,12 +181,8 @@ function parseFilters(raw: RawQuery): TransactionFilters {
   const filters: TransactionFilters = { limit: limitOf(raw, 500, 50) };
   const status = oneOf(raw, 'status', TRANSACTION_STATUSES);
   if (status) filters.status = status;
-  const region = single(raw, 'region')?.toUpperCase();
-  if (region !== undefined) {
-    if (!REGION_CODES.includes(region))
-      throw new InvalidParameterException('region', 'region must be an ISO 3166-1 alpha-2 code, e.g. NG');
-    filters.region = region;
-  }
+  const region = regionOf(raw);
+  if (region !== undefined) filters.region = region;
   const minScore = single(raw, 'min_score');
   if (minScore !== undefined) {
     const value = /^\d+(\.\d+)?$/.test(minScore) ? Number(minScore) : NaN;

@@ -3,7 +3,7 @@ import { Requests, type IngestSubmitReply, type IngestSubmitRequest } from '@vig
 import { JetStreamClient } from '@vigil/messaging';
 import { Readable, pipeline } from 'node:stream';
 import { stringify } from 'csv-stringify';
-import { readScopeOf, type Principal, type ReadScope } from '../auth/principal.js';
+import { readScopeOf, regionRefusal, type Principal, type ReadScope } from '../auth/principal.js';
 import { ProblemException } from '../http/problem.js';
 import { encodeCursor } from '../http/query.js';
 import { requestService } from '../http/service-request.js';
@@ -134,14 +134,9 @@ function csvRecordOf(row: TransactionRow): Record<(typeof EXPORT_COLUMNS)[number
  * is refused rather than silently answered with nothing. The SQL applies the scope in any case.
  */
 function scopeFor(principal: Principal, filters: { region?: string }): ReadScope {
-  const scope = readScopeOf(principal);
-  if (filters.region !== undefined && scope.regions !== null && !scope.regions.includes(filters.region)) {
-    throw new ProblemException(
-      403,
-      `region ${filters.region} is outside the regions ${principal.subject} may read (${scope.regions.join(', ')})`,
-    );
-  }
-  return scope;
+  const refusal = regionRefusal(principal, filters.region);
+  if (refusal) throw new ProblemException(403, refusal);
+  return readScopeOf(principal);
 }
 
 /** No responders, a timeout or a closing connection: transient, so the client should retry. */

@@ -12,16 +12,22 @@ import type {
   WebhookRegistration,
 } from './webhooks.dto.js';
 import { WebhooksRepository, type WebhookRow } from './webhooks.repository.js';
+import { WebhookSettings } from './webhooks.settings.js';
+import { resolveDestination, WebhookDestinationRefused } from './webhook-destination.js';
 
 /** Recent deliveries listed per webhook: enough to see what failed and why. */
 const DELIVERIES_SHOWN = 100;
 
 @Injectable()
 export class WebhooksService {
-  constructor(@Inject(WebhooksRepository) private readonly webhooks: WebhooksRepository) {}
+  constructor(
+    @Inject(WebhooksRepository) private readonly webhooks: WebhooksRepository,
+    @Inject(WebhookSettings) private readonly settings: WebhookSettings,
+  ) {}
 
   async register(principal: Principal, registration: WebhookRegistration): Promise<CreatedWebhookDto> {
     const partnerId = this.partnerOf(principal, registration.partnerId);
+    await this.checkDestination(registration.url);
     const secret = `whsec_${randomBytes(32).toString('base64url')}`;
     const row = await this.webhooks.insert({
       partnerId,
@@ -49,6 +55,25 @@ export class WebhooksService {
       throw new NotFoundException(`webhook ${webhookId} not found`);
   }
 
+  /**
+   * Refuses a URL whose host is, or resolves to, an address webhooks may not reach. A name that does not
+   * resolve now is accepted: it reaches nothing, and every delivery resolves and checks it again.
+   */
+  private async checkDestination(url: string): Promise<void> {
+    try {
+      await resolveDestination(new URL(url).hostname, {
+        allowPrivateNetworks: this.settings.allowPrivateNetworks,
+      });
+    } catch (error) {
+      if (error instanceof WebhookDestinationRefused) {
+        const detail = `url is refused: ${error.message}`;
+        throw new ProblemException(400, detail, { errors: [{ pointer: '/url', detail }] });
+      }
+      if (isNotFound(error)) return;
+      throw error;
+    }
+  }
+
   private partnerOf(principal: Principal, requested: string | undefined): string {
     if (principal.partnerId !== null) {
       if (requested !== undefined && requested !== principal.partnerId)
@@ -70,3 +95,8 @@ const viewOf = (row: WebhookRow): WebhookDto => ({
   events: row.events as WebhookEvent[],
   created_at: row.created_at,
 });
+
+const isNotFound = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ENOTFOUND' || code === 'ENODATA' || code === 'EAI_AGAIN' || code === 'ESERVFAIL';
+};
