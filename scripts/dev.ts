@@ -11,7 +11,13 @@ import { ensureNats } from './lib/nats.ts';
 import { isPortFree } from './lib/ports.ts';
 import { ensurePostgres } from './lib/postgres.ts';
 import { waitForReady } from './lib/readiness.ts';
-import { describeExit, Supervisor, type ExitInfo, type ManagedProcess } from './lib/supervisor.ts';
+import {
+  describeExit,
+  Supervisor,
+  type ExitInfo,
+  type ManagedProcess,
+  type RestartPolicy,
+} from './lib/supervisor.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './lib/webhook-receiver.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -38,6 +44,8 @@ const STOP_ORDER = ['traffic', 'gateway', 'ingest', 'validator', 'scorer', 'aler
 const INFRASTRUCTURE_STOP_ORDER = ['nats', 'postgres'];
 const SERVICE_STOP_TIMEOUT_MS = 10_000;
 const READY_TIMEOUT_MS = 90_000;
+/** A service that ran this long before it died is restarted after the first, shortest delay again. */
+const STABLE_AFTER_MS = 60_000;
 
 // the users the gateway seeds in development (services/gateway/src/auth/demo-users.ts), with what each may see
 const DEMO_USERS = [
@@ -59,7 +67,8 @@ const INGEST_PATH = '/v1/transactions';
 const USAGE = `Usage: npm start [-- options]
 
 Starts NATS and PostgreSQL when none is running, builds, then runs the five Vigil services with
-demo traffic until Ctrl-C.
+demo traffic until Ctrl-C. A service that dies after it was ready is restarted, after a delay that
+grows with each restart in a row (250 ms doubling, at most 30 s; a run of a minute resets it).
 
 Options:
   --only <names>   run only these services, comma-separated (validator,scorer,alerting,ingest,gateway)
@@ -76,6 +85,10 @@ class StartupError extends Error {}
 class AlreadyReported extends Error {}
 
 const supervisor = new Supervisor();
+/** Services that were ready once: when one of them dies it is restarted; before that, its failure stops the run. */
+const readyOnce = new Set<ServiceName>();
+/** The messaging library's delay formula (exponential, capped), loaded once the build has produced it. */
+let restartDelayMs: (attempt: number) => number = () => 1_000;
 let webhookReceiver: WebhookReceiver | undefined;
 let stopRequested: ((reason: StopReason) => void) | undefined;
 const stopSignal = new Promise<StopReason>((resolve) => {
@@ -174,20 +187,51 @@ async function preflight(services: ServiceSpec[], ports: { ingest: number; gatew
   }
 }
 
-function startService(spec: ServiceSpec, env: NodeJS.ProcessEnv): ManagedProcess {
-  return supervisor.start(spec.name, {
-    command: process.execPath,
-    args: ['--enable-source-maps', entryPoint(spec.name)],
-    cwd: REPO_ROOT,
-    env: { ...env, METRICS_PORT: String(spec.metricsPort) },
-    stopTimeoutMs: SERVICE_STOP_TIMEOUT_MS,
-    onLine: (line, stream) => sayRaw(formatChildLine(spec.name, line, stream)),
-    onUnexpectedExit: (exit) => {
-      const message = `${spec.name} exited unexpectedly (${describeExit(exit)}); its last output is above`;
-      say('dev', message, 'error');
-      requestStop({ kind: 'failure', message });
+/** A service that dies once it has been ready is restarted with backoff; one that never got ready stops the run. */
+function restartPolicy(spec: ServiceSpec): RestartPolicy {
+  return {
+    delayMs: (attempt) => restartDelayMs(attempt),
+    stableAfterMs: STABLE_AFTER_MS,
+    restartIf: () => readyOnce.has(spec.name) && !stopping,
+    onRestart: ({ name, exit, attempt, delayMs, ranForMs }) =>
+      say(
+        'dev',
+        `${name} exited unexpectedly (${describeExit(exit)}) after ${formatDuration(ranForMs)}; ` +
+          `restarting in ${formatDuration(delayMs)} (restart ${attempt} in a row); its last output is above`,
+        'error',
+      ),
+    onRestarted: (child, { name, attempt }) => {
+      say('dev', `${name} restarted (restart ${attempt} in a row)`);
+      void waitForReady(`http://127.0.0.1:${spec.metricsPort}/health/ready`, {
+        timeoutMs: READY_TIMEOUT_MS,
+        stillStarting: () => child.running && !stopping,
+      }).then((result) => {
+        if (result.ready && !stopping) say('dev', `${name} ready again`);
+      });
     },
-  });
+  };
+}
+
+const formatDuration = (ms: number) => (ms < 1_000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
+
+function startService(spec: ServiceSpec, env: NodeJS.ProcessEnv): ManagedProcess {
+  return supervisor.keepRunning(
+    spec.name,
+    {
+      command: process.execPath,
+      args: ['--enable-source-maps', entryPoint(spec.name)],
+      cwd: REPO_ROOT,
+      env: { ...env, METRICS_PORT: String(spec.metricsPort) },
+      stopTimeoutMs: SERVICE_STOP_TIMEOUT_MS,
+      onLine: (line, stream) => sayRaw(formatChildLine(spec.name, line, stream)),
+      onUnexpectedExit: (exit) => {
+        const message = `${spec.name} exited unexpectedly (${describeExit(exit)}); its last output is above`;
+        say('dev', message, 'error');
+        requestStop({ kind: 'failure', message });
+      },
+    },
+    restartPolicy(spec),
+  );
 }
 
 async function startAndAwaitReady(spec: ServiceSpec, env: NodeJS.ProcessEnv): Promise<void> {
@@ -200,6 +244,7 @@ async function startAndAwaitReady(spec: ServiceSpec, env: NodeJS.ProcessEnv): Pr
   });
   if (stopping) return;
   if (result.ready) {
+    readyOnce.add(spec.name);
     say('dev', `${spec.name} ready (${((Date.now() - since) / 1000).toFixed(1)} s)`);
     return;
   }
@@ -330,6 +375,8 @@ async function startSuite(services: ServiceSpec[], rebuild: boolean): Promise<vo
   });
   if (stopping) return;
   await preflight(services, { ingest: ingestPort, gateway: gatewayPort });
+  // imported only now: the build has just produced it
+  restartDelayMs = (await import('@vigil/messaging')).backoffMs;
 
   const nats = await ensureNats({
     url: process.env.NATS_URL || 'nats://127.0.0.1:4222',

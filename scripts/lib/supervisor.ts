@@ -1,4 +1,5 @@
-// Runs the dev runner's child processes: prefixed output, crash detection, ordered stop with a SIGKILL deadline.
+// Runs the dev runner's child processes: prefixed output, crash detection, restarts with backoff, ordered stop with
+// a SIGKILL deadline.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -31,6 +32,30 @@ export interface StartOptions {
 export interface StopOptions {
   signal?: NodeJS.Signals;
   timeoutMs?: number;
+}
+
+/** How a process that exits on its own is started again. */
+export interface RestartPolicy {
+  /** Delay before the n-th restart in a row (n from 1): growing, capped. */
+  delayMs: (attempt: number) => number;
+  /** A run at least this long was stable: the next exit is restart 1 again. */
+  stableAfterMs: number;
+  /** Decides per exit whether to restart; when false, the options' onUnexpectedExit hears of it instead. */
+  restartIf?: (exit: ExitInfo) => boolean;
+  /** Told of each exit that will be restarted, before the wait. */
+  onRestart?: (restart: Restart) => void;
+  /** Told once the new process has been started. */
+  onRestarted?: (process: ManagedProcess, restart: Restart) => void;
+}
+
+export interface Restart {
+  name: string;
+  exit: ExitInfo;
+  /** Restarts in a row, counting this one. */
+  attempt: number;
+  delayMs: number;
+  /** How long the process that exited had run. */
+  ranForMs: number;
 }
 
 export function describeExit(exit: ExitInfo): string {
@@ -134,6 +159,7 @@ export class ManagedProcess {
 /** Keeps every process the runner started, so none outlives it even when the runner itself fails. */
 export class Supervisor {
   private readonly processes: ManagedProcess[] = [];
+  private readonly pendingRestarts = new Set<NodeJS.Timeout>();
   private closed = false;
 
   /** Starts a process in its own process group. Refused once `close` was called (shutdown has begun). */
@@ -144,9 +170,46 @@ export class Supervisor {
     return managed;
   }
 
+  /**
+   * Starts a process and starts it again, after `policy.delayMs(attempt)`, each time it exits without having been
+   * asked to stop. Nothing restarts once `close` was called; a restart waiting then is dropped.
+   */
+  keepRunning(name: string, options: StartOptions, policy: RestartPolicy): ManagedProcess {
+    let attempt = 0;
+    const launch = (): ManagedProcess => {
+      const startedAt = Date.now();
+      const managed: ManagedProcess = this.start(name, {
+        ...options,
+        onUnexpectedExit: (exit) => {
+          if (this.closed) return;
+          if (policy.restartIf && !policy.restartIf(exit)) {
+            options.onUnexpectedExit?.(exit);
+            return;
+          }
+          const ranForMs = Date.now() - startedAt;
+          attempt = ranForMs >= policy.stableAfterMs ? 1 : attempt + 1;
+          const restart: Restart = { name, exit, attempt, delayMs: policy.delayMs(attempt), ranForMs };
+          policy.onRestart?.(restart);
+          const timer = setTimeout(() => {
+            this.pendingRestarts.delete(timer);
+            if (this.closed) return;
+            // a process that crashes for days must not leave a record of every run behind
+            this.processes.splice(this.processes.indexOf(managed), 1);
+            const next = launch();
+            policy.onRestarted?.(next, restart);
+          }, restart.delayMs);
+          this.pendingRestarts.add(timer);
+        },
+      });
+      return managed;
+    };
+    return launch();
+  }
+
   get(name: string): ManagedProcess | undefined {
     return (
-      this.processes.find((p) => p.name === name && p.running) ?? this.processes.find((p) => p.name === name)
+      this.processes.find((p) => p.name === name && p.running) ??
+      this.processes.findLast((p) => p.name === name)
     );
   }
 
@@ -155,8 +218,11 @@ export class Supervisor {
     return this.processes.filter((p) => p.running).map((p) => p.name);
   }
 
+  /** No more starts or restarts (shutdown has begun); restarts waiting are dropped. */
   close(): void {
     this.closed = true;
+    for (const timer of this.pendingRestarts) clearTimeout(timer);
+    this.pendingRestarts.clear();
   }
 
   /** For a synchronous 'exit' handler: asks every live child to terminate; cannot wait for them. */
@@ -166,7 +232,7 @@ export class Supervisor {
 
   /** When the user insists (a second Ctrl-C): no more waiting. */
   killAllNow(): void {
-    this.closed = true;
+    this.close();
     this.signalAll('SIGKILL');
   }
 

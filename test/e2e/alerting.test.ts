@@ -1,11 +1,13 @@
 // Alert lifecycle through the whole suite: an account takeover raises an alert that reaches the webhook, an analyst
 // acknowledges, resolves and silences through the gateway (which asks alerting over NATS), a schema drift the
-// validator reports becomes a drift alert, and the gateway serves demand forecasts.
+// validator reports becomes a drift alert, a record with 10,000 unknown fields becomes one drift alert and one
+// notification, and the gateway serves demand forecasts.
 import 'reflect-metadata';
-import { Events, type SchemaDriftDetected } from '@vigil/contracts';
+import { setTimeout as settle } from 'node:timers/promises';
+import { Events, type SchemaDriftDetected, type TransactionAccepted } from '@vigil/contracts';
 import { JetStreamPublisher, NatsClient } from '@vigil/messaging';
 import { createLogger } from '@vigil/observability';
-import { newAccountTakeover, waitFor } from '@vigil/testing';
+import { newAccountTakeover, newTransaction, waitFor } from '@vigil/testing';
 import { getJson, postJson, tokenFor } from '../support/api.js';
 import { Suite } from '../support/suite.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
@@ -104,9 +106,11 @@ describe('alerts through the gateway', () => {
     const nats = await NatsClient.connect({ url: suite.nats.url, name: 'validator-stand-in', logger });
     const drift: SchemaDriftDetected = {
       source: 'partner-a',
-      change: 'unknown_field',
-      field: 'loyalty_points',
-      actual: 'number',
+      window_start: new Date().toISOString(),
+      changes: [
+        { change: 'unknown_field', field: 'loyalty_points', actual: 'number', transaction_id: 't-loyalty-1' },
+      ],
+      more_changes: { unknown_field: 0, type_changed: 0, missing_field: 0 },
       detected_at: new Date().toISOString(),
       transaction_id: 't-loyalty-1',
     };
@@ -124,10 +128,57 @@ describe('alerts through the gateway', () => {
       labels: {
         alertname: 'SchemaDrift',
         data_source: 'partner-a',
-        field: 'loyalty_points',
         change: 'unknown_field',
       },
     });
+  });
+
+  it('turns one record with 10,000 unknown fields into 20 drift rows, one alert and one notification', async () => {
+    const logger = createLogger('e2e', 'silent');
+    const nats = await NatsClient.connect({ url: suite.nats.url, name: 'storm-source', logger });
+    const record: Record<string, unknown> = { ...newTransaction() };
+    for (let i = 0; i < 10_000; i++) record[`field_${i}`] = i;
+    const accepted: TransactionAccepted = {
+      transaction_id: String(record.transaction_id),
+      received_at: new Date().toISOString(),
+      source: 'storm-partner',
+      record,
+    };
+    await new JetStreamPublisher(nats).publish(Events.transactionAccepted, 'NG', accepted, {
+      msgId: accepted.transaction_id,
+    });
+    await nats.drain();
+    const stormAlerts = (items: AlertItem[]) =>
+      items.filter((a) => a.name === 'SchemaDrift' && a.labels.data_source === 'storm-partner');
+    const sentAbout = () =>
+      (webhook.received as { name: string; labels: Record<string, string> }[]).filter(
+        (a) => a.name === 'SchemaDrift' && a.labels.data_source === 'storm-partner',
+      );
+    // the validator announces on its upkeep run (every 15 s by default)
+    await waitFor(
+      () => Promise.resolve(sentAbout()),
+      (sent) => sent.length > 0,
+      {
+        what: 'the storm notification',
+        timeoutMs: 45_000,
+      },
+    );
+    await settle(3_000);
+    const page = await getJson<{ items: AlertItem[] }>(`${suite.gatewayUrl}/v1/alerts?limit=100`, analyst);
+    expect(stormAlerts(page.body.items)).toEqual([
+      expect.objectContaining({ labels: expect.objectContaining({ change: 'unknown_field' }) }),
+    ]);
+    expect(sentAbout()).toHaveLength(1);
+    expect(
+      await suite.db.query(
+        `SELECT count(*)::int AS n FROM validator.schema_drift WHERE source = 'storm-partner'`,
+      ),
+    ).toEqual([{ n: 20 }]);
+    expect(
+      await suite.db.query(
+        `SELECT new_changes, unrecorded FROM validator.drift_announcements WHERE source = 'storm-partner'`,
+      ),
+    ).toEqual([{ new_changes: 20, unrecorded: '9980' }]);
   });
 
   it('serves demand forecasts to analysts', async () => {

@@ -261,25 +261,65 @@ export const alertRaisedSchema = {
 } as const;
 export type AlertRaised = FromSchema<typeof alertRaisedSchema>;
 
-/** Published by the validator once per schema change it sees on a source's stream (not once per record). */
+/** Kinds of schema change the validator detects. */
+export const DRIFT_CHANGES = ['unknown_field', 'type_changed', 'missing_field'] as const;
+/** Changes named in one drift announcement; the rest are counted in `more_changes`. */
+export const DRIFT_CHANGES_LISTED = 50;
+
+const driftChangeCounts = {
+  type: 'object',
+  required: ['unknown_field', 'type_changed', 'missing_field'],
+  additionalProperties: false,
+  properties: {
+    unknown_field: { type: 'integer', minimum: 0 },
+    type_changed: { type: 'integer', minimum: 0 },
+    missing_field: { type: 'integer', minimum: 0 },
+  },
+} as const;
+
+/**
+ * Published by the validator at most once per source and announcement window: the schema changes first seen on
+ * the source's stream in that window (not one message per change, nor per record).
+ */
 export const schemaDriftDetectedSchema = {
   $id: 'vigil/event/dq.drift',
   type: 'object',
-  required: ['source', 'change', 'field', 'detected_at', 'transaction_id'],
+  required: ['source', 'window_start', 'changes', 'more_changes', 'detected_at', 'transaction_id'],
   additionalProperties: false,
   properties: {
     source: { type: 'string', description: 'Source or partner whose records changed shape' },
-    schema_version: {
-      type: 'integer',
-      minimum: 1,
-      description: 'Registered schema version compared against',
+    window_start: { ...timestamp, description: 'Start of the announcement window (RFC 3339)' },
+    changes: {
+      type: 'array',
+      minItems: 1,
+      maxItems: DRIFT_CHANGES_LISTED,
+      description: 'New changes, oldest first, at most DRIFT_CHANGES_LISTED',
+      items: {
+        type: 'object',
+        required: ['change', 'field', 'transaction_id'],
+        additionalProperties: false,
+        properties: {
+          change: { type: 'string', enum: DRIFT_CHANGES },
+          field: { type: 'string', description: 'Dotted path of the field that changed' },
+          schema_version: {
+            type: 'integer',
+            minimum: 1,
+            description: 'Registered schema version compared against',
+          },
+          expected: { type: 'string', description: 'Type or presence the schema expects' },
+          actual: { type: 'string', description: 'Type or presence seen on the stream' },
+          transaction_id: { type: 'string', description: 'First record that showed the change' },
+        },
+      },
     },
-    change: { type: 'string', enum: ['unknown_field', 'type_changed', 'missing_field'] },
-    field: { type: 'string', description: 'Dotted path of the field that changed' },
-    expected: { type: 'string', description: 'Type or presence the schema expects' },
-    actual: { type: 'string', description: 'Type or presence seen on the stream' },
+    more_changes: {
+      ...driftChangeCounts,
+      description:
+        'Changes not named in `changes`, by kind: new ones beyond the list, and those past the number a single ' +
+        'record may record (counted, not identified)',
+    },
     detected_at: timestamp,
-    transaction_id: { type: 'string', description: 'First record that showed the change' },
+    transaction_id: { type: 'string', description: 'First record in the window that showed a change' },
   },
 } as const;
 export type SchemaDriftDetected = FromSchema<typeof schemaDriftDetectedSchema>;

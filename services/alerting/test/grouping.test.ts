@@ -157,10 +157,17 @@ describe('grouping, routing, inhibition and silences', () => {
   it('holds back a data-quality anomaly while a drift of the same source fires, and sends it once that resolves', async () => {
     const drift: SchemaDriftDetected = {
       source: 'partner-x',
-      change: 'type_changed',
-      field: 'amount',
-      expected: 'string',
-      actual: 'number',
+      window_start: new Date().toISOString(),
+      changes: [
+        {
+          change: 'type_changed',
+          field: 'amount',
+          expected: 'string',
+          actual: 'number',
+          transaction_id: 't-drift-1',
+        },
+      ],
+      more_changes: { unknown_field: 0, type_changed: 0, missing_field: 0 },
       detected_at: new Date().toISOString(),
       transaction_id: 't-drift-1',
     };

@@ -33,13 +33,21 @@ describe('data-quality alerts and the lifecycle requests', () => {
     await webhook?.close();
   });
 
+  const noMore = { unknown_field: 0, type_changed: 0, missing_field: 0 };
   const drift: SchemaDriftDetected = {
     source: 'partner-a',
-    schema_version: 3,
-    change: 'missing_field',
-    field: 'destination.account',
-    expected: 'present',
-    actual: 'absent',
+    window_start: '2026-03-02T10:15:00.000Z',
+    changes: [
+      {
+        change: 'missing_field',
+        field: 'destination.account',
+        schema_version: 3,
+        expected: 'present',
+        actual: 'absent',
+        transaction_id: 't-partner-a-77',
+      },
+    ],
+    more_changes: noMore,
     detected_at: '2026-03-02T10:15:00Z',
     transaction_id: 't-partner-a-77',
   };
@@ -69,13 +77,13 @@ describe('data-quality alerts and the lifecycle requests', () => {
       labels: {
         alertname: 'SchemaDrift',
         data_source: 'partner-a',
-        field: 'destination.account',
         change: 'missing_field',
       },
       annotations: {
+        window_start: '2026-03-02T10:15:00.000Z',
+        changes: '1',
+        fields: 'destination.account',
         schema_version: '3',
-        expected: 'present',
-        actual: 'absent',
         first_transaction_id: 't-partner-a-77',
       },
       summary:
@@ -90,6 +98,50 @@ describe('data-quality alerts and the lifecycle requests', () => {
       { what: 'the drift alert at the default webhook' },
     );
     expect(delivered).toEqual([expect.objectContaining({ source: 'drift', status: 'open' })]);
+  });
+
+  it('turns a storm of 10,000 new fields over several windows into one alert and one notification', async () => {
+    const announcement = (window: number): SchemaDriftDetected => ({
+      source: 'storm',
+      window_start: new Date(Date.UTC(2026, 2, 2, 11, window * 5)).toISOString(),
+      changes: Array.from({ length: 50 }, (_, i) => ({
+        change: 'unknown_field' as const,
+        field: `w${window}_f${i}`,
+        expected: 'absent',
+        actual: 'integer',
+        transaction_id: `t-storm-${window}`,
+      })),
+      more_changes: { ...noMore, unknown_field: 2_450 },
+      detected_at: new Date().toISOString(),
+      transaction_id: `t-storm-${window}`,
+    });
+    for (let window = 0; window < 4; window++)
+      await harness.publisher.publish(Events.schemaDriftDetected, 'storm', announcement(window), {
+        msgId: `storm-${window}`,
+      });
+    await waitFor(
+      () =>
+        harness.query<{ occurrences: number }>(
+          `SELECT occurrences FROM alerting.alerts WHERE source = 'drift' AND labels->>'data_source' = 'storm'`,
+        ),
+      (rows) => rows[0]?.occurrences === 4,
+      { what: 'four windows counted on one alert' },
+    );
+    await settle(1_000);
+    const alerts = await harness.query<{ summary: string; annotations: Record<string, string> }>(
+      `SELECT summary, annotations FROM alerting.alerts WHERE source = 'drift' AND labels->>'data_source' = 'storm'`,
+    );
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.summary).toBe(
+      'Records from storm changed shape: unknown fields ' +
+        Array.from({ length: 10 }, (_, i) => `w0_f${i} (expected absent, saw integer)`).join(', ') +
+        ' and 2490 more',
+    );
+    expect(alerts[0]!.annotations).toMatchObject({ changes: '2500' });
+    const sent = webhook
+      .bodies<{ name: string; labels: Record<string, string> }>()
+      .filter((b) => b.name === 'SchemaDrift' && b.labels.data_source === 'storm');
+    expect(sent).toHaveLength(1);
   });
 
   it('acknowledges with a note and an assignee, then resolves, recording each change', async () => {

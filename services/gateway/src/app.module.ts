@@ -17,6 +17,7 @@ import { KeyCipher } from './auth/key-cipher.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { WebhookSettings } from './webhooks/webhooks.settings.js';
 import { QuarantineModule } from './quarantine/quarantine.module.js';
+import { ReconciliationModule } from './reconciliation/reconciliation.module.js';
 import { SummaryModule } from './summary/summary.module.js';
 import { TransactionsModule } from './transactions/transactions.module.js';
 
@@ -49,6 +50,7 @@ export class GatewayModule {
         AlertsModule,
         QuarantineModule,
         DataQualityModule,
+        ReconciliationModule,
         HealthModule,
         SummaryModule,
         DashboardModule,

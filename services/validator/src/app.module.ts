@@ -7,7 +7,8 @@ import { AnomalyService } from './data-quality/anomaly.service.js';
 import { DataQualityMetrics } from './data-quality/dq-metrics.js';
 import { MAINTENANCE_SETTINGS, MaintenanceService } from './maintenance/maintenance.service.js';
 import { RULE_SET_SETTINGS, RuleSetService } from './rules/rule-set.service.js';
-import { DriftService } from './schemas/drift.service.js';
+import { DriftRepository } from './schemas/drift.repository.js';
+import { DRIFT_SETTINGS, DriftService } from './schemas/drift.service.js';
 import { SchemaRegistryService } from './schemas/schema-registry.service.js';
 import { OutcomePublisher } from './validation/outcome.publisher.js';
 import { ValidationHandler } from './validation/validation.handler.js';
@@ -28,11 +29,19 @@ export class ValidatorModule {
         RuleSetService,
         SchemaRegistryService,
         DriftService,
+        DriftRepository,
         ConfigAudit,
         AuditLog,
         DataQualityMetrics,
         AnomalyService,
         MaintenanceService,
+        {
+          provide: DRIFT_SETTINGS,
+          useValue: {
+            announceWindowMs: env.DRIFT_ANNOUNCE_WINDOW_MS,
+            changesPerRecord: env.DRIFT_CHANGES_PER_RECORD,
+          },
+        },
         { provide: RULE_SET_SETTINGS, useValue: { defaultFile: env.VALIDATOR_DEFAULT_RULE_SET } },
         {
           provide: MAINTENANCE_SETTINGS,

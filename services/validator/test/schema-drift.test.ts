@@ -1,7 +1,9 @@
 // Schema registry and drift: a registration that breaks the source's compatibility mode is refused with the
-// reason; a source that starts sending an unknown field raises exactly one drift event for that change,
-// however many records carry it, however many replicas see it, and across restarts.
+// reason; a source that starts sending an unknown field has that change announced exactly once, however many
+// records carry it, however many replicas see it, and across restarts; announcements come at most once per
+// source and window, and one record with 10,000 unknown fields stores and announces a bounded amount.
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Documents, Events, type SchemaDriftDetected, type SchemaRegistration } from '@vigil/contracts';
@@ -12,10 +14,12 @@ import { runSchemas } from '../src/cli/schemas.command.js';
 import { ValidatorHarness, logger, newTransaction } from './support.js';
 
 let h: ValidatorHarness;
+const WINDOW_MS = 1_000;
+const env = { DQ_EVALUATE_INTERVAL_MS: 200, DRIFT_ANNOUNCE_WINDOW_MS: WINDOW_MS };
 const folder = mkdtempSync(join(tmpdir(), 'vigil-schemas-'));
 
 beforeAll(async () => {
-  h = await ValidatorHarness.start({ DQ_EVALUATE_INTERVAL_MS: 200 });
+  h = await ValidatorHarness.start(env);
 });
 afterAll(async () => {
   await h?.stop();
@@ -62,6 +66,13 @@ const partnerA = (extra: SchemaRegistration['fields'] = {}): SchemaRegistration 
 });
 
 const driftEvents = () => h.messages<SchemaDriftDetected>(Events.schemaDriftDetected);
+/** Every change announced, with the source and subject of its announcement. */
+const announcedChanges = async () =>
+  (await driftEvents()).flatMap((e) =>
+    e.data.changes.map((c) => ({ subject: e.subject, source: e.data.source, ...c })),
+  );
+const announcedOf = (field: string) =>
+  waitFor(announcedChanges, (all) => all.some((c) => c.field === field), { what: `${field} announced` });
 
 describe('registering schemas', () => {
   it('registers a first version and a compatible second one', async () => {
@@ -121,7 +132,7 @@ describe('drift on the stream', () => {
         what: 'the validator on registry version 2',
       },
     );
-    await h.startReplica({ DQ_EVALUATE_INTERVAL_MS: 200 });
+    await h.startReplica(env);
     const batch = Array.from({ length: 300 }, (_, i) =>
       i >= 100 && i < 200 ? newTransaction({ loyalty_tier: 'gold' }) : newTransaction(),
     );
@@ -135,17 +146,27 @@ describe('drift on the stream', () => {
       (rows) => rows[0]!.n === batch.length,
       { what: 'every record judged' },
     );
-    const events = (await driftEvents()).filter((e) => e.data.field === 'loyalty_tier');
+    await announcedOf('loyalty_tier');
+    const events = (await driftEvents()).filter((e) =>
+      e.data.changes.some((c) => c.field === 'loyalty_tier'),
+    );
     expect(events).toHaveLength(1);
     expect(events[0]).toEqual({
       subject: 'dq.drift.partner-a',
       data: {
         source: 'partner-a',
-        schema_version: 2,
-        change: 'unknown_field',
-        field: 'loyalty_tier',
-        expected: 'absent',
-        actual: 'string',
+        window_start: expect.any(String),
+        changes: [
+          {
+            change: 'unknown_field',
+            field: 'loyalty_tier',
+            schema_version: 2,
+            expected: 'absent',
+            actual: 'string',
+            transaction_id: expect.stringMatching(/^t-/),
+          },
+        ],
+        more_changes: { unknown_field: 0, type_changed: 0, missing_field: 0 },
         detected_at: expect.any(String),
         transaction_id: expect.stringMatching(/^t-/),
       },
@@ -163,7 +184,7 @@ describe('drift on the stream', () => {
 
   it('does not announce the same change again after a restart', async () => {
     await h.stopValidator();
-    await h.startValidator({ DQ_EVALUATE_INTERVAL_MS: 200 });
+    await h.startValidator(env);
     const more = Array.from({ length: 20 }, () => newTransaction({ loyalty_tier: 'silver' }));
     await h.accept(more, { source: 'partner-a' });
     await waitFor(
@@ -174,7 +195,8 @@ describe('drift on the stream', () => {
       (rows) => rows[0]?.occurrences === '120',
       { what: 'the new occurrences counted' },
     );
-    expect((await driftEvents()).filter((e) => e.data.field === 'loyalty_tier')).toHaveLength(1);
+    await sleep(2 * WINDOW_MS);
+    expect((await announcedChanges()).filter((c) => c.field === 'loyalty_tier')).toHaveLength(1);
   });
 
   it('announces a changed type and a missing field, each once', async () => {
@@ -185,34 +207,95 @@ describe('drift on the stream', () => {
       return record;
     });
     await h.accept([...numberAmount, ...noChannel], { source: 'partner-a' });
-    const events = await waitFor(
-      driftEvents,
-      (all) =>
-        all.some((e) => e.data.change === 'type_changed') &&
-        all.some((e) => e.data.change === 'missing_field'),
-      { what: 'both drift events' },
+    await waitFor(
+      announcedChanges,
+      (all) => all.some((c) => c.change === 'type_changed') && all.some((c) => c.change === 'missing_field'),
+      { what: 'both changes announced' },
     );
-    expect(events.filter((e) => e.data.change === 'type_changed')).toEqual([
-      expect.objectContaining({
-        data: expect.objectContaining({ field: 'amount', expected: 'string', actual: 'number' }),
-      }),
+    await sleep(2 * WINDOW_MS);
+    const changes = await announcedChanges();
+    expect(changes.filter((c) => c.change === 'type_changed')).toEqual([
+      expect.objectContaining({ field: 'amount', expected: 'string', actual: 'number' }),
     ]);
-    expect(events.filter((e) => e.data.change === 'missing_field')).toEqual([
-      expect.objectContaining({
-        data: expect.objectContaining({ field: 'region', expected: 'present', actual: 'absent' }),
-      }),
+    expect(changes.filter((c) => c.change === 'missing_field')).toEqual([
+      expect.objectContaining({ field: 'region', expected: 'present', actual: 'absent' }),
     ]);
   });
 
   it('holds a source without a registered schema to the transaction contract', async () => {
     await h.accept([newTransaction({ promo_code: 'X1' })], { source: 'unregistered' });
-    const events = await waitFor(driftEvents, (all) => all.some((e) => e.data.source === 'unregistered'), {
-      what: 'drift of the unregistered source',
-    });
-    expect(events.find((e) => e.data.source === 'unregistered')!.data).toMatchObject({
-      change: 'unknown_field',
-      field: 'promo_code',
-    });
-    expect(events.find((e) => e.data.source === 'unregistered')!.data.schema_version).toBeUndefined();
+    const changes = await announcedOf('promo_code');
+    const promo = changes.find((c) => c.field === 'promo_code')!;
+    expect(promo).toMatchObject({ subject: 'dq.drift.unregistered', change: 'unknown_field' });
+    expect(promo.schema_version).toBeUndefined();
+  });
+});
+
+describe('drift storms', () => {
+  const withFields = (prefix: string, count: number): Record<string, unknown> => {
+    const record: Record<string, unknown> = { ...newTransaction() };
+    for (let i = 0; i < count; i++) record[`${prefix}${i}`] = i;
+    return record;
+  };
+  const stormEvents = async (source: string) =>
+    (await driftEvents()).filter((e) => e.data.source === source).map((e) => e.data);
+  const rowsOf = async (source: string) =>
+    (
+      await h.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM validator.schema_drift WHERE source = $1`,
+        [source],
+      )
+    )[0]!.n;
+
+  it('stores 20 changes of a record with 10,000 unknown fields and announces them once, counting the rest', async () => {
+    const record = withFields('x_', 10_000);
+    await h.accept([record], { source: 'storm-a' });
+    await waitFor(
+      () => stormEvents('storm-a'),
+      (events) => events.length > 0,
+      { what: 'the storm announced' },
+    );
+    await sleep(3 * WINDOW_MS);
+    const events = await stormEvents('storm-a');
+    expect(events).toHaveLength(1);
+    expect(events[0]!.changes).toHaveLength(20);
+    expect(events[0]!.changes.every((c) => c.change === 'unknown_field' && c.field.startsWith('x_'))).toBe(
+      true,
+    );
+    expect(events[0]!.more_changes).toEqual({ unknown_field: 9_980, type_changed: 0, missing_field: 0 });
+    expect(events[0]!.transaction_id).toBe(record.transaction_id);
+    expect(await rowsOf('storm-a')).toBe(20);
+    expect(
+      await h.query(
+        `SELECT listed, new_changes, unrecorded FROM validator.drift_announcements WHERE source = $1`,
+        ['storm-a'],
+      ),
+    ).toEqual([{ listed: 20, new_changes: 20, unrecorded: '9980' }]);
+    expect(
+      await h.query(
+        `SELECT sum(changes)::int AS left FROM validator.schema_drift_unrecorded WHERE source = $1`,
+        ['storm-a'],
+      ),
+    ).toEqual([{ left: 0 }]);
+  });
+
+  it('announces a source at most once per window, each listing at most 50 changes, however many records drift', async () => {
+    const records = Array.from({ length: 40 }, (_, r) => withFields(`r${r}_`, 250));
+    const started = Date.now();
+    await h.accept(records, { source: 'storm-b' });
+    await waitFor(
+      async () => {
+        const events = await stormEvents('storm-b');
+        return events.reduce((sum, e) => sum + e.changes.length + e.more_changes.unknown_field, 0);
+      },
+      (announced) => announced === 40 * 250,
+      { what: 'every change of the storm announced or counted' },
+    );
+    const windows = Math.ceil((Date.now() - started) / WINDOW_MS) + 1;
+    const events = await stormEvents('storm-b');
+    expect(new Set(events.map((e) => e.window_start)).size).toBe(events.length);
+    expect(events.length).toBeLessThanOrEqual(windows);
+    expect(events.every((e) => e.changes.length <= 50)).toBe(true);
+    expect(await rowsOf('storm-b')).toBe(40 * 20);
   });
 });

@@ -53,31 +53,50 @@ export function fraudSignal(scored: TransactionScored, threshold: number): Alert
 }
 
 const DRIFT_SEVERITY = { missing_field: 'critical', type_changed: 'warning', unknown_field: 'info' } as const;
+const DRIFT_KINDS = ['missing_field', 'type_changed', 'unknown_field'] as const;
+/** Fields named in an alert's summary; the annotation `fields` names up to the announcement's list. */
+const FIELDS_IN_SUMMARY = 10;
 
-export function driftSignal(drift: SchemaDriftDetected): AlertSignal {
-  const expected = drift.expected ? ` (expected ${drift.expected}, saw ${drift.actual ?? 'nothing'})` : '';
-  return {
-    source: 'drift',
-    severity: DRIFT_SEVERITY[drift.change],
-    labels: { alertname: 'SchemaDrift', data_source: drift.source, field: drift.field, change: drift.change },
-    annotations: {
-      ...(drift.schema_version ? { schema_version: String(drift.schema_version) } : {}),
-      ...(drift.expected ? { expected: drift.expected } : {}),
-      ...(drift.actual ? { actual: drift.actual } : {}),
-      first_transaction_id: drift.transaction_id,
-    },
-    summary: `Records from ${drift.source} changed shape: ${drift.change.replace('_', ' ')} ${drift.field}${expected}`,
-    eventKey: [
-      'drift',
-      drift.source,
-      drift.schema_version ?? '',
-      drift.change,
-      drift.field,
-      drift.transaction_id,
-    ].join(':'),
-    occurredAt: drift.detected_at,
-    transactionId: drift.transaction_id,
-  };
+/**
+ * One alert per kind of change in a source's drift announcement (so at most three per source and window), each
+ * naming its fields, a bounded list with the count of the rest. Labels hold no field: while the alert is open,
+ * later windows of the same source and kind add occurrences to it instead of opening new alerts.
+ */
+export function driftSignals(drift: SchemaDriftDetected): AlertSignal[] {
+  return DRIFT_KINDS.flatMap((kind) => {
+    const listed = drift.changes.filter((c) => c.change === kind);
+    const unlisted = drift.more_changes[kind];
+    if (listed.length === 0 && unlisted === 0) return [];
+    const total = listed.length + unlisted;
+    const named = listed.map((c) =>
+      c.expected ? `${c.field} (expected ${c.expected}, saw ${c.actual ?? 'nothing'})` : c.field,
+    );
+    const shown = named.slice(0, FIELDS_IN_SUMMARY);
+    const rest = total - shown.length;
+    const first = listed[0];
+    const versions = [...new Set(listed.flatMap((c) => (c.schema_version ? [c.schema_version] : [])))];
+    return [
+      {
+        source: 'drift' as const,
+        severity: DRIFT_SEVERITY[kind],
+        labels: { alertname: 'SchemaDrift', data_source: drift.source, change: kind },
+        annotations: {
+          window_start: drift.window_start,
+          changes: String(total),
+          ...(listed.length > 0 ? { fields: listed.map((c) => c.field).join(', ') } : {}),
+          ...(versions.length > 0 ? { schema_version: versions.join(', ') } : {}),
+          first_transaction_id: first?.transaction_id ?? drift.transaction_id,
+        },
+        summary:
+          `Records from ${drift.source} changed shape: ${kind.replace('_', ' ')}` +
+          `${total === 1 ? '' : 's'} ${shown.length > 0 ? shown.join(', ') : `(${total}, not named)`}` +
+          (shown.length > 0 && rest > 0 ? ` and ${rest} more` : ''),
+        eventKey: ['drift', drift.source, drift.window_start, kind].join(':'),
+        occurredAt: drift.detected_at,
+        transactionId: first?.transaction_id ?? drift.transaction_id,
+      },
+    ];
+  });
 }
 
 const percent = (rate: number) => `${(rate * 100).toFixed(1)}%`;

@@ -20,6 +20,8 @@ export const PERMISSIONS = [
   'identity:manage',
   /** Create, list and revoke API keys: an admin any key, a partner its own. */
   'api_keys:manage',
+  /** Count accepted transactions through every stage and name the missing ones (read only). */
+  'reconciliation:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -40,7 +42,15 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   admin: PERMISSIONS,
   analyst: [...READ_ALL, 'alerts:act', 'quarantine:replay'],
   fraud_ops: [...READ_ALL, 'alerts:act', 'quarantine:replay'],
-  sre: ['alerts:read', 'alerts:act', 'data_quality:read', 'summary:read', 'feed:read', 'health:read'],
+  sre: [
+    'alerts:read',
+    'alerts:act',
+    'data_quality:read',
+    'summary:read',
+    'feed:read',
+    'health:read',
+    'reconciliation:read',
+  ],
   auditor: [...READ_ALL, 'audit:read'],
   partner: [
     'transactions:submit',

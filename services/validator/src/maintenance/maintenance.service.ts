@@ -1,5 +1,5 @@
 // Background upkeep, in every replica (each task is safe to run concurrently): judging closed data-quality
-// windows, flushing drift counts, pruning expired fingerprints, creating audit partitions ahead, and retention.
+// windows, flushing drift counts and announcing drift, pruning expired fingerprints, creating audit partitions ahead, and retention.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Database, sql } from '@vigil/db';
 import type { Logger } from '@vigil/observability';
@@ -49,11 +49,20 @@ export class MaintenanceService implements OnApplicationBootstrap, OnApplication
       this.anomalies.judgeClosedWindows().then((judged) => {
         if (judged.anomalies > 0) this.logger.info(judged, 'data-quality windows judged');
       }),
-      this.drift.flushCounts(),
+      this.upkeepDrift(),
       this.db.query(pruneFingerprints),
     ]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+  }
+
+  /** Counts first, so an announcement includes the changes this replica counted past records' limits. */
+  private async upkeepDrift(): Promise<void> {
+    try {
+      await this.drift.flushCounts();
+    } finally {
+      await this.drift.announce();
+    }
   }
 
   async upkeepAudit(): Promise<void> {

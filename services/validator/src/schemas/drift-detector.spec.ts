@@ -27,7 +27,7 @@ describe('detectDrift', () => {
 
   it('names unknown fields, changed types and missing required fields by their dotted path', () => {
     expect(
-      detectDrift(schema, { id: 'a', amount: 1.5, origin: { extra: true }, tier: 'gold' }, 't2'),
+      detectDrift(schema, { id: 'a', amount: 1.5, origin: { extra: true }, tier: 'gold' }, 't2')?.changes,
     ).toEqual([
       {
         source: 'partner-a',
@@ -105,7 +105,17 @@ describe('detectDrift', () => {
           promo: 1,
         },
         't4',
-      ),
+      )?.changes,
     ).toEqual([expect.objectContaining({ change: 'unknown_field', field: 'promo', schemaVersion: 0 })]);
+  });
+
+  it('names at most the limit of changes per record and counts the rest by kind', () => {
+    const record: Record<string, unknown> = { id: 'a', amount: 1, origin: { account: 'C1' } };
+    for (let i = 0; i < 10_000; i++) record[`f${i}`] = i;
+    const found = detectDrift(schema, record, 't6', false, 20)!;
+    expect(found.changes).toHaveLength(20);
+    expect(found.changes[0]).toMatchObject({ change: 'type_changed', field: 'amount' });
+    expect(found.changes.slice(1).map((c) => c.field)).toEqual(Array.from({ length: 19 }, (_, i) => `f${i}`));
+    expect(found.omitted).toEqual({ unknown_field: 10_000 - 19, type_changed: 0, missing_field: 0 });
   });
 });

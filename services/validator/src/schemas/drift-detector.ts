@@ -1,6 +1,7 @@
 // Compares each record's shape with its source's schema: fields the schema does not know, fields whose type
 // changed, required fields that are missing. Per record it walks the record once and allocates nothing unless
-// something drifted; each change is reported as new once per process (the store dedups across replicas).
+// something drifted. A record lists at most `limit` changes and only counts the rest, so one record with
+// 10,000 unknown fields costs the same to store and announce as one with a few.
 import type { ValueType } from '@vigil/contracts';
 import type { FieldMap } from './schema-registry.js';
 
@@ -16,6 +17,20 @@ export interface Drift {
   actual: string;
   transactionId: string;
 }
+
+export type ChangeCounts = Record<DriftChange, number>;
+
+/** The changes one record shows: the first `limit` in full, the rest only counted by kind. */
+export interface DriftFindings {
+  changes: Drift[];
+  omitted: ChangeCounts;
+}
+
+/** Changes recorded per record by default; beyond it a record's changes are counted, not named. */
+export const DRIFT_CHANGES_PER_RECORD = 20;
+
+/** Stands for a missing value in `report`, whose `actual` is then 'absent'. */
+const ABSENT = Symbol('absent');
 
 const BITS: Record<ValueType, number> = {
   string: 1,
@@ -122,25 +137,27 @@ export function detectDrift(
   record: unknown,
   transactionId: string,
   conformsToContract = false,
-): Drift[] | undefined {
+  limit = DRIFT_CHANGES_PER_RECORD,
+): DriftFindings | undefined {
   if (typeBit(record) !== BITS.object) return undefined;
   // a record the transaction schema accepted can differ from the contract only by extra top-level fields:
   // the schema checked every type, every required field and closed every nested object
   if (conformsToContract && schema.version === 0)
-    return unknownTopLevel(schema, record as Record<string, unknown>, transactionId);
-  return walk(schema, schema.root, record as Record<string, unknown>, transactionId, undefined);
+    return unknownTopLevel(schema, record as Record<string, unknown>, transactionId, limit);
+  return walk(schema, schema.root, record as Record<string, unknown>, transactionId, undefined, limit);
 }
 
 function unknownTopLevel(
   schema: CompiledSchema,
   record: Record<string, unknown>,
   transactionId: string,
-): Drift[] | undefined {
+  limit: number,
+): DriftFindings | undefined {
   const children = schema.root.children!;
-  let found: Drift[] | undefined;
+  let found: DriftFindings | undefined;
   for (const key in record)
     if (!children.has(key))
-      found = report(found, schema, 'unknown_field', key, 'absent', typeName(record[key]), transactionId);
+      found = report(found, schema, 'unknown_field', key, 'absent', record[key], transactionId, limit);
   return found;
 }
 
@@ -150,8 +167,9 @@ function walk(
   node: FieldNode,
   value: Record<string, unknown>,
   transactionId: string,
-  found: Drift[] | undefined,
-): Drift[] | undefined {
+  found: DriftFindings | undefined,
+  limit: number,
+): DriftFindings | undefined {
   const children = node.children!;
   const prefix = node.prefix;
   // for-in walks V8's cached key list of the object's shape, without an array per object; parsed JSON has no
@@ -160,55 +178,51 @@ function walk(
     const child = children.get(key);
     const item = value[key];
     if (child === undefined) {
-      found = report(found, schema, 'unknown_field', prefix + key, 'absent', typeName(item), transactionId);
+      found = report(found, schema, 'unknown_field', key, 'absent', item, transactionId, limit, prefix);
       continue;
     }
     const bit = typeBit(item);
     if ((child.types & bit) === 0) {
-      found = report(
-        found,
-        schema,
-        'type_changed',
-        prefix + key,
-        child.typeText,
-        typeName(item),
-        transactionId,
-      );
+      found = report(found, schema, 'type_changed', key, child.typeText, item, transactionId, limit, prefix);
       continue;
     }
     if (child.children !== undefined && bit === BITS.object)
-      found = walk(schema, child, item as Record<string, unknown>, transactionId, found);
+      found = walk(schema, child, item as Record<string, unknown>, transactionId, found, limit);
   }
   const required = node.requiredChildren;
   for (let i = 0; i < required.length; i++) {
     const name = required[i]!.name;
     if (value[name] === undefined && !Object.hasOwn(value, name))
-      found = report(found, schema, 'missing_field', prefix + name, 'present', 'absent', transactionId);
+      found = report(found, schema, 'missing_field', name, 'present', ABSENT, transactionId, limit, prefix);
   }
   return found;
 }
 
+// Past the limit only the kind is counted: no path string, no object per change.
 function report(
-  found: Drift[] | undefined,
+  found: DriftFindings | undefined,
   schema: CompiledSchema,
   change: DriftChange,
-  field: string,
+  name: string,
   expected: string,
-  actual: string,
+  value: unknown,
   transactionId: string,
-): Drift[] {
-  const drift: Drift = {
+  limit: number,
+  prefix = '',
+): DriftFindings {
+  found ??= { changes: [], omitted: { unknown_field: 0, type_changed: 0, missing_field: 0 } };
+  if (found.changes.length >= limit) {
+    found.omitted[change]++;
+    return found;
+  }
+  found.changes.push({
     source: schema.source,
     schemaVersion: schema.version,
     change,
-    field,
+    field: prefix + name,
     expected,
-    actual,
+    actual: value === ABSENT ? 'absent' : typeName(value),
     transactionId,
-  };
-  if (found) {
-    found.push(drift);
-    return found;
-  }
-  return [drift];
+  });
+  return found;
 }
