@@ -38,10 +38,6 @@ export function describeFailure(error: unknown): HandlerFailure {
   return { kind: 'transient', message: String(error) };
 }
 
-/** Redelivery delay after the n-th failed delivery: exponential from 250 ms, capped at 30 s. */
-export const backoffMs = (deliveryCount: number): number =>
-  Math.min(250 * 2 ** Math.max(0, deliveryCount - 1), 30_000);
-
 /**
  * Nest's default RPC filter turns every unknown error into "Internal server error"; this one hands
  * the original error to the transport so it can log it and decide between retry and dead letter.

@@ -3,6 +3,7 @@ import { SpanKind, trace } from '@opentelemetry/api';
 import type { PubAck } from '@nats-io/jetstream';
 import type { EventSpec } from '@vigil/contracts';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffMs, type BackoffPolicy } from './backoff.js';
 import type { NatsClient } from './nats-client.js';
 import { Semaphore } from './semaphore.js';
 import { outgoingHeaders } from './trace-headers.js';
@@ -20,6 +21,8 @@ export interface PublishResult {
 }
 
 const tracer = trace.getTracer('vigil-messaging');
+/** While NATS is away: retry soon, since a reconnect is usually quick, and at least every 2 s. */
+const PUBLISH_RETRY: BackoffPolicy = { baseMs: 100, capMs: 2_000 };
 
 export class JetStreamPublisher {
   private readonly slots: Semaphore;
@@ -89,13 +92,13 @@ export class JetStreamPublisher {
     options: PublishOptions,
   ): Promise<PubAck> {
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       try {
         // the msgID makes a retry after a lost ack safe: the stream keeps one copy
         return await this.nats.js.publish(subject, data, { msgID: options.msgId, headers, timeout: 5_000 });
       } catch (error) {
         if (Date.now() + 100 > deadline) throw error;
-        await sleep(Math.min(100 * 2 ** attempt, 2_000));
+        await sleep(backoffMs(attempt, PUBLISH_RETRY));
       }
     }
   }
