@@ -45,4 +45,14 @@ describe('describeFailure', () => {
       message: 'rpc failed',
     });
   });
+
+  it('treats a Postgres data exception (SQLSTATE class 22) as permanent, and a lost connection as transient', () => {
+    const refused = Object.assign(new Error('time zone displacement out of range'), { code: '22009' });
+    expect(describeFailure(refused)).toEqual({
+      kind: 'permanent',
+      message: 'database refused a value: time zone displacement out of range [SQLSTATE 22009]',
+    });
+    const lost = Object.assign(new Error('terminating connection'), { code: '57P01' });
+    expect(describeFailure(lost)).toEqual({ kind: 'transient', message: 'terminating connection' });
+  });
 });

@@ -1,8 +1,8 @@
 // Everything a partition owner reads and writes in Postgres. One commit per batch holds the partition
 // offset (fenced by epoch), the accounts' new state, the feature halves and the scores, so a crash or a
 // lost lease at any point leaves either all of a batch or none of it. The batch's scores are published
-// inside that transaction, before it commits: a replay after a failed commit computes the same scores,
-// and JetStream drops the second publish of each by its msg id.
+// inside that transaction, after the scores are written and before it commits: a replay after a failed
+// commit computes the same scores, and JetStream drops the second publish of each by its msg id.
 import { Inject, Injectable } from '@nestjs/common';
 import type { TransactionScored } from '@vigil/contracts';
 import { Database, sql } from '@vigil/db';
@@ -175,12 +175,22 @@ export class PartitionRepository {
         await run(client, saveStates, [accounts, accounts.map((a) => JSON.stringify(batch.states.get(a)))]);
       }
       if (scored.length > 0) {
-        await batch.publish(scored);
+        // the insert first: a score the database refuses is never published
         await run(client, insertScores, scoreColumns(scored));
+        await batch.publish(scored);
       }
       return { fenced: false, scored: scored.length };
     });
   }
+}
+
+/**
+ * RFC 3339 allows offsets up to ±23:59, Postgres only ±15:59: the same instant in UTC is stored instead. What
+ * does not parse goes as it is, for the database to refuse (and the event to be dead-lettered).
+ */
+export function inUtc(timestamp: string): string {
+  const at = Date.parse(timestamp);
+  return Number.isNaN(at) ? timestamp : new Date(at).toISOString();
 }
 
 function scoreColumns(rows: TransactionScored[]): unknown[] {
@@ -197,7 +207,7 @@ function scoreColumns(rows: TransactionScored[]): unknown[] {
     t.map((x) => x.partner_id ?? null),
     t.map((x) => x.origin.account),
     t.map((x) => x.destination?.account ?? null),
-    t.map((x) => x.timestamp),
+    t.map((x) => inUtc(x.timestamp)),
     rows.map((r) => r.scored_at),
     rows.map((r) => r.decision),
     rows.map((r) => r.policy_version),
