@@ -184,15 +184,6 @@ export class PartitionRepository {
   }
 }
 
-/**
- * RFC 3339 allows offsets up to ±23:59, Postgres only ±15:59: the same instant in UTC is stored instead. What
- * does not parse goes as it is, for the database to refuse (and the event to be dead-lettered).
- */
-export function inUtc(timestamp: string): string {
-  const at = Date.parse(timestamp);
-  return Number.isNaN(at) ? timestamp : new Date(at).toISOString();
-}
-
 function scoreColumns(rows: TransactionScored[]): unknown[] {
   const t = rows.map((r) => r.transaction);
   return [
@@ -207,7 +198,7 @@ function scoreColumns(rows: TransactionScored[]): unknown[] {
     t.map((x) => x.partner_id ?? null),
     t.map((x) => x.origin.account),
     t.map((x) => x.destination?.account ?? null),
-    t.map((x) => inUtc(x.timestamp)),
+    t.map((x) => x.timestamp),
     rows.map((r) => r.scored_at),
     rows.map((r) => r.decision),
     rows.map((r) => r.policy_version),
