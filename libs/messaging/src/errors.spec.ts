@@ -22,6 +22,13 @@ describe('backoffMs', () => {
     ]);
     expect(backoffMs(Number.MAX_SAFE_INTEGER, { baseMs: 1_000, capMs: 3_600_000 })).toBe(3_600_000);
   });
+
+  it('adds up to the jitter fraction of the wait at random', () => {
+    const policy = { baseMs: 1_000, capMs: 300_000, jitter: 0.1 };
+    expect(backoffMs(3, policy, () => 0)).toBe(4_000);
+    expect(backoffMs(3, policy, () => 0.5)).toBe(4_200);
+    expect(backoffMs(20, policy, () => 0.999)).toBeCloseTo(329_970);
+  });
 });
 
 describe('describeFailure', () => {
