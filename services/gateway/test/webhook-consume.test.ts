@@ -83,7 +83,8 @@ it('dead-letters a scored event that breaks its schema or holds a NUL, and queue
       const found = [];
       for (let seq = info.state.first_seq; info.state.messages > 0 && seq <= info.state.last_seq; seq++) {
         const stored = await jsm.streams.getMessage(Streams.deadLetters.name, { seq });
-        found.push({ subject: stored.subject, reason: stored.header?.get(Headers.deadLetterReason) ?? '' });
+        if (stored)
+          found.push({ subject: stored.subject, reason: stored.header?.get(Headers.deadLetterReason) ?? '' });
       }
       return found;
     },

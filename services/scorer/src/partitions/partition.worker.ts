@@ -173,10 +173,12 @@ export class PartitionWorker {
         await sleep(delayMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
       }
     }
+    // what a stop abandoned is read again by the next owner and counted then
+    const settled = pulled.filter((p) => p.message.streamSequence <= this.committedSeq);
+    const deadLettered = settled.filter((p) => p.deadLettered).length;
     const elapsedMs = performance.now() - started;
-    const deadLettered = pulled.filter((p) => p.deadLettered).length;
     boundary.record('dead_letter', elapsedMs, deadLettered);
-    boundary.record('ack', elapsedMs, pulled.length - deadLettered);
+    boundary.record('ack', elapsedMs, settled.length - deadLettered);
   }
 
   private decode(message: JsMsg): Pulled {
