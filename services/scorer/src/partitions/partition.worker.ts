@@ -103,16 +103,23 @@ export class PartitionWorker {
 
   private async run(): Promise<void> {
     const { repository, nats, logger } = this.deps;
-    const lastSeq = await repository.claim(this.partition, this.epoch, this.deps.owner);
+    // Postgres or NATS away at the start is waited out here: giving the partition back would only claim it
+    // again with a new epoch
+    const lastSeq = await this.retrying('claiming the partition', () =>
+      repository.claim(this.partition, this.epoch, this.deps.owner),
+    );
+    if (this.stopping) return;
     if (lastSeq === undefined) throw new PartitionFencedError(this.partition);
     this.committedSeq = lastSeq;
-    const consumer = await nats.js.consumers.get(Streams.transactions.name, {
-      filter_subjects: scoringPartitionFilter(this.partition),
-      ...(lastSeq > 0
-        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lastSeq + 1 }
-        : { deliver_policy: DeliverPolicy.All }),
-    });
-    if (this.stopping) return;
+    const consumer = await this.retrying('creating the partition consumer', () =>
+      nats.js.consumers.get(Streams.transactions.name, {
+        filter_subjects: scoringPartitionFilter(this.partition),
+        ...(lastSeq > 0
+          ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lastSeq + 1 }
+          : { deliver_policy: DeliverPolicy.All }),
+      }),
+    );
+    if (this.stopping || consumer === undefined) return;
     this.messages = await consumer.consume({ max_messages: 1_024 });
     logger.info({ partition: this.partition, epoch: this.epoch, from: lastSeq + 1 }, 'scoring partition');
     const pump = this.pump(this.messages);
@@ -129,6 +136,23 @@ export class PartitionWorker {
       this.messages.stop();
       await pump;
     }
+  }
+
+  /** `step`'s result, retried with the shared backoff until it succeeds; undefined when the worker stops first. */
+  private async retrying<T>(what: string, step: () => Promise<T>): Promise<T | undefined> {
+    for (let attempt = 1; !this.stopping; attempt++) {
+      try {
+        return await step();
+      } catch (error) {
+        const delayMs = backoffMs(attempt);
+        this.deps.logger.warn(
+          { partition: this.partition, attempt, delayMs, error: describeFailure(error).message },
+          `${what} failed, will retry`,
+        );
+        await sleep(delayMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
+      }
+    }
+    return undefined;
   }
 
   private async pump(messages: ConsumerMessages): Promise<void> {
