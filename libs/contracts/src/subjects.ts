@@ -376,6 +376,9 @@ export const scoringPartitionFilter = (partition: number): string => `txn.valida
 /** The KV bucket in which scorer replicas announce themselves and lease partitions. */
 export const SCORER_LEASES_BUCKET = 'vigil-scorer-leases';
 
+/** The name the scorer's ordered partition consumers go by at the message boundary: their dead letters are `deadletter.scorer`. */
+export const SCORER_CONSUMER = 'scorer';
+
 export const AlertingDocuments = {
   /** Alerting's routes, receivers, channels, escalation chains, silencing rules, forecasts and triggers. */
   policy: {

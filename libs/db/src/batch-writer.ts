@@ -3,10 +3,17 @@
 // (with whatever arrived in the same tick), rows that arrive during a write form the next batch. So a
 // trickle is not delayed and a flood is written in large batches. A batch is also cut at maxRows, and a
 // positive maxDelayMs makes partial batches wait that long for company instead.
+// A batch the database refuses for its data is split until the refused rows stand alone: the others
+// commit, and only a refused row's add() rejects, with a permanent DataRefusedError carrying the
+// database's message. A transient failure (connection lost) rejects the rows not yet committed, as is.
 import type { Database } from './database.js';
+import { commitIsolating } from './refusals.js';
 
 export interface BatchWriterOptions<Row> {
-  /** Writes one batch; must be idempotent (e.g. ON CONFLICT DO NOTHING) so a redelivered row is written once. */
+  /**
+   * Writes one batch in one transaction (all or nothing); must be idempotent (e.g. ON CONFLICT DO NOTHING)
+   * so a redelivered row is written once. May be called again with parts of a refused batch.
+   */
   write(rows: Row[]): Promise<void>;
   /** Largest batch; default 512, the consumers' in-flight limit, so a full set of in-flight rows is one statement. */
   maxRows?: number;
@@ -73,9 +80,16 @@ export class BatchWriter<Row> {
     this.writing++;
     this.flushing = this.flushing.then(async () => {
       try {
-        await this.options.write(batch.map((p) => p.row));
-        batch.forEach((p) => p.resolve());
+        await commitIsolating(
+          batch,
+          async (part) => {
+            await this.options.write(part.map((p) => p.row));
+            part.forEach((p) => p.resolve());
+          },
+          (p, refusal) => p.reject(refusal),
+        );
       } catch (error) {
+        // a settled promise ignores this: only the rows whose part did not commit are rejected
         batch.forEach((p) => p.reject(error));
       } finally {
         this.writing--;

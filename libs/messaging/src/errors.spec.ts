@@ -1,9 +1,10 @@
 import { RpcException } from '@nestjs/microservices';
-import { PermanentError, TransientError, backoffMs, describeFailure } from './errors.js';
+import { backoffMs } from './backoff.js';
+import { PermanentError, TransientError, describeFailure } from './errors.js';
 
 describe('backoffMs', () => {
   it('starts at 250 ms after the first delivery and doubles with each one', () => {
-    expect([1, 2, 3, 4, 5].map(backoffMs)).toEqual([250, 500, 1_000, 2_000, 4_000]);
+    expect([1, 2, 3, 4, 5].map((n) => backoffMs(n))).toEqual([250, 500, 1_000, 2_000, 4_000]);
   });
 
   it('never waits longer than 30 s', () => {
@@ -13,6 +14,20 @@ describe('backoffMs', () => {
 
   it('treats a missing or zero delivery count as the first delivery', () => {
     expect(backoffMs(0)).toBe(250);
+  });
+
+  it('takes another base and cap, for the publisher and the webhook dispatcher', () => {
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoffMs(n, { baseMs: 100, capMs: 2_000 }))).toEqual([
+      100, 200, 400, 800, 1_600, 2_000,
+    ]);
+    expect(backoffMs(Number.MAX_SAFE_INTEGER, { baseMs: 1_000, capMs: 3_600_000 })).toBe(3_600_000);
+  });
+
+  it('adds up to the jitter fraction of the wait at random', () => {
+    const policy = { baseMs: 1_000, capMs: 300_000, jitter: 0.1 };
+    expect(backoffMs(3, policy, () => 0)).toBe(4_000);
+    expect(backoffMs(3, policy, () => 0.5)).toBe(4_200);
+    expect(backoffMs(20, policy, () => 0.999)).toBeCloseTo(329_970);
   });
 });
 
@@ -36,5 +51,15 @@ describe('describeFailure', () => {
       kind: 'transient',
       message: 'rpc failed',
     });
+  });
+
+  it('treats a Postgres data exception (SQLSTATE class 22) as permanent, and a lost connection as transient', () => {
+    const refused = Object.assign(new Error('time zone displacement out of range'), { code: '22009' });
+    expect(describeFailure(refused)).toEqual({
+      kind: 'permanent',
+      message: 'database refused a value: time zone displacement out of range [SQLSTATE 22009]',
+    });
+    const lost = Object.assign(new Error('terminating connection'), { code: '57P01' });
+    expect(describeFailure(lost)).toEqual({ kind: 'transient', message: 'terminating connection' });
   });
 });

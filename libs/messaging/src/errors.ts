@@ -27,20 +27,25 @@ export class TransientError extends RpcException {
   }
 }
 
-/** Nest turns handler errors into plain objects; this recovers what kind of failure it was. */
+/**
+ * Nest turns handler errors into plain objects; this recovers what kind of failure it was. Besides errors that
+ * say `kind: 'permanent'` (PermanentError, @vigil/db's DataRefusedError), a Postgres data exception (SQLSTATE
+ * class 22: a value out of range, a NUL byte, invalid JSON) is permanent: that value is refused every time.
+ */
 export function describeFailure(error: unknown): HandlerFailure {
   if (error instanceof RpcException) return describeFailure(error.getError());
   if (typeof error === 'object' && error !== null && 'message' in error) {
+    if ('code' in error && typeof error.code === 'string' && /^22[0-9A-Z]{3}$/.test(error.code))
+      return {
+        kind: 'permanent',
+        message: `database refused a value: ${String(error.message)} [SQLSTATE ${error.code}]`,
+      };
     const kind = 'kind' in error && error.kind === 'permanent' ? 'permanent' : 'transient';
     const status = 'status' in error && typeof error.status === 'number' ? error.status : undefined;
     return { kind, message: String(error.message), ...(status ? { status } : {}) };
   }
   return { kind: 'transient', message: String(error) };
 }
-
-/** Redelivery delay after the n-th failed delivery: exponential from 250 ms, capped at 30 s. */
-export const backoffMs = (deliveryCount: number): number =>
-  Math.min(250 * 2 ** Math.max(0, deliveryCount - 1), 30_000);
 
 /**
  * Nest's default RPC filter turns every unknown error into "Internal server error"; this one hands

@@ -5,6 +5,8 @@ export * from './jetstream.client.js';
 export * from './decorators.js';
 export * from './context.js';
 export * from './errors.js';
+export * from './backoff.js';
+export * from './message-boundary.js';
 export * from './semaphore.js';
 export * from './messaging.module.js';
 export * from './trace-headers.js';

@@ -4,6 +4,7 @@ import { JetStreamApiError, type PubAck } from '@nats-io/jetstream';
 import { InvalidArgumentError } from '@nats-io/transport-node';
 import type { EventSpec } from '@vigil/contracts';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffMs, type BackoffPolicy } from './backoff.js';
 import type { NatsClient } from './nats-client.js';
 import { Semaphore } from './semaphore.js';
 import { outgoingHeaders } from './trace-headers.js';
@@ -21,6 +22,8 @@ export interface PublishResult {
 }
 
 const tracer = trace.getTracer('vigil-messaging');
+/** While NATS is away: retry soon, since a reconnect is usually quick, and at least every 2 s. */
+const PUBLISH_RETRY: BackoffPolicy = { baseMs: 100, capMs: 2_000 };
 
 /** The stream (or the server's JetStream storage) is full: the caller should slow down and retry later. */
 export class StreamFullError extends Error {
@@ -102,7 +105,7 @@ export class JetStreamPublisher {
     options: PublishOptions,
   ): Promise<PubAck> {
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       try {
         // the msgID makes a retry after a lost ack safe: the stream keeps one copy
         return await this.nats.js.publish(subject, data, { msgID: options.msgId, headers, timeout: 5_000 });
@@ -112,7 +115,7 @@ export class JetStreamPublisher {
         if (error instanceof JetStreamApiError && NO_ROOM.has(error.code))
           throw new StreamFullError(`${subject}: ${error.message}`);
         if (Date.now() + 100 > deadline) throw error;
-        await sleep(Math.min(100 * 2 ** attempt, 2_000));
+        await sleep(backoffMs(attempt, PUBLISH_RETRY));
       }
     }
   }

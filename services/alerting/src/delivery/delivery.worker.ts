@@ -2,6 +2,7 @@
 // every attempt. State lives in Postgres, so a restart resumes where it stopped and replicas share the work.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { AlertNotification, AlertRaised, CampaignTrigger } from '@vigil/contracts';
+import { backoffMs, type BackoffPolicy } from '@vigil/messaging';
 import type { Logger } from '@vigil/observability';
 import { LOGGER } from '@vigil/runtime';
 import { ALERT_SETTINGS, type AlertSettings } from '../alerts/alert-settings.js';
@@ -22,11 +23,11 @@ import { DeliveriesRepository, type DueDelivery } from './deliveries.repository.
 const LEASE_SECONDS = 60;
 const BATCH = 20;
 
-/** Seconds before attempt n+1: 1, 2, 4, ... capped at 5 minutes, plus up to 10% jitter so retries spread out. */
-export const retryDelaySeconds = (attempts: number, random = Math.random): number => {
-  const base = Math.min(2 ** (attempts - 1), 300);
-  return base + base * 0.1 * random();
-};
+/** Before attempt n+1: 1 s, 2 s, 4 s, ... capped at 5 minutes, plus up to 10% jitter so retries spread out. */
+const NOTIFICATION_RETRY: BackoffPolicy = { baseMs: 1_000, capMs: 300_000, jitter: 0.1 };
+
+export const retryDelaySeconds = (attempts: number, random = Math.random): number =>
+  backoffMs(attempts, NOTIFICATION_RETRY, random) / 1000;
 
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {

@@ -1,10 +1,16 @@
-// Partner webhook delivery: scored transactions become outbox rows (durable consumer), which a dispatcher
-// POSTs, signed, to each subscribed webhook of the transaction's own partner, retrying with backoff.
+// Partner webhook delivery: scored transactions become outbox rows (a durable consumer, through the message
+// boundary), which a dispatcher POSTs, signed, to each subscribed webhook of the transaction's own partner,
+// retrying with the shared backoff policy.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import type { ConsumerMessages } from '@nats-io/jetstream';
 import { Consumers, type TransactionScored } from '@vigil/contracts';
-import { NatsClient } from '@vigil/messaging';
-import type { Logger } from '@vigil/observability';
+import {
+  DurableConsumer,
+  JetStreamPublisher,
+  MessageBoundary,
+  NatsClient,
+  backoffMs,
+} from '@vigil/messaging';
+import { OpsServer, type Logger } from '@vigil/observability';
 import { LOGGER } from '@vigil/runtime';
 import { signatureOf, SIGNATURE_HEADER } from './webhook-signature.js';
 import { DELIVERY_TIMEOUT_MS, WebhookSender } from './webhook-sender.js';
@@ -41,8 +47,7 @@ export interface WebhookEnvelope {
 
 @Injectable()
 export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
-  private messages: ConsumerMessages | undefined;
-  private consuming: Promise<void> | undefined;
+  private readonly consumer: DurableConsumer<TransactionScored>;
   private timer: NodeJS.Timeout | undefined;
   private dispatching: Promise<void> | undefined;
   private stopped = false;
@@ -53,51 +58,47 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     @Inject(WebhookSender) private readonly sender: WebhookSender,
     @Inject(WebhookSettings) private readonly settings: WebhookSettings,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(JetStreamPublisher) publisher: JetStreamPublisher,
+    @Inject(OpsServer) ops: OpsServer,
+  ) {
+    this.consumer = new DurableConsumer({
+      spec: SPEC,
+      nats,
+      logger,
+      boundary: MessageBoundary.forConsumer(SPEC, {
+        publisher,
+        logger,
+        registry: ops.registry,
+        service: 'gateway',
+      }),
+      handler: (scored) => this.queue(scored),
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.nats.ensureConsumer(SPEC);
-    const consumer = await this.nats.js.consumers.get(SPEC.event.stream.name, SPEC.durable);
-    this.messages = await consumer.consume({ max_messages: SPEC.maxInFlight });
-    this.consuming = this.consume(this.messages);
+    await this.consumer.start();
     this.schedule(0);
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    // stop, not close: close waits for the outstanding pull to expire, which holds shutdown for seconds
-    this.messages?.stop();
-    await this.consuming;
+    await this.consumer.stop();
     await this.dispatching;
   }
 
-  private async consume(messages: ConsumerMessages): Promise<void> {
-    for await (const msg of messages) {
-      const scored = msg.json<unknown>();
-      if (!SPEC.event.validate(scored)) {
-        // the scorer validated it before publishing; a message that fails here never will
-        this.logger.warn({ subject: msg.subject, seq: msg.seq }, 'scored event does not match its schema');
-        msg.term('does not match the transaction.scored schema');
-        continue;
-      }
-      const partnerId = scored.transaction.partner_id;
-      try {
-        if (partnerId !== undefined) {
-          const queued = await this.webhooks.enqueue(
-            partnerId,
-            'transaction.scored',
-            scored.transaction.transaction_id,
-            envelopeOf(scored, partnerId),
-          );
-          if (queued > 0) this.schedule(0);
-        }
-        msg.ack();
-      } catch (error) {
-        this.logger.warn({ err: error, seq: msg.seq }, 'could not queue webhook deliveries; retrying');
-        msg.nak(1000 * Math.min(30, 2 ** msg.info.deliveryCount));
-      }
-    }
+  /** Queues the scored transaction's deliveries; a failure is retried, then dead-lettered, by the boundary. */
+  private async queue(scored: TransactionScored): Promise<void> {
+    const partnerId = scored.transaction.partner_id;
+    if (partnerId === undefined) return;
+    const queued = await this.webhooks.enqueue(
+      partnerId,
+      'transaction.scored',
+      scored.transaction.transaction_id,
+      envelopeOf(scored, partnerId),
+    );
+    if (queued > 0) this.schedule(0);
   }
 
   private schedule(delayMs: number): void {
@@ -143,10 +144,9 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
       error = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
     }
     const final = delivery.attempts >= this.settings.maxAttempts;
-    const retryInSeconds = Math.min(
-      MAX_RETRY_SECONDS,
-      (this.settings.retryBaseMs / 1000) * 2 ** (delivery.attempts - 1),
-    );
+    const retryInSeconds =
+      backoffMs(delivery.attempts, { baseMs: this.settings.retryBaseMs, capMs: MAX_RETRY_SECONDS * 1000 }) /
+      1000;
     await this.webhooks.attemptFailed(delivery.delivery_id, { statusCode, error, final, retryInSeconds });
     if (final) {
       this.logger.warn({ delivery: delivery.delivery_id, error }, 'webhook delivery failed for good');

@@ -3,6 +3,7 @@
 // no batch is dropped; anything that retrying cannot fix stops the run with a clear error.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffMs } from '@vigil/messaging';
 
 export const DEFAULT_INGEST_TARGET = 'http://127.0.0.1:8081/v1/transactions';
 /** The ingest API refuses larger batches. */
@@ -208,9 +209,13 @@ export class BatchSender {
           size,
         );
       }
-      // Full jitter: concurrent batches that failed together do not retry in lockstep.
-      const backoff = Math.min(maxBackoffMs, initialBackoffMs * 2 ** Math.min(attempt, 16));
-      await sleep(waitMs ?? Math.round(backoff / 2 + (Math.random() * backoff) / 2));
+      // Between half the backoff and all of it: concurrent batches that failed together do not retry in lockstep.
+      const backoff = backoffMs(attempt + 1, {
+        baseMs: initialBackoffMs / 2,
+        capMs: maxBackoffMs / 2,
+        jitter: 1,
+      });
+      await sleep(waitMs ?? Math.round(backoff));
       this.tally.retries++;
     }
   }

@@ -1,8 +1,8 @@
 // Everything a partition owner reads and writes in Postgres. One commit per batch holds the partition
 // offset (fenced by epoch), the accounts' new state, the feature halves and the scores, so a crash or a
 // lost lease at any point leaves either all of a batch or none of it. The batch's scores are published
-// inside that transaction, before it commits: a replay after a failed commit computes the same scores,
-// and JetStream drops the second publish of each by its msg id.
+// inside that transaction, after the scores are written and before it commits: a replay after a failed
+// commit computes the same scores, and JetStream drops the second publish of each by its msg id.
 import { Inject, Injectable } from '@nestjs/common';
 import type { TransactionScored } from '@vigil/contracts';
 import { Database, sql } from '@vigil/db';
@@ -175,8 +175,9 @@ export class PartitionRepository {
         await run(client, saveStates, [accounts, accounts.map((a) => JSON.stringify(batch.states.get(a)))]);
       }
       if (scored.length > 0) {
-        await batch.publish(scored);
+        // the insert first: a score the database refuses is never published
         await run(client, insertScores, scoreColumns(scored));
+        await batch.publish(scored);
       }
       return { fenced: false, scored: scored.length };
     });

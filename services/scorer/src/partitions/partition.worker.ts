@@ -1,37 +1,53 @@
-// Scores one account partition in stream order: pulls the partition's validated events through an
-// ordered consumer from the committed offset, computes feature halves against the accounts' state, and
-// commits state, halves, scores and offset in one transaction, publishing the scores just before it commits.
+// Reads one account partition in stream order through an ordered consumer from the committed offset, and
+// hands each batch through the message boundary to the partition's handler. A message the boundary refuses,
+// or an event the database refuses (the batch is halved down to it), is dead-lettered to `deadletter.scorer`
+// with its reason and the offset moves past it; the rest of the batch commits. A transient failure retries
+// what did not commit, in place, with the one backoff policy: no new epoch, no new consumer.
 import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import type { MsgHdrs } from '@nats-io/transport-node';
+import { SpanKind, trace } from '@opentelemetry/api';
 import {
   Events,
-  Headers,
   Streams,
-  deadLetterSubject,
-  partitionOf,
   scoringPartitionFilter,
   type TransactionScored,
   type TransactionValidated,
 } from '@vigil/contracts';
-import { SpanKind, trace } from '@opentelemetry/api';
-import type { MsgHdrs } from '@nats-io/transport-node';
-import { correlationOf, incomingContext, type JetStreamPublisher, type NatsClient } from '@vigil/messaging';
+import { commitIsolating, dataRefusal } from '@vigil/db';
+import {
+  backoffMs,
+  consumedMessage,
+  correlationOf,
+  describeFailure,
+  incomingContext,
+  type ConsumedMessage,
+  type JetStreamPublisher,
+  type MessageBoundary,
+  type NatsClient,
+} from '@vigil/messaging';
 import { Correlation, type Logger } from '@vigil/observability';
-import { newAccountState, recordInbound, type AccountState } from '../features/account-state.js';
-import { destinationHalf, mergeHalves, originHalf } from '../features/feature-extractor.js';
-import { destinationFeatures, newFeatureVector } from '../features/features.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ScoringEngine } from '../scoring/scoring.engine.js';
-import type { FeatureHalf, PartitionRepository } from './partition.repository.js';
+import {
+  EventRefusedError,
+  PartitionFencedError,
+  PartitionHandler,
+  type PartitionEvent,
+} from './partition.handler.js';
+import type { PartitionRepository } from './partition.repository.js';
+
+export { PartitionFencedError } from './partition.handler.js';
 
 const MAX_BATCH = 512;
 const MAX_BUFFERED = 4_096;
-/** Accounts kept in memory per partition before the cache is dropped (their state is in Postgres). */
-const MAX_CACHED_ACCOUNTS = 100_000;
 
 export interface PartitionWorkerDeps {
   nats: NatsClient;
   publisher: JetStreamPublisher;
   repository: PartitionRepository;
   engine: ScoringEngine;
+  /** The boundary every partition's messages cross: decoding, dead letters, metrics. */
+  boundary: MessageBoundary<TransactionValidated>;
   logger: Logger;
   owner: string;
   onScored(count: number): void;
@@ -39,26 +55,27 @@ export interface PartitionWorkerDeps {
 
 const tracer = trace.getTracer('scorer');
 
-interface Routed {
-  seq: number;
-  headers: MsgHdrs | undefined;
-  event: TransactionValidated;
-  role: 'origin' | 'destination';
+/** A message of the batch in hand, decoded, or refused by the boundary with a reason. */
+interface Pulled {
+  message: ConsumedMessage;
+  event: PartitionEvent;
+  refusal?: string;
+  deadLettered?: boolean;
 }
 
-export class PartitionFencedError extends Error {
-  constructor(partition: number) {
-    super(`partition ${partition} was claimed by a newer owner`);
-  }
-}
+/** Errors that blame one event, so that it is dead-lettered and the others commit. */
+const refusalOf = (error: unknown): Error | undefined =>
+  error instanceof EventRefusedError ? error : dataRefusal(error);
 
 export class PartitionWorker {
   private messages: ConsumerMessages | undefined;
   private readonly buffer: JsMsg[] = [];
   private wake: (() => void) | undefined;
   private stopping = false;
-  private readonly cache = new Map<string, AccountState>();
-  private readonly decoder = new TextDecoder();
+  private readonly stopped = new AbortController();
+  private readonly handler: PartitionHandler;
+  /** The stream sequence committed last: a retry starts after it. */
+  private committedSeq = 0;
   /** Settles when the worker has stopped: resolves on a requested stop, rejects on a failure. */
   readonly done: Promise<void>;
 
@@ -67,12 +84,18 @@ export class PartitionWorker {
     readonly epoch: number,
     private readonly deps: PartitionWorkerDeps,
   ) {
+    this.handler = new PartitionHandler(partition, epoch, {
+      repository: deps.repository,
+      engine: deps.engine,
+      publish: (scored, headersById) => this.publish(scored, headersById),
+    });
     this.done = this.run();
   }
 
   /** Finishes the batch in hand (graceful) or abandons it uncommitted (the lease is gone). */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     this.messages?.stop();
     this.wake?.();
     await this.done.catch(() => undefined);
@@ -80,15 +103,23 @@ export class PartitionWorker {
 
   private async run(): Promise<void> {
     const { repository, nats, logger } = this.deps;
-    const lastSeq = await repository.claim(this.partition, this.epoch, this.deps.owner);
-    if (lastSeq === undefined) throw new PartitionFencedError(this.partition);
-    const consumer = await nats.js.consumers.get(Streams.transactions.name, {
-      filter_subjects: scoringPartitionFilter(this.partition),
-      ...(lastSeq > 0
-        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lastSeq + 1 }
-        : { deliver_policy: DeliverPolicy.All }),
-    });
+    // Postgres or NATS away at the start is waited out here: giving the partition back would only claim it
+    // again with a new epoch
+    const lastSeq = await this.retrying('claiming the partition', () =>
+      repository.claim(this.partition, this.epoch, this.deps.owner),
+    );
     if (this.stopping) return;
+    if (lastSeq === undefined) throw new PartitionFencedError(this.partition);
+    this.committedSeq = lastSeq;
+    const consumer = await this.retrying('creating the partition consumer', () =>
+      nats.js.consumers.get(Streams.transactions.name, {
+        filter_subjects: scoringPartitionFilter(this.partition),
+        ...(lastSeq > 0
+          ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lastSeq + 1 }
+          : { deliver_policy: DeliverPolicy.All }),
+      }),
+    );
+    if (this.stopping || consumer === undefined) return;
     this.messages = await consumer.consume({ max_messages: 1_024 });
     logger.info({ partition: this.partition, epoch: this.epoch, from: lastSeq + 1 }, 'scoring partition');
     const pump = this.pump(this.messages);
@@ -107,6 +138,23 @@ export class PartitionWorker {
     }
   }
 
+  /** `step`'s result, retried with the shared backoff until it succeeds; undefined when the worker stops first. */
+  private async retrying<T>(what: string, step: () => Promise<T>): Promise<T | undefined> {
+    for (let attempt = 1; !this.stopping; attempt++) {
+      try {
+        return await step();
+      } catch (error) {
+        const delayMs = backoffMs(attempt);
+        this.deps.logger.warn(
+          { partition: this.partition, attempt, delayMs, error: describeFailure(error).message },
+          `${what} failed, will retry`,
+        );
+        await sleep(delayMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
+      }
+    }
+    return undefined;
+  }
+
   private async pump(messages: ConsumerMessages): Promise<void> {
     for await (const message of messages) {
       this.buffer.push(message);
@@ -116,125 +164,76 @@ export class PartitionWorker {
     }
   }
 
+  /** Commits the batch, isolating what is refused; retries what did not commit until it does or the worker stops. */
   private async process(batch: JsMsg[]): Promise<void> {
-    const routed: Routed[] = [];
-    for (const message of batch) {
-      const event = this.decode(message);
-      if (event)
-        routed.push({
-          seq: message.seq,
-          headers: message.headers,
-          event,
-          role: message.subject.endsWith('.destination') ? 'destination' : 'origin',
-        });
-      else await this.deadLetter(message);
-    }
-    const lastSeq = batch[batch.length - 1]!.seq;
-    await this.loadAccounts(routed);
-
-    const touched = new Map<string, AccountState>();
-    const states = {
-      get: (account: string): AccountState => {
-        const state = this.cache.get(account) ?? newAccountState();
-        this.cache.set(account, state);
-        touched.set(account, state);
-        return state;
-      },
-    };
-    const halves: FeatureHalf[] = [];
-    const scored: TransactionScored[] = [];
-    const byId = new Map<string, TransactionValidated>();
-    const headersById = new Map<string, MsgHdrs | undefined>();
-    for (const { event, role, headers } of routed) {
-      const transaction = event.transaction;
-      const vector = newFeatureVector();
-      byId.set(transaction.transaction_id, event);
-      headersById.set(transaction.transaction_id, headers);
-      if (role === 'destination') {
-        destinationHalf(transaction, states, vector);
-        halves.push({ transactionId: transaction.transaction_id, role, vector: Array.from(vector) });
-        continue;
-      }
-      const destinationAccount = transaction.destination?.account;
-      const local = destinationAccount !== undefined && partitionOf(destinationAccount) === this.partition;
-      const destination = local ? states.get(destinationAccount) : undefined;
-      // as in training: both sides read before either writes
-      if (destination) destinationFeatures(transaction, destination, vector);
-      originHalf(transaction, states, vector);
-      if (destination) recordInbound(destination, transaction);
-      if (destinationAccount === undefined || local) scored.push(this.deps.engine.score(event, vector));
-      else halves.push({ transactionId: transaction.transaction_id, role, vector: Array.from(vector) });
-    }
-
-    const result = await this.deps.repository.commit({
-      partition: this.partition,
-      epoch: this.epoch,
-      lastSeq,
-      states: touched,
-      halves,
-      scored,
-      scoreJoined: (joined) =>
-        joined.map((j) =>
-          this.deps.engine.score(
-            byId.get(j.transactionId)!,
-            mergeHalves(Float64Array.from(j.origin), Float64Array.from(j.destination)),
-          ),
-        ),
-      publish: (events) => this.publish(events, headersById),
-    });
-    if (result.fenced) throw new PartitionFencedError(this.partition);
-    this.deps.onScored(result.scored);
-    if (this.cache.size > MAX_CACHED_ACCOUNTS) this.cache.clear();
-  }
-
-  private async loadAccounts(routed: Routed[]): Promise<void> {
-    const missing = new Set<string>();
-    for (const { event, role } of routed) {
-      const t = event.transaction;
-      const accounts =
-        role === 'destination' ? [t.destination!.account] : [t.origin.account, t.destination?.account];
-      for (const account of accounts) {
-        if (account !== undefined && partitionOf(account) === this.partition && !this.cache.has(account)) {
-          missing.add(account);
-        }
+    const started = performance.now();
+    const { boundary } = this.deps;
+    const pulled = batch.map((message) => this.decode(message));
+    for (let attempt = 1; !this.stopping; attempt++) {
+      const pending = pulled.filter((p) => p.message.streamSequence > this.committedSeq);
+      if (pending.length === 0) break;
+      try {
+        // refused by the boundary: dead-lettered first, then committed as a bare offset with the others
+        for (const p of pending) if (p.refusal !== undefined) await this.deadLetter(p, p.refusal);
+        await commitIsolating(
+          pending,
+          (part) => this.commit(part),
+          async (p, refusal) => {
+            await this.deadLetter(p, refusal.message);
+            await this.handler.skip(p.message.streamSequence);
+            this.committedSeq = p.message.streamSequence;
+          },
+          refusalOf,
+        );
+        break;
+      } catch (error) {
+        if (error instanceof PartitionFencedError) throw error;
+        boundary.record('retry', performance.now() - started, pending.length);
+        const delayMs = backoffMs(attempt);
+        this.deps.logger.warn(
+          { partition: this.partition, attempt, delayMs, error: describeFailure(error).message },
+          'partition commit failed, will retry',
+        );
+        await sleep(delayMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
       }
     }
-    if (missing.size === 0) return;
-    const loaded = await this.deps.repository.loadStates([...missing]);
-    for (const [account, state] of loaded) this.cache.set(account, state);
+    // what a stop abandoned is read again by the next owner and counted then
+    const settled = pulled.filter((p) => p.message.streamSequence <= this.committedSeq);
+    const deadLettered = settled.filter((p) => p.deadLettered).length;
+    const elapsedMs = performance.now() - started;
+    boundary.record('dead_letter', elapsedMs, deadLettered);
+    boundary.record('ack', elapsedMs, settled.length - deadLettered);
   }
 
-  private decode(message: JsMsg): TransactionValidated | undefined {
+  private decode(message: JsMsg): Pulled {
+    const consumed = consumedMessage(message);
+    const role = message.subject.endsWith('.destination') ? 'destination' : 'origin';
+    const event: PartitionEvent = { seq: message.seq, headers: message.headers, role, event: undefined };
     try {
-      const event = JSON.parse(this.decoder.decode(message.data)) as unknown;
-      if (Events.transactionValidated.validate(event)) return event;
-    } catch {
-      // not JSON: dead-lettered below
+      event.event = this.deps.boundary.decode(message.data);
+      return { message: consumed, event };
+    } catch (error) {
+      return { message: consumed, event, refusal: describeFailure(error).message };
     }
-    return undefined;
   }
 
-  private async deadLetter(message: JsMsg): Promise<void> {
-    this.deps.logger.error(
-      { subject: message.subject, seq: message.seq },
-      'validated event unreadable; dead-lettered',
-    );
-    await this.deps.publisher.publishRaw(
-      deadLetterSubject('scorer'),
-      message.data,
-      { msgId: `scorer:${message.seq}` },
-      {
-        [Headers.deadLetterReason]: 'not a valid transaction.validated event',
-        [Headers.deadLetterSubject]: message.subject,
-        [Headers.deadLetterDeliveries]: '1',
-      },
-    );
+  private async commit(part: readonly Pulled[]): Promise<void> {
+    const scored = await this.handler.handle(part.map((p) => p.event));
+    this.committedSeq = part[part.length - 1]!.message.streamSequence;
+    this.deps.onScored(scored);
+  }
+
+  private async deadLetter(pulled: Pulled, reason: string): Promise<void> {
+    if (pulled.deadLettered) return;
+    await this.deps.boundary.deadLetter(pulled.message, `partition ${this.partition}: ${reason}`);
+    pulled.deadLettered = true;
+    pulled.event.event = undefined;
   }
 
   /** Publishes scores, each in the trace of the validated event it came from. */
   private async publish(
     events: TransactionScored[],
-    headersById: ReadonlyMap<string, MsgHdrs | undefined> = new Map(),
+    headersById: ReadonlyMap<string, MsgHdrs | undefined>,
   ): Promise<void> {
     await Promise.all(
       events.map((scored) => {
@@ -254,9 +253,7 @@ export class PartitionWorker {
                   Events.transactionScored,
                   scored.transaction.region,
                   scored,
-                  {
-                    msgId: id,
-                  },
+                  { msgId: id },
                 );
               } finally {
                 span.end();

@@ -1,9 +1,11 @@
 // Runs a worker for every partition this replica holds a lease on, and restarts a partition whose
-// worker failed by giving its lease back (it is claimed again with a new epoch and fresh state).
+// worker failed by giving its lease back (it is claimed again with a new epoch and fresh state). A worker
+// fails only when fenced or when its consumer cannot start: bad events and transient errors it handles itself.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { JetStreamPublisher, NatsClient } from '@vigil/messaging';
+import { Events, SCORER_CONSUMER, type TransactionValidated } from '@vigil/contracts';
+import { JetStreamPublisher, MessageBoundary, NatsClient } from '@vigil/messaging';
 import { OpsServer, type Logger } from '@vigil/observability';
 import { LOGGER } from '@vigil/runtime';
 import { Counter, Gauge } from 'prom-client';
@@ -20,6 +22,7 @@ export class PartitionsService implements PartitionOwner, OnApplicationBootstrap
   private leases: PartitionLeases | undefined;
   private readonly member: string;
   private readonly scored: Counter;
+  private readonly boundary: MessageBoundary<TransactionValidated>;
 
   constructor(
     @Inject(NatsClient) private readonly nats: NatsClient,
@@ -37,6 +40,18 @@ export class PartitionsService implements PartitionOwner, OnApplicationBootstrap
       help: 'Transactions scored and published',
       registers: [ops.registry],
     });
+    // ordered consumers are not redelivered: maxDeliver does not apply, a transient failure retries in place
+    this.boundary = new MessageBoundary(
+      SCORER_CONSUMER,
+      Events.transactionValidated,
+      Number.POSITIVE_INFINITY,
+      {
+        publisher,
+        logger,
+        registry: ops.registry,
+        service: 'scorer',
+      },
+    );
     const workers = this.workers;
     new Gauge({
       name: 'vigil_scorer_partitions_owned',
@@ -72,6 +87,7 @@ export class PartitionsService implements PartitionOwner, OnApplicationBootstrap
       publisher: this.publisher,
       repository: this.repository,
       engine: this.engine,
+      boundary: this.boundary,
       logger: this.logger,
       owner: this.member,
       onScored: (count) => this.scored.inc(count),

@@ -3,7 +3,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from '@vigil/observability';
 import { Database, sql } from '@vigil/db';
-import type { VersionedDocument } from '@vigil/messaging';
+import { backoffMs, type BackoffPolicy, type VersionedDocument } from '@vigil/messaging';
 import { LOGGER } from '@vigil/runtime';
 import { hash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +14,9 @@ const insertVersion = sql(
   `INSERT INTO validator.config_versions (key, version, digest, document, applied_by, applied_at)
    VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key, version) DO NOTHING RETURNING version`,
 );
+
+/** While Postgres is away: 500 ms, doubling, at most a minute; the version is recorded once it is back. */
+const RECORD_RETRY: BackoffPolicy = { baseMs: 500, capMs: 60_000 };
 
 @Injectable()
 export class ConfigAudit implements OnApplicationShutdown {
@@ -63,7 +66,7 @@ export class ConfigAudit implements OnApplicationShutdown {
   }
 
   private async recordWithRetry(key: string, versioned: VersionedDocument<unknown>): Promise<void> {
-    for (let attempt = 0; !this.stopping.signal.aborted; attempt++) {
+    for (let attempt = 1; !this.stopping.signal.aborted; attempt++) {
       try {
         await this.record(key, versioned);
         return;
@@ -72,7 +75,7 @@ export class ConfigAudit implements OnApplicationShutdown {
           { err: error, key, version: versioned.version },
           'recording the configuration version failed, will retry',
         );
-        await sleep(Math.min(500 * 2 ** attempt, 60_000), undefined, { signal: this.stopping.signal }).catch(
+        await sleep(backoffMs(attempt, RECORD_RETRY), undefined, { signal: this.stopping.signal }).catch(
           () => undefined,
         );
       }

@@ -1,0 +1,168 @@
+// The scorer's handler layer: takes one partition's decoded events in stream order, computes their feature
+// halves against the accounts' state, scores what is complete, and commits state, halves, scores and offset
+// in one transaction. Holds the partition's account cache; a failed commit drops it (it ran ahead of Postgres).
+import type { MsgHdrs } from '@nats-io/transport-node';
+import { partitionOf, type TransactionScored, type TransactionValidated } from '@vigil/contracts';
+import { newAccountState, recordInbound, type AccountState } from '../features/account-state.js';
+import { destinationHalf, mergeHalves, originHalf } from '../features/feature-extractor.js';
+import { destinationFeatures, newFeatureVector } from '../features/features.js';
+import type { ScoringEngine } from '../scoring/scoring.engine.js';
+import type { FeatureHalf, PartitionRepository } from './partition.repository.js';
+
+/** Accounts kept in memory per partition before the cache is dropped (their state is in Postgres). */
+const MAX_CACHED_ACCOUNTS = 100_000;
+
+/** One message of the partition: its event, or none when the boundary refused it (it only moves the offset). */
+export interface PartitionEvent {
+  seq: number;
+  headers: MsgHdrs | undefined;
+  role: 'origin' | 'destination';
+  event: TransactionValidated | undefined;
+}
+
+export class PartitionFencedError extends Error {
+  constructor(partition: number) {
+    super(`partition ${partition} was claimed by a newer owner`);
+  }
+}
+
+/** Computing one event's features or score threw: the event is at fault, not the moment; it is dead-lettered. */
+export class EventRefusedError extends Error {
+  readonly kind = 'permanent';
+}
+
+export interface PartitionHandlerDeps {
+  repository: PartitionRepository;
+  engine: ScoringEngine;
+  /** Publishes the batch's scores; runs inside the commit's transaction. */
+  publish(scored: TransactionScored[], headersById: ReadonlyMap<string, MsgHdrs | undefined>): Promise<void>;
+}
+
+export class PartitionHandler {
+  private readonly cache = new Map<string, AccountState>();
+
+  constructor(
+    readonly partition: number,
+    readonly epoch: number,
+    private readonly deps: PartitionHandlerDeps,
+  ) {}
+
+  /** Scores `events` (in stream order) and commits them with the offset of the last; the number scored. */
+  async handle(events: readonly PartitionEvent[]): Promise<number> {
+    try {
+      return await this.score(events);
+    } catch (error) {
+      // the cache already holds this batch's updates, which did not commit
+      this.cache.clear();
+      throw error;
+    }
+  }
+
+  /** Moves the offset past `seq` without scoring anything: the event there was dead-lettered. */
+  async skip(seq: number): Promise<void> {
+    const result = await this.deps.repository.commit({
+      partition: this.partition,
+      epoch: this.epoch,
+      lastSeq: seq,
+      states: new Map(),
+      halves: [],
+      scored: [],
+      scoreJoined: () => [],
+      publish: () => Promise.resolve(),
+    });
+    if (result.fenced) throw new PartitionFencedError(this.partition);
+  }
+
+  private async score(events: readonly PartitionEvent[]): Promise<number> {
+    const routed = events.filter(
+      (e): e is PartitionEvent & { event: TransactionValidated } => e.event !== undefined,
+    );
+    const lastSeq = events[events.length - 1]!.seq;
+    await this.loadAccounts(routed);
+
+    const touched = new Map<string, AccountState>();
+    const states = {
+      get: (account: string): AccountState => {
+        const state = this.cache.get(account) ?? newAccountState();
+        this.cache.set(account, state);
+        touched.set(account, state);
+        return state;
+      },
+    };
+    const halves: FeatureHalf[] = [];
+    const scored: TransactionScored[] = [];
+    const byId = new Map<string, TransactionValidated>();
+    const headersById = new Map<string, MsgHdrs | undefined>();
+    for (const { event, role, headers } of routed) {
+      const transaction = event.transaction;
+      byId.set(transaction.transaction_id, event);
+      headersById.set(transaction.transaction_id, headers);
+      try {
+        const vector = newFeatureVector();
+        if (role === 'destination') {
+          destinationHalf(transaction, states, vector);
+          halves.push({ transactionId: transaction.transaction_id, role, vector: Array.from(vector) });
+          continue;
+        }
+        const destinationAccount = transaction.destination?.account;
+        const local = destinationAccount !== undefined && partitionOf(destinationAccount) === this.partition;
+        const destination = local ? states.get(destinationAccount) : undefined;
+        // as in training: both sides read before either writes
+        if (destination) destinationFeatures(transaction, destination, vector);
+        originHalf(transaction, states, vector);
+        if (destination) recordInbound(destination, transaction);
+        if (destinationAccount === undefined || local) scored.push(this.deps.engine.score(event, vector));
+        else halves.push({ transactionId: transaction.transaction_id, role, vector: Array.from(vector) });
+      } catch (error) {
+        throw new EventRefusedError(
+          `scoring failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
+
+    const result = await this.deps.repository.commit({
+      partition: this.partition,
+      epoch: this.epoch,
+      lastSeq,
+      states: touched,
+      halves,
+      scored,
+      scoreJoined: (joined) =>
+        joined.map((j) => {
+          try {
+            return this.deps.engine.score(
+              byId.get(j.transactionId)!,
+              mergeHalves(Float64Array.from(j.origin), Float64Array.from(j.destination)),
+            );
+          } catch (error) {
+            throw new EventRefusedError(
+              `scoring failed: ${error instanceof Error ? error.message : String(error)}`,
+            );
+          }
+        }),
+      publish: (events) => this.deps.publish(events, headersById),
+    });
+    if (result.fenced) throw new PartitionFencedError(this.partition);
+    if (this.cache.size > MAX_CACHED_ACCOUNTS) this.cache.clear();
+    return result.scored;
+  }
+
+  private async loadAccounts(
+    routed: readonly { event: TransactionValidated; role: string }[],
+  ): Promise<void> {
+    const missing = new Set<string>();
+    for (const { event, role } of routed) {
+      const t = event.transaction;
+      const accounts =
+        role === 'destination' ? [t.destination?.account] : [t.origin.account, t.destination?.account];
+      for (const account of accounts) {
+        if (account !== undefined && partitionOf(account) === this.partition && !this.cache.has(account)) {
+          missing.add(account);
+        }
+      }
+    }
+    if (missing.size === 0) return;
+    const loaded = await this.deps.repository.loadStates([...missing]);
+    for (const [account, state] of loaded) this.cache.set(account, state);
+  }
+}
