@@ -141,7 +141,7 @@ describe('restarting a process that dies', () => {
   });
 
   it('uses the messaging library’s delays in the dev runner: exponential from 250 ms, capped at 30 s', () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 8, 9].map(backoffMs)).toEqual([
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9].map((attempt) => backoffMs(attempt))).toEqual([
       250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000,
     ]);
   });
