@@ -156,6 +156,15 @@ describe('transaction ids are unique per partner: gateway -> ingest -> validator
     expect((await submit('partner-b', [sameContentOfB])).body.accepted).toBe(1);
     const b = await scored('partner-b', sameContentOfB.transaction_id);
     expect(b.body.reasons.map((r) => r.code)).not.toContain('duplicate.content');
+    // the scorer keeps each partner's history of the same account name apart
+    const histories = await suite.db.query<{ account: string }>(
+      `SELECT account FROM scorer.account_state WHERE account LIKE $1 ORDER BY account`,
+      [`%~${content.origin.account}`],
+    );
+    expect(histories.map((h) => h.account)).toEqual([
+      `partner-a~${content.origin.account}`,
+      `partner-b~${content.origin.account}`,
+    ]);
 
     expect((await submit('partner-a', [sameContentOfAAgain])).body.accepted).toBe(1);
     const held = await waitFor(
