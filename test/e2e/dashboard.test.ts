@@ -4,6 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { transactionKey } from '@vigil/contracts';
 import { waitFor } from '@vigil/testing';
 import { getJson, postJson, tokenFor } from '../support/api.js';
 import { newAccountTakeover, newTransaction, type TransactionInput } from '@vigil/testing';
@@ -85,7 +86,12 @@ describe('the dashboard at GET /', () => {
     );
     expect(submittedByB.body.accepted).toBe(1);
 
-    const ids = [...posted, partnerOwn, otherPartners].map((t) => t.transaction_id);
+    // a partner's records are stored under their pipeline keys (<partner_id>~<transaction_id>)
+    const ids = [
+      ...posted.map((t) => t.transaction_id),
+      transactionKey('partner-a', partnerOwn.transaction_id),
+      transactionKey('partner-b', otherPartners.transaction_id),
+    ];
     await waitFor(
       () =>
         suite.db.query<{ n: number }>(

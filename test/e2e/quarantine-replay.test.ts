@@ -3,7 +3,7 @@
 import 'reflect-metadata';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { Streams, type TransactionScored } from '@vigil/contracts';
+import { Streams, transactionKey, type TransactionScored } from '@vigil/contracts';
 import { newTransaction, waitFor } from '@vigil/testing';
 import { getJson, postJson, tokenFor } from '../support/api.js';
 import { Suite } from '../support/suite.js';
@@ -41,11 +41,15 @@ describe('quarantine, then replay after a fix: gateway -> ingest -> validator ->
   });
   const faulty = [wrongCurrency, feeTooHigh, selfTransfer];
   const fixedIds = [wrongCurrency.transaction_id, feeTooHigh.transaction_id];
+  // the pipeline stores partner-a's records under their keys (<partner_id>~<transaction_id>); an analyst reads
+  // across partners by the key, the partner by its own id
+  const keyOf = (id: string) => transactionKey('partner-a', id);
 
   const scoreRows = (ids: string[]) =>
     suite.db.query<{ transaction_id: string; n: number }>(
-      `SELECT transaction_id, count(*)::int AS n FROM scorer.scores WHERE transaction_id = ANY($1) GROUP BY transaction_id`,
-      [ids],
+      `SELECT substr(transaction_id, strpos(transaction_id, '~') + 1) AS transaction_id, count(*)::int AS n
+         FROM scorer.scores WHERE transaction_id = ANY($1) GROUP BY transaction_id`,
+      [ids.map(keyOf)],
     );
   const replay = (token: string, items: object[]) =>
     postJson<ReplayReply>(
@@ -63,8 +67,9 @@ describe('quarantine, then replay after a fix: gateway -> ingest -> validator ->
       for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
         const msg = await jsm.streams.getMessage(Streams.transactions.name, { seq }).catch(() => null);
         if (!msg?.subject.startsWith('txn.scored.')) continue;
-        const id = msg.json<TransactionScored>().transaction.transaction_id;
-        if (ids.includes(id)) counts.set(id, (counts.get(id) ?? 0) + 1);
+        const key = msg.json<TransactionScored>().transaction.transaction_id;
+        const id = ids.find((i) => keyOf(i) === key);
+        if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
       }
       return counts;
     } finally {
@@ -96,10 +101,10 @@ describe('quarantine, then replay after a fix: gateway -> ingest -> validator ->
   it('lists the held records with every reason: rule id, field, expected and actual', async () => {
     const list = await waitFor(
       () => getJson<{ items: Held[] }>(`${suite.gatewayUrl}/v1/quarantine?source=api`, analyst),
-      (r) => faulty.every((t) => r.body.items.some((i) => i.transaction_id === t.transaction_id)),
+      (r) => faulty.every((t) => r.body.items.some((i) => i.transaction_id === keyOf(t.transaction_id))),
       { what: 'the faulty records in quarantine' },
     );
-    const held = new Map(list.body.items.map((i) => [i.transaction_id, i]));
+    const held = new Map(list.body.items.map((i) => [i.transaction_id.replace('partner-a~', ''), i]));
     expect(held.get(wrongCurrency.transaction_id)!.reasons).toEqual([
       expect.objectContaining({
         code: 'region.currency',
@@ -170,19 +175,20 @@ describe('quarantine, then replay after a fix: gateway -> ingest -> validator ->
 
     // replaying again: the released ones are refused, the one still wrong is judged again and held again
     const again = await replay(analyst, [
-      { transaction_id: wrongCurrency.transaction_id, record: { ...wrongCurrency, currency: 'NGN' } },
-      { transaction_id: feeTooHigh.transaction_id },
-      { transaction_id: selfTransfer.transaction_id },
+      { transaction_id: keyOf(wrongCurrency.transaction_id), record: { ...wrongCurrency, currency: 'NGN' } },
+      { transaction_id: keyOf(feeTooHigh.transaction_id) },
+      { transaction_id: keyOf(selfTransfer.transaction_id) },
     ]);
     expect(again.body.results).toEqual([
-      { transaction_id: wrongCurrency.transaction_id, status: 'not_quarantined' },
-      { transaction_id: feeTooHigh.transaction_id, status: 'not_quarantined' },
-      { transaction_id: selfTransfer.transaction_id, status: 'replayed', attempt: 2 },
+      { transaction_id: keyOf(wrongCurrency.transaction_id), status: 'not_quarantined' },
+      { transaction_id: keyOf(feeTooHigh.transaction_id), status: 'not_quarantined' },
+      { transaction_id: keyOf(selfTransfer.transaction_id), status: 'replayed', attempt: 2 },
     ]);
     await waitFor(
       () => getJson<{ items: Held[] }>(`${suite.gatewayUrl}/v1/quarantine`, analyst),
       (r) =>
-        r.body.items.find((i) => i.transaction_id === selfTransfer.transaction_id)?.replay_attempts === 2,
+        r.body.items.find((i) => i.transaction_id === keyOf(selfTransfer.transaction_id))?.replay_attempts ===
+        2,
       { what: 'the second replay handled' },
     );
 
@@ -209,10 +215,10 @@ describe('quarantine, then replay after a fix: gateway -> ingest -> validator ->
     }
     const [stillHeld] = await suite.db.query<{ status: string }>(
       `SELECT status FROM validator.results WHERE transaction_id = $1`,
-      [selfTransfer.transaction_id],
+      [keyOf(selfTransfer.transaction_id)],
     );
     expect(stillHeld).toEqual({ status: 'quarantined' });
-    const list = await getJson<{ items: Held[] }>(`${suite.gatewayUrl}/v1/quarantine`, analyst);
+    const list = await getJson<{ items: Held[] }>(`${suite.gatewayUrl}/v1/quarantine`, partner);
     const listed = list.body.items.map((i) => i.transaction_id);
     expect(fixedIds.filter((id) => listed.includes(id))).toEqual([]);
     expect(listed).toContain(selfTransfer.transaction_id);

@@ -4,7 +4,7 @@ import 'reflect-metadata';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { Streams } from '@vigil/contracts';
+import { Streams, transactionKey } from '@vigil/contracts';
 import { startTelemetry } from '@vigil/observability';
 import { waitFor } from '@vigil/testing';
 import { getJson, postJson, tokenFor } from '../support/api.js';
@@ -35,7 +35,9 @@ describe('the spine: gateway -> ingest -> validator -> scorer -> alerting', () =
   const duplicate = { ...valid[0]!, amount: '1.00' };
   const [takeoverTransfer, takeoverCashOut] = newAccountTakeover();
   const batch = [...valid, missingAmount, wrongCurrency, duplicate, takeoverTransfer, takeoverCashOut];
-  const scoredIds = [...valid, takeoverTransfer, takeoverCashOut].map((t) => t.transaction_id);
+  // the pipeline stores partner-a's records under their keys (<partner_id>~<transaction_id>); the analyst reads by them
+  const keyOf = (id: string) => transactionKey('partner-a', id);
+  const scoredIds = [...valid, takeoverTransfer, takeoverCashOut].map((t) => keyOf(t.transaction_id));
   let reply: {
     status: number;
     body: { accepted: number; duplicates: number; rejected: number; results: { status: string }[] };
@@ -67,7 +69,7 @@ describe('the spine: gateway -> ingest -> validator -> scorer -> alerting', () =
   });
 
   const view = async (id: string) =>
-    (await getJson<TransactionView>(`${suite.gatewayUrl}/v1/transactions/${id}`, analystToken)).body;
+    (await getJson<TransactionView>(`${suite.gatewayUrl}/v1/transactions/${keyOf(id)}`, analystToken)).body;
 
   it('answers per record: everything accepted once, the repeated id reported as a duplicate', () => {
     expect(reply.status).toBe(202);
@@ -78,12 +80,12 @@ describe('the spine: gateway -> ingest -> validator -> scorer -> alerting', () =
   it('scores and persists every valid record exactly once, in the database and on the stream', async () => {
     const rows = await suite.db.query<{ transaction_id: string }>(
       `SELECT transaction_id FROM scorer.scores WHERE transaction_id = ANY($1)`,
-      [batch.map((t) => t.transaction_id)],
+      [batch.map((t) => keyOf(t.transaction_id))],
     );
     expect(rows.map((r) => r.transaction_id).sort()).toEqual([...scoredIds].sort());
     const [{ n: landed }] = (await suite.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM ingest.transactions WHERE transaction_id = ANY($1)`,
-      [batch.map((t) => t.transaction_id)],
+      [batch.map((t) => keyOf(t.transaction_id))],
     )) as [{ n: number }];
     expect(landed).toBe(batch.length - 1);
 
@@ -95,14 +97,14 @@ describe('the spine: gateway -> ingest -> validator -> scorer -> alerting', () =
     const scoredMessages = Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
     expect(scoredMessages).toBe(scoredIds.length);
 
-    for (const id of scoredIds)
-      expect(await view(id)).toMatchObject({ status: 'scored', score: expect.any(Number) });
+    for (const t of [...valid, takeoverTransfer, takeoverCashOut])
+      expect(await view(t.transaction_id)).toMatchObject({ status: 'scored', score: expect.any(Number) });
   });
 
   it('keeps the first of two records with the same id', async () => {
     const [row] = await suite.db.query<{ amount: string }>(
       `SELECT amount::text FROM scorer.scores WHERE transaction_id = $1`,
-      [valid[0]!.transaction_id],
+      [keyOf(valid[0]!.transaction_id)],
     );
     expect(row!.amount).toBe('125.5000');
   });
@@ -158,7 +160,7 @@ describe('the spine: gateway -> ingest -> validator -> scorer -> alerting', () =
       { what: 'webhook delivery', timeoutMs: 15_000 },
     );
     expect(delivered.find((a) => a.labels.account === takeoverCashOut.origin.account)).toMatchObject({
-      transaction_id: takeoverCashOut.transaction_id,
+      transaction_id: keyOf(takeoverCashOut.transaction_id),
     });
     // the receiver refused its first request: that delivery alone took a second attempt
     const deliveries = await waitFor(

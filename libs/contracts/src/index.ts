@@ -5,3 +5,4 @@ export * from './alerting.js';
 export * from './data-quality.js';
 export * from './validation.js';
 export * from './subjects.js';
+export * from './transaction-key.js';

@@ -3,6 +3,7 @@ import type { FromSchema } from 'json-schema-to-ts';
 import { AMOUNT_PATTERN, CURRENCY_CODES, SIGNED_DECIMAL_PATTERN, type CurrencyCode } from './money.js';
 import { REGION_CODES } from './regions.js';
 import { ALERT_SOURCES } from './alerting.js';
+import { TRANSACTION_ID_PATTERN, TRANSACTION_KEY_PATTERN } from './transaction-key.js';
 
 const amount = {
   type: 'string',
@@ -11,7 +12,15 @@ const amount = {
 } as const;
 const balance = { type: 'string', pattern: SIGNED_DECIMAL_PATTERN } as const;
 const timestamp = { type: 'string', format: 'date-time', description: 'RFC 3339' } as const;
-const transactionId = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' } as const;
+/** The id a client sends (and a partner reads back). */
+const transactionId = { type: 'string', pattern: TRANSACTION_ID_PATTERN } as const;
+/** The id a record travels under between services: a partner's records are scoped to the partner (transaction-key.ts). */
+const transactionKey = {
+  type: 'string',
+  pattern: TRANSACTION_KEY_PATTERN,
+  description:
+    'Pipeline key: <partner_id>~<transaction_id> for a partner submission, else the transaction_id',
+} as const;
 const accountId = { type: 'string', minLength: 1, maxLength: 128 } as const;
 
 export const TRANSACTION_TYPES = [
@@ -42,7 +51,7 @@ export const transactionSchema = {
   type: 'object',
   required: ['transaction_id', 'type', 'amount', 'currency', 'timestamp', 'region', 'origin'],
   properties: {
-    transaction_id: transactionId,
+    transaction_id: transactionKey,
     type: { type: 'string', enum: TRANSACTION_TYPES },
     amount,
     currency: { type: 'string', enum: CURRENCY_CODES as readonly CurrencyCode[], description: 'ISO 4217' },
@@ -153,7 +162,7 @@ export const transactionAcceptedSchema = {
   required: ['transaction_id', 'received_at', 'source', 'record'],
   additionalProperties: false,
   properties: {
-    transaction_id: transactionId,
+    transaction_id: transactionKey,
     received_at: timestamp,
     source: { type: 'string' },
     partner_id: { type: 'string' },
@@ -194,7 +203,7 @@ export const transactionQuarantinedSchema = {
   required: ['transaction_id', 'record', 'reasons', 'quarantined_at', 'rule_set_version'],
   additionalProperties: false,
   properties: {
-    transaction_id: transactionId,
+    transaction_id: transactionKey,
     source: { type: 'string' },
     region: { type: 'string' },
     partner_id: { type: 'string' },
@@ -457,10 +466,11 @@ export const ingestReplayRequestSchema = {
         required: ['transaction_id', 'record', 'source'],
         additionalProperties: false,
         properties: {
-          transaction_id: transactionId,
+          transaction_id: transactionKey,
           record: {
             type: 'object',
-            description: 'The record to validate again; it keeps its transaction_id',
+            description:
+              "The record to validate again, as its submitter knows it: it keeps its transaction_id (the partner's own id, or the key)",
           },
           source: { type: 'string', description: 'The source of the original submission' },
           partner_id: { type: 'string', description: 'The partner of the original submission' },

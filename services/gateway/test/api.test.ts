@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { Events, type TransactionScored } from '@vigil/contracts';
+import { Events, submittedTransactionId, transactionKey, type TransactionScored } from '@vigil/contracts';
 import type { RunningService } from '@vigil/runtime';
 import { TestDatabase, TestNatsServer, newTransaction, waitFor } from '@vigil/testing';
 import request from 'supertest';
@@ -40,9 +40,14 @@ async function insertTransaction(id: string, partner: string, region: string, re
   );
 }
 
+// as the scorer publishes a partner's record: under its pipeline key <partner_id>~<transaction_id>
 function scoredEvent(partner: string, region = 'NG'): TransactionScored {
+  const transaction = newTransaction({ partner_id: partner, region });
   return {
-    transaction: newTransaction({ partner_id: partner, region }) as TransactionScored['transaction'],
+    transaction: {
+      ...transaction,
+      transaction_id: transactionKey(partner, transaction.transaction_id),
+    } as TransactionScored['transaction'],
     score: 0.93,
     reasons: [{ code: 'TRANSFER_THEN_CASH_OUT', message: 'cash-out of a fresh transfer' }],
     scored_at: new Date().toISOString(),
@@ -434,14 +439,19 @@ describe('live feed', () => {
       const ofB = scoredEvent('partner-b', 'KE');
       await publishScored(ofA);
       await publishScored(ofB);
-      const idA = ofA.transaction.transaction_id;
-      const idB = ofB.transaction.transaction_id;
+      // each partner's feed names its records by the ids it sent; an operator's by the pipeline key
+      const idA = submittedTransactionId(ofA.transaction.transaction_id);
+      const idB = submittedTransactionId(ofB.transaction.transaction_id);
+      const keyB = ofB.transaction.transaction_id;
       await until(
-        () => a.text().includes(idA) && b.text().includes(idB) && ke.text().includes(idB),
+        () => a.text().includes(idA) && b.text().includes(idB) && ke.text().includes(keyB),
         'the scored events on the feeds',
       );
       expect(a.text()).toContain(`event: transaction.scored\nid: ${idA}\ndata: {`);
+      expect(b.text()).toContain(`event: transaction.scored\nid: ${idB}\ndata: {`);
+      expect(ke.text()).toContain(`event: transaction.scored\nid: ${keyB}\ndata: {`);
       expect(a.text()).not.toContain(idB);
+      expect(a.text()).not.toContain('~');
       expect(b.text()).not.toContain(idA);
       expect(ke.text()).not.toContain(idA);
       const data = JSON.parse(/data: (.*)\n/.exec(a.text().split(`id: ${idA}\n`)[1]!)![0].slice(6)) as object;
@@ -571,7 +581,12 @@ describe('webhooks', () => {
     expect(verifySignature('whsec_wrong', delivery.body, delivery.signature)).toBe(false);
     expect(JSON.parse(delivery.body)).toMatchObject({
       type: 'transaction.scored',
-      data: { transaction_id: own.transaction.transaction_id, partner_id: 'partner-a', score: 0.93 },
+      id: `transaction.scored:${submittedTransactionId(own.transaction.transaction_id)}`,
+      data: {
+        transaction_id: submittedTransactionId(own.transaction.transaction_id),
+        partner_id: 'partner-a',
+        score: 0.93,
+      },
     });
     // the receiver has the body before the dispatcher has recorded the answer: wait for the outcome
     const [record] = await waitFor(
@@ -591,7 +606,7 @@ describe('webhooks', () => {
     expect(deliveries.body.items).toEqual([
       expect.objectContaining({
         event_type: 'transaction.scored',
-        event_id: own.transaction.transaction_id,
+        event_id: submittedTransactionId(own.transaction.transaction_id),
         status: 'delivered',
         attempts: 2,
         last_status_code: 204,

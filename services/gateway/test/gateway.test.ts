@@ -7,7 +7,13 @@ import {
   type NatsConnection,
   type Subscription,
 } from '@nats-io/transport-node';
-import { Headers, Requests, type IngestSubmitReply } from '@vigil/contracts';
+import {
+  Headers,
+  Requests,
+  submittedTransactionId,
+  transactionKey,
+  type IngestSubmitReply,
+} from '@vigil/contracts';
 import type { RunningService } from '@vigil/runtime';
 import { TestDatabase, TestNatsServer } from '@vigil/testing';
 import request from 'supertest';
@@ -41,9 +47,11 @@ interface TxnOptions {
   amount?: string;
   type?: string;
 }
+// a partner's rows are stored under the pipeline key <partner_id>~<transaction_id>, as ingest writes them
 async function insertTransaction(o: TxnOptions): Promise<void> {
+  const key = transactionKey(o.partner, o.id);
   const record = {
-    transaction_id: o.id,
+    transaction_id: key,
     type: o.type ?? 'TRANSFER',
     amount: o.amount ?? '125.50',
     currency: o.region === 'NG' ? 'NGN' : 'KES',
@@ -53,7 +61,7 @@ async function insertTransaction(o: TxnOptions): Promise<void> {
   };
   await db.query(
     `INSERT INTO ingest.transactions (transaction_id, source, partner_id, region, received_at, record) VALUES ($1, 'api', $2, $3, $4, $5)`,
-    [o.id, o.partner, o.region, o.receivedAt, JSON.stringify(record)],
+    [key, o.partner, o.region, o.receivedAt, JSON.stringify(record)],
   );
 }
 async function insertVerdict(
@@ -66,7 +74,7 @@ async function insertVerdict(
   await db.query(
     `INSERT INTO validator.results (transaction_id, status, reasons, rule_set_version, source, partner_id, region, validated_at)
      VALUES ($1, $2, $3, 'builtin-1', 'api', $4, $5, now())`,
-    [id, status, JSON.stringify(reasons), partner, region],
+    [transactionKey(partner, id), status, JSON.stringify(reasons), partner, region],
   );
 }
 async function insertScore(id: string, score: number, reasons: object[], partner: string, region: string) {
@@ -75,7 +83,7 @@ async function insertScore(id: string, score: number, reasons: object[], partner
                                 origin_account, occurred_at, scored_at, decision, policy_version)
      VALUES ($1, $2, $3, 'gbdt-test', 'TRANSFER', 125.50, 'NGN', $4, $5, 'acc', now(), now(),
              CASE WHEN $2::numeric >= 0.9 THEN 'block' WHEN $2::numeric >= 0.5 THEN 'review' ELSE 'approve' END, 1)`,
-    [id, score, JSON.stringify(reasons), region, partner],
+    [transactionKey(partner, id), score, JSON.stringify(reasons), region, partner],
   );
 }
 
@@ -237,10 +245,16 @@ describe('role-based access', () => {
 });
 
 describe('reading transactions', () => {
+  // an operator reads across partners, so it names a partner's transaction by its pipeline key
+  const keyA = (id: string) => transactionKey('partner-a', id);
+
   it('shows an analyst the score and the reasons of a scored transaction', async () => {
-    const res = await request(url).get('/v1/transactions/a-0').set(bearer('analyst')).expect(200);
+    const res = await request(url)
+      .get(`/v1/transactions/${keyA('a-0')}`)
+      .set(bearer('analyst'))
+      .expect(200);
     expect(res.body).toEqual({
-      transaction_id: 'a-0',
+      transaction_id: 'partner-a~a-0',
       status: 'scored',
       score: 0.91,
       reasons: [
@@ -257,7 +271,10 @@ describe('reading transactions', () => {
   });
 
   it('reports quarantined, valid and merely accepted transactions', async () => {
-    const quarantined = await request(url).get('/v1/transactions/a-1').set(bearer('analyst')).expect(200);
+    const quarantined = await request(url)
+      .get(`/v1/transactions/${keyA('a-1')}`)
+      .set(bearer('analyst'))
+      .expect(200);
     expect(quarantined.body).toMatchObject({
       status: 'quarantined',
       score: null,
@@ -266,10 +283,20 @@ describe('reading transactions', () => {
       ],
     });
     expect(
-      (await request(url).get('/v1/transactions/a-2').set(bearer('analyst')).expect(200)).body.status,
+      (
+        await request(url)
+          .get(`/v1/transactions/${keyA('a-2')}`)
+          .set(bearer('analyst'))
+          .expect(200)
+      ).body.status,
     ).toBe('valid');
     expect(
-      (await request(url).get('/v1/transactions/a-3').set(bearer('analyst')).expect(200)).body.status,
+      (
+        await request(url)
+          .get(`/v1/transactions/${keyA('a-3')}`)
+          .set(bearer('analyst'))
+          .expect(200)
+      ).body.status,
     ).toBe('accepted');
     const late = await request(url).get('/v1/transactions/late-1').set(bearer('partner-a')).expect(200);
     expect(late.body).toMatchObject({
@@ -298,10 +325,15 @@ describe('reading transactions', () => {
 
   it('limits an analyst with region claims to those regions', async () => {
     const list = await request(url).get('/v1/transactions?limit=500').set(bearer('ke-analyst')).expect(200);
-    expect((list.body.items as { transaction_id: string }[]).map((i) => i.transaction_id).sort()).toEqual(
-      [...partnerBIds].sort(),
-    );
-    await request(url).get('/v1/transactions/a-0').set(bearer('ke-analyst')).expect(404);
+    expect(
+      (list.body.items as { transaction_id: string }[])
+        .map((i) => submittedTransactionId(i.transaction_id))
+        .sort(),
+    ).toEqual([...partnerBIds].sort());
+    await request(url)
+      .get(`/v1/transactions/${keyA('a-0')}`)
+      .set(bearer('ke-analyst'))
+      .expect(404);
     const alerts = await request(url).get('/v1/alerts').set(bearer('ke-analyst')).expect(200);
     expect(new Set((alerts.body.items as { region: string }[]).map((a) => a.region))).toEqual(
       new Set(['KE']),
@@ -318,7 +350,7 @@ describe('reading transactions', () => {
         const res = await request(url).get('/v1/transactions').query(query).set(bearer('admin')).expect(200);
         const items = res.body.items as { transaction_id: string }[];
         expect(items.length).toBeLessThanOrEqual(limit);
-        seen.push(...items.map((i) => i.transaction_id));
+        seen.push(...items.map((i) => submittedTransactionId(i.transaction_id)));
         cursor = res.body.next_cursor as string | null;
         pages++;
       } while (cursor && pages < 50);
@@ -335,7 +367,7 @@ describe('reading transactions', () => {
         (await request(url).get('/v1/transactions').query(query).set(bearer('admin')).expect(200)).body
           .items as { transaction_id: string }[]
       )
-        .map((i) => i.transaction_id)
+        .map((i) => submittedTransactionId(i.transaction_id))
         .sort();
     expect(await ids({ status: 'scored' })).toEqual(['a-0', 'b-0']);
     expect(await ids({ min_score: '0.5' })).toEqual(['a-0']);

@@ -1,7 +1,13 @@
 // The quarantine and data-quality routes against a real nats-server and Postgres: who may call them, what
 // each caller sees, and the 400s that name the bad part. Rows are inserted as the validator would write them.
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { Requests, type IngestReplayReply, type IngestReplayRequest } from '@vigil/contracts';
+import {
+  Requests,
+  submittedTransactionId,
+  transactionKey,
+  type IngestReplayReply,
+  type IngestReplayRequest,
+} from '@vigil/contracts';
 import type { RunningService } from '@vigil/runtime';
 import { TestDatabase, TestNatsServer } from '@vigil/testing';
 import request from 'supertest';
@@ -20,13 +26,15 @@ const replayRequests: IngestReplayRequest[] = [];
 const tokens: Record<string, string> = {};
 const bearer = (user: string) => ({ Authorization: `Bearer ${tokens[user]}` });
 
+// a partner's held record is stored under its pipeline key <partner_id>~<transaction_id>, as the validator writes it
 async function hold(id: string, partner: string, region: string, reasons: object[]): Promise<void> {
+  const key = transactionKey(partner, id);
   await db.query(
     `INSERT INTO validator.quarantine (transaction_id, record, reasons, source, partner_id, quarantined_at, region, rule_set_version)
      VALUES ($1, $2, $3, 'api', $4, now(), $5, '1')`,
     [
-      id,
-      JSON.stringify({ transaction_id: id, region, amount: '1.00' }),
+      key,
+      JSON.stringify({ transaction_id: key, region, amount: '1.00' }),
       JSON.stringify(reasons),
       partner,
       region,
@@ -72,7 +80,9 @@ beforeAll(async () => {
     { code: 'region.currency', field: 'currency', message: 'no', severity: 'error' },
   ]);
   await hold('a-released', 'partner-a', 'NG', []);
-  await db.query(`UPDATE validator.quarantine SET released_at = now() WHERE transaction_id = 'a-released'`);
+  await db.query(
+    `UPDATE validator.quarantine SET released_at = now() WHERE transaction_id = 'partner-a~a-released'`,
+  );
   await db.query(
     `INSERT INTO validator.dq_windows (window_start, source, region, records, passed, warned, quarantined)
      VALUES ('2026-01-01T10:00:00Z', 'api', 'NG', 10, 8, 1, 2), ('2026-01-01T10:00:00Z', 'api', 'KE', 4, 4, 0, 0)`,
@@ -102,32 +112,44 @@ afterAll(async () => {
 });
 
 const ids = (body: { items: { transaction_id: string }[] }) => body.items.map((i) => i.transaction_id).sort();
+// operators read across partners by the pipeline key; a partner reads its own ids
+const publicIds = (body: { items: { transaction_id: string }[] }) =>
+  body.items.map((i) => submittedTransactionId(i.transaction_id)).sort();
 
 describe('GET /v1/quarantine', () => {
   it('shows each caller the held records in its scope, never released ones', async () => {
     expect(ids((await request(url).get('/v1/quarantine').set(bearer('analyst')).expect(200)).body)).toEqual([
-      'a-fee',
-      'a-held',
-      'b-held',
+      'partner-a~a-fee',
+      'partner-a~a-held',
+      'partner-b~b-held',
     ]);
-    expect(ids((await request(url).get('/v1/quarantine').set(bearer('partner-a')).expect(200)).body)).toEqual(
-      ['a-fee', 'a-held'],
-    );
+    const own = (await request(url).get('/v1/quarantine').set(bearer('partner-a')).expect(200)).body as {
+      items: { transaction_id: string; record: { transaction_id: string } }[];
+    };
+    expect(ids(own)).toEqual(['a-fee', 'a-held']);
+    // the held record too reads with the partner's own id
+    expect(own.items.map((i) => i.record.transaction_id).sort()).toEqual(['a-fee', 'a-held']);
     expect(
       ids((await request(url).get('/v1/quarantine').set(bearer('ke-analyst')).expect(200)).body),
-    ).toEqual(['b-held']);
+    ).toEqual(['partner-b~b-held']);
   });
 
   it('filters by rule and pages with a cursor', async () => {
     expect(
-      ids((await request(url).get('/v1/quarantine?rule=range.fee').set(bearer('admin')).expect(200)).body),
+      publicIds(
+        (await request(url).get('/v1/quarantine?rule=range.fee').set(bearer('admin')).expect(200)).body,
+      ),
     ).toEqual(['a-fee']);
     const first = await request(url).get('/v1/quarantine?limit=2').set(bearer('admin')).expect(200);
     const second = await request(url)
       .get(`/v1/quarantine?limit=2&cursor=${(first.body as { next_cursor: string }).next_cursor}`)
       .set(bearer('admin'))
       .expect(200);
-    expect([...ids(first.body), ...ids(second.body)].sort()).toEqual(['a-fee', 'a-held', 'b-held']);
+    expect([...publicIds(first.body), ...publicIds(second.body)].sort()).toEqual([
+      'a-fee',
+      'a-held',
+      'b-held',
+    ]);
   });
 
   it('names a bad filter and refuses an anonymous caller', async () => {
@@ -165,7 +187,8 @@ describe('POST /v1/quarantine/replay', () => {
       {
         items: [
           {
-            transaction_id: 'a-held',
+            // ingest gets the stored key, and the correction as the partner knows it
+            transaction_id: 'partner-a~a-held',
             record: { region: 'NG', currency: 'NGN', amount: '1.00', transaction_id: 'a-held' },
             source: 'api',
             partner_id: 'partner-a',
@@ -181,10 +204,10 @@ describe('POST /v1/quarantine/replay', () => {
     await request(url)
       .post('/v1/quarantine/replay')
       .set(bearer('analyst'))
-      .send({ items: [{ transaction_id: 'b-held' }] })
+      .send({ items: [{ transaction_id: 'partner-b~b-held' }] })
       .expect(202);
     expect(replayRequests[0]!.items[0]!.record).toEqual({
-      transaction_id: 'b-held',
+      transaction_id: 'partner-b~b-held',
       region: 'KE',
       amount: '1.00',
     });

@@ -4,7 +4,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Events, type Reason, type RuleSet, type TransactionQuarantined } from '@vigil/contracts';
+import {
+  Events,
+  transactionKey,
+  type Reason,
+  type RuleSet,
+  type TransactionQuarantined,
+} from '@vigil/contracts';
 import { waitFor } from '@vigil/testing';
 import { stringify } from 'yaml';
 import { DEFAULT_RULE_SET_FILE, readRuleSetFile } from '../src/rules/rule-set.file.js';
@@ -292,6 +298,76 @@ describe('a rule of each kind holds back the failing record of a pair and passes
     expect(
       (await verdicts([differentAmount.transaction_id])).get(differentAmount.transaction_id),
     ).toMatchObject({ status: 'valid' });
+  });
+});
+
+describe('duplicates are judged within a partner: transaction ids and content are unique per partner', () => {
+  // as ingest publishes a partner's record: under its pipeline key <partner_id>~<transaction_id>
+  const asPartner = (partnerId: string, record: Record<string, unknown>) => ({
+    ...record,
+    partner_id: partnerId,
+    transaction_id: transactionKey(partnerId, String(record.transaction_id)),
+  });
+
+  it("passes the same payment from another partner, and names only the partner's own first transaction", async () => {
+    const payment = newTransaction();
+    const ofA = asPartner('partner-a', payment);
+    const ofB = asPartner('partner-b', { ...payment, transaction_id: `${payment.transaction_id}-b` });
+    await h.accept([ofA], { source: 'dup-tenants', partnerId: 'partner-a' });
+    await verdicts([ofA.transaction_id]);
+    await h.accept([ofB], { source: 'dup-tenants', partnerId: 'partner-b' });
+    expect((await verdicts([ofB.transaction_id])).get(ofB.transaction_id)).toMatchObject({
+      status: 'valid',
+      reasons: [],
+    });
+
+    const againOfA = asPartner('partner-a', {
+      ...payment,
+      transaction_id: `${payment.transaction_id}-again`,
+    });
+    await h.accept([againOfA], { source: 'dup-tenants', partnerId: 'partner-a' });
+    const held = (await verdicts([againOfA.transaction_id])).get(againOfA.transaction_id)!;
+    expect(held.status).toBe('quarantined');
+    expect(held.reasons).toEqual([
+      expect.objectContaining({
+        code: 'duplicate.content',
+        message: `same type, amount, currency, time and parties as transaction ${payment.transaction_id} (within 10m)`,
+        actual: `same content as ${payment.transaction_id}`,
+      }),
+    ]);
+  });
+
+  it('judges one id from two partners as two transactions, and names the repeat by the id the partner sent', async () => {
+    const payment = newTransaction();
+    const ofA = asPartner('partner-a', payment);
+    const ofB = asPartner('partner-b', payment);
+    await h.accept([ofA], { source: 'dup-tenants-id', partnerId: 'partner-a' });
+    await h.accept([ofB], { source: 'dup-tenants-id', partnerId: 'partner-b' });
+    const found = await verdicts([ofA.transaction_id, ofB.transaction_id]);
+    expect(found.get(ofA.transaction_id)).toMatchObject({ status: 'valid' });
+    expect(found.get(ofB.transaction_id)).toMatchObject({ status: 'valid' });
+
+    await h.accept([{ ...ofA, amount: '1.00' }], {
+      source: 'dup-tenants-id',
+      partnerId: 'partner-a',
+      msgIdSuffix: ':resent',
+    });
+    const [repeat] = await waitFor(
+      () =>
+        h.query<{ reasons: Reason[] }>(
+          `SELECT reasons FROM validator.duplicate_messages WHERE transaction_id = $1`,
+          [ofA.transaction_id],
+        ),
+      (rows) => rows.length === 1,
+      { what: "partner-a's repeated message recorded" },
+    );
+    expect(repeat!.reasons).toEqual([
+      expect.objectContaining({
+        code: 'duplicate.id',
+        message: `transaction_id ${payment.transaction_id} was already validated`,
+        actual: payment.transaction_id,
+      }),
+    ]);
   });
 });
 

@@ -41,7 +41,13 @@ export function fraudSignal(scored: TransactionScored, threshold: number): Alert
   return {
     source: 'fraud',
     severity: scored.score >= 0.95 ? 'critical' : 'warning',
-    labels: { alertname: 'HighRiskTransaction', region: t.region, account: t.origin.account },
+    // an account name is a partner's own: the same name at two partners is two accounts, so two alerts
+    labels: {
+      alertname: 'HighRiskTransaction',
+      region: t.region,
+      account: t.origin.account,
+      ...(t.partner_id ? { partner_id: t.partner_id } : {}),
+    },
     summary: `${t.type} of ${t.amount} ${t.currency} from ${t.origin.account} scored ${scored.score} (${codes})`,
     eventKey: t.transaction_id,
     occurredAt: t.timestamp,

@@ -17,7 +17,7 @@ import { InvalidTokenError } from '../auth/token.service.js';
 import { CurrentPrincipal, Requires } from '../auth/roles.decorator.js';
 import { ErrorDto } from '../http/error.dto.js';
 import { FeedSettings } from './feed.settings.js';
-import { FeedService, visibleTo, type FeedEvent } from './feed.service.js';
+import { FeedService, shownTo, visibleTo, type FeedEvent } from './feed.service.js';
 
 /** A client that has not read this much of its stream is too slow to follow the feed and is let go. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -77,7 +77,8 @@ export class FeedController implements OnModuleDestroy {
     };
     const send = (event: FeedEvent) => {
       if (!visibleTo(principal, event)) return;
-      out.write(`event: ${event.name}\nid: ${event.id}\ndata: ${JSON.stringify(event.data)}\n\n`);
+      const shown = shownTo(principal, event);
+      out.write(`event: ${shown.name}\nid: ${shown.id}\ndata: ${JSON.stringify(shown.data)}\n\n`);
       if (out.writableLength > MAX_BUFFERED_BYTES) close();
     };
     const stop = await this.feed.listen(send);

@@ -6,6 +6,7 @@ import { NatsClient } from '@vigil/messaging';
 import type { Logger } from '@vigil/observability';
 import { LOGGER } from '@vigil/runtime';
 import { may, readScopeOf, type Permission, type Principal } from '../auth/principal.js';
+import { transactionIdsOf } from '../transactions/transaction-ids.js';
 
 export type FeedEventName = 'transaction.scored' | 'alert.raised';
 
@@ -37,6 +38,19 @@ export function visibleTo(principal: Principal, event: FeedEvent): boolean {
   if (scope.regions !== null && (event.region === null || !scope.regions.includes(event.region)))
     return false;
   return true;
+}
+
+/**
+ * The event as a visible principal knows it: a partner reads its transactions by its own ids (the stream
+ * carries pipeline keys, transaction-ids.ts), everyone else by the key.
+ */
+export function shownTo(principal: Principal, event: FeedEvent): FeedEvent {
+  if (event.name !== 'transaction.scored') return event;
+  const ids = transactionIdsOf(readScopeOf(principal));
+  const id = ids.shown(event.id);
+  return id === event.id
+    ? event
+    : { ...event, id, data: ids.recordShown(event.data as Record<string, unknown>) };
 }
 
 /**

@@ -1,6 +1,7 @@
 // The quarantine API at its boundary: what a held record looks like, and the checks of list filters and replays.
 import { BadRequestException, PayloadTooLargeException } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { submittedTransactionId } from '@vigil/contracts';
 import { cursorOf, limitOf, onlyKnownParameters, regionOf, single, timestampOf } from '../http/query.js';
 import { ReasonDto } from '../transactions/transactions.dto.js';
 import { isTransactionId } from '../transactions/transactions.dto.js';
@@ -188,7 +189,8 @@ export function parseReplayRequest(body: unknown): ReplayItem[] {
     if (typeof record !== 'object' || record === null || Array.isArray(record))
       throw new BadRequestException(`items[${index}].record must be a JSON object`);
     const recordId = (record as Record<string, unknown>).transaction_id;
-    if (recordId !== undefined && recordId !== id)
+    // an operator names a partner's record by its key; the correction may carry the partner's own id
+    if (recordId !== undefined && recordId !== id && recordId !== submittedTransactionId(id))
       throw new BadRequestException(
         `items[${index}].record keeps its transaction_id ${id}, got ${JSON.stringify(recordId)}`,
       );

@@ -11,6 +11,7 @@ import type {
   ReplayReplyDto,
   ReplayResultDto,
 } from './quarantine.dto.js';
+import { transactionIdsOf } from '../transactions/transaction-ids.js';
 import { QuarantineRepository } from './quarantine.repository.js';
 
 @Injectable()
@@ -21,10 +22,17 @@ export class QuarantineService {
   ) {}
 
   async list(principal: Principal, filters: QuarantineFilters): Promise<QuarantinePageDto> {
-    const items = await this.quarantine.list(filters, readScopeOf(principal));
+    const scope = readScopeOf(principal);
+    const ids = transactionIdsOf(scope);
+    const items = await this.quarantine.list(filters, scope);
     const last = items.at(-1);
     return {
-      items,
+      items: items.map((item) => ({
+        ...item,
+        transaction_id: ids.shown(item.transaction_id),
+        record: ids.recordShown(item.record),
+      })),
+      // the cursor carries the stored key: it is opaque to the caller
       next_cursor:
         items.length === filters.limit && last
           ? encodeCursor(last.quarantined_at, last.transaction_id)
@@ -37,25 +45,26 @@ export class QuarantineService {
    * a record at most once, so a transaction is scored once however often it is replayed.
    */
   async replay(principal: Principal, items: ReplayItem[]): Promise<ReplayReplyDto> {
-    const held = new Map(
-      (
-        await this.quarantine.find(
-          items.map((i) => i.transactionId),
-          readScopeOf(principal),
-        )
-      ).map((r) => [r.transaction_id, r]),
-    );
+    const scope = readScopeOf(principal);
+    const ids = transactionIdsOf(scope);
+    // results are keyed by the stored key; the answer names each item as the caller did
+    const keys = new Map(items.map((i) => [i.transactionId, ids.keyOf(i.transactionId)]));
+    const wanted = [...keys.values()].filter((key): key is string => key !== undefined);
+    const held = new Map((await this.quarantine.find(wanted, scope)).map((r) => [r.transaction_id, r]));
     const results = new Map<string, ReplayResultDto>();
     const request: IngestReplayRequest = { items: [], requested_by: principal.subject };
     for (const item of items) {
-      const row = held.get(item.transactionId);
-      if (!row) results.set(item.transactionId, { transaction_id: item.transactionId, status: 'not_found' });
+      const key = keys.get(item.transactionId);
+      const row = key === undefined ? undefined : held.get(key);
+      if (!row || key === undefined)
+        results.set(item.transactionId, { transaction_id: item.transactionId, status: 'not_found' });
       else if (row.released)
         results.set(item.transactionId, { transaction_id: item.transactionId, status: 'not_quarantined' });
       else
         request.items.push({
-          transaction_id: item.transactionId,
-          record: item.record ?? row.record,
+          transaction_id: key,
+          // as the submitter knows it: ingest puts the pipeline key back
+          record: item.record ?? ids.recordShown(row.record),
           source: row.source,
           ...(row.partner_id ? { partner_id: row.partner_id } : {}),
         });
@@ -63,8 +72,8 @@ export class QuarantineService {
     if (request.items.length > 0) {
       const reply = await this.requestIngest(request);
       for (const result of reply.results)
-        results.set(result.transaction_id, {
-          transaction_id: result.transaction_id,
+        results.set(ids.shown(result.transaction_id), {
+          transaction_id: ids.shown(result.transaction_id),
           status: result.status,
           ...(result.attempt !== undefined ? { attempt: result.attempt } : {}),
           ...(result.reasons

@@ -176,9 +176,15 @@ export class TransactionsController {
   @Requires('transactions:read')
   @ApiOperation({
     summary: 'Status, risk score and reasons of one transaction',
-    description: 'Partners see their own only; others are 404. Permission: transactions:read.',
+    description:
+      "Partners see their own only, by the ids they sent; others are 404. Operators name a partner's record by its key " +
+      '<partner_id>~<transaction_id>. Permission: transactions:read.',
   })
-  @ApiParam({ name: 'id', type: String, description: 'transaction_id' })
+  @ApiParam({
+    name: 'id',
+    type: String,
+    description: "transaction_id: a partner's own id, or for operators <partner_id>~<transaction_id>",
+  })
   @ApiOkResponse({ type: TransactionViewDto })
   @ApiBadRequestResponse({ type: ErrorDto })
   @ApiNotFoundResponse({ type: ErrorDto, description: 'Unknown, or not visible to the caller' })

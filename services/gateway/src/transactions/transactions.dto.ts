@@ -1,7 +1,7 @@
 // The transactions API at its boundary: response shapes (documented for OpenAPI) and request checks.
 import { BadRequestException, PayloadTooLargeException } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { TRANSACTION_TYPES } from '@vigil/contracts';
+import { isTransactionKey, TRANSACTION_TYPES } from '@vigil/contracts';
 import { InvalidParameterException } from '../http/problem.js';
 import {
   cursorOf,
@@ -146,8 +146,11 @@ export interface TransactionFilters {
   cursor?: { at: string; id: string };
 }
 
-const TRANSACTION_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-export const isTransactionId = (id: string): boolean => TRANSACTION_ID.test(id);
+/**
+ * A transaction id as a caller may name one: a partner its own id, others the pipeline key
+ * (`<partner_id>~<transaction_id>` for a partner's record); transaction-ids.ts decides what each may mean.
+ */
+export const isTransactionId = (id: string): boolean => isTransactionKey(id);
 
 export const TRANSACTION_QUERY_PARAMETERS = [
   'status',
@@ -203,7 +206,9 @@ function parseFilters(raw: RawQuery): TransactionFilters {
 
 export function parseTransactionId(id: unknown): string {
   if (typeof id !== 'string' || !isTransactionId(id)) {
-    throw new BadRequestException('transaction id must be 1 to 128 letters, digits, ".", "_", ":" or "-"');
+    throw new BadRequestException(
+      'transaction id must be 1 to 128 letters, digits, ".", "_", ":" or "-" (with "<partner_id>~" in front for a partner\'s record read by an operator)',
+    );
   }
   return id;
 }

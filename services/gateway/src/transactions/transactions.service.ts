@@ -15,6 +15,7 @@ import type {
   TransactionPageDto,
   TransactionViewDto,
 } from './transactions.dto.js';
+import { transactionIdsOf, type TransactionIds } from './transaction-ids.js';
 import { TransactionsRepository, type TransactionRow } from './transactions.repository.js';
 
 @Injectable()
@@ -48,17 +49,23 @@ export class TransactionsService {
 
   async get(principal: Principal, id: string): Promise<TransactionViewDto> {
     // out of scope reads as absent: a partner must not learn that another partner's id exists
-    const row = await this.transactions.find(id, readScopeOf(principal));
+    const scope = readScopeOf(principal);
+    const ids = transactionIdsOf(scope);
+    const key = ids.keyOf(id);
+    const row = key === undefined ? undefined : await this.transactions.find(key, scope);
     if (!row) throw new NotFoundException(`transaction ${id} not found`);
-    return viewOf(row);
+    return viewOf(row, ids);
   }
 
   async list(principal: Principal, filters: TransactionFilters): Promise<TransactionPageDto> {
-    const rows = await this.transactions.list(filters, scopeFor(principal, filters));
+    const scope = scopeFor(principal, filters);
+    const ids = transactionIdsOf(scope);
+    const rows = await this.transactions.list(filters, scope);
     const last = rows.at(-1);
     const full = rows.length === filters.limit;
     return {
-      items: rows.map(viewOf),
+      items: rows.map((row) => viewOf(row, ids)),
+      // the cursor carries the stored key: it is opaque to the caller
       next_cursor: full && last?.received_at ? encodeCursor(last.received_at, last.transaction_id) : null,
     };
   }
@@ -69,6 +76,7 @@ export class TransactionsService {
    */
   export(principal: Principal, filters: ExportFilters): Readable {
     const scope = scopeFor(principal, filters);
+    const ids = transactionIdsOf(scope);
     const transactions = this.transactions;
     async function* rows(): AsyncGenerator<Record<string, string>> {
       let cursor: TransactionFilters['cursor'];
@@ -77,7 +85,7 @@ export class TransactionsService {
           { ...filters, limit: EXPORT_PAGE_SIZE, ...(cursor ? { cursor } : {}) },
           scope,
         );
-        for (const row of page) yield csvRecordOf(row);
+        for (const row of page) yield csvRecordOf(row, ids);
         const last = page.at(-1);
         if (page.length < EXPORT_PAGE_SIZE || !last?.received_at) return;
         cursor = { at: last.received_at, id: last.transaction_id };
@@ -113,8 +121,11 @@ export const EXPORT_COLUMNS = [
 ] as const;
 
 /** Money and scores stay decimal strings; reasons are their codes, separated by spaces. */
-function csvRecordOf(row: TransactionRow): Record<(typeof EXPORT_COLUMNS)[number], string> {
-  const view = viewOf(row);
+function csvRecordOf(
+  row: TransactionRow,
+  ids: TransactionIds,
+): Record<(typeof EXPORT_COLUMNS)[number], string> {
+  const view = viewOf(row, ids);
   return {
     transaction_id: view.transaction_id,
     status: view.status,
@@ -139,11 +150,10 @@ function scopeFor(principal: Principal, filters: { region?: string }): ReadScope
   return readScopeOf(principal);
 }
 
-/** No responders, a timeout or a closing connection: transient, so the client should retry. */
-function viewOf(row: TransactionRow): TransactionViewDto {
+function viewOf(row: TransactionRow, ids: TransactionIds): TransactionViewDto {
   const validationSeverity = row.validation_status === 'quarantined' ? 'error' : 'warn';
   return {
-    transaction_id: row.transaction_id,
+    transaction_id: ids.shown(row.transaction_id),
     status: row.status,
     score: row.score,
     reasons: [

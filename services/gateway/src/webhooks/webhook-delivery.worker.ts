@@ -2,7 +2,7 @@
 // boundary), which a dispatcher POSTs, signed, to each subscribed webhook of the transaction's own partner,
 // retrying with the shared backoff policy.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { Consumers, type TransactionScored } from '@vigil/contracts';
+import { Consumers, submittedTransactionId, type TransactionScored } from '@vigil/contracts';
 import {
   DurableConsumer,
   JetStreamPublisher,
@@ -95,7 +95,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     const queued = await this.webhooks.enqueue(
       partnerId,
       'transaction.scored',
-      scored.transaction.transaction_id,
+      submittedTransactionId(scored.transaction.transaction_id),
       envelopeOf(scored, partnerId),
     );
     if (queued > 0) this.schedule(0);
@@ -158,12 +158,14 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
 
 function envelopeOf(scored: TransactionScored, partnerId: string): WebhookEnvelope {
   const t = scored.transaction;
+  // the partner's own id: the stream carries the pipeline key (<partner_id>~<transaction_id>)
+  const transactionId = submittedTransactionId(t.transaction_id);
   return {
-    id: `transaction.scored:${t.transaction_id}`,
+    id: `transaction.scored:${transactionId}`,
     type: 'transaction.scored',
     created_at: scored.scored_at,
     data: {
-      transaction_id: t.transaction_id,
+      transaction_id: transactionId,
       partner_id: partnerId,
       region: t.region,
       type: t.type,

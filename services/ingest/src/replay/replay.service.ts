@@ -3,6 +3,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   Events,
+  parseTransactionKey,
   type IngestReplayReply,
   type IngestReplayRequest,
   type ReplayResult,
@@ -10,6 +11,7 @@ import {
 import { JetStreamPublisher } from '@vigil/messaging';
 import { CardTokenizer } from '../tokenization/card-tokenizer.js';
 import { normalize } from '../submission/normalize.js';
+import { asSubmitted, scopeToPartner } from '../submission/partner-scope.js';
 import { NORMALIZE_DEFAULTS, type NormalizeDefaults } from '../submission/submission.service.js';
 import { ReplaysRepository } from './replays.repository.js';
 
@@ -37,26 +39,26 @@ export class ReplayService {
     requestedBy: string,
   ): Promise<ReplayResult> {
     const id = item.transaction_id;
-    const normalized = normalize(this.tokenizer.scrub(item.record), {
+    const refuse = (message: string): ReplayResult => ({
+      transaction_id: id,
+      status: 'rejected',
+      reasons: [{ code: 'replay.transaction_id', field: 'transaction_id', message, severity: 'error' }],
+    });
+    const owner = parseTransactionKey(id);
+    if (owner.partnerId !== (item.partner_id ?? null))
+      return refuse(`transaction ${owner.transactionId} is not a record of this submitter`);
+    const normalized = normalize(this.tokenizer.scrub(asSubmitted(item.record, id)), {
       ...this.defaults,
       source: item.source,
       ...(item.partner_id ? { partnerId: item.partner_id } : {}),
     });
     if (!normalized.ok) return { transaction_id: id, status: 'rejected', reasons: normalized.reasons };
-    if (normalized.transactionId !== id) {
-      return {
-        transaction_id: id,
-        status: 'rejected',
-        reasons: [
-          {
-            code: 'replay.transaction_id',
-            field: 'transaction_id',
-            message: `a corrected record keeps its transaction_id ${id}, got ${normalized.transactionId}`,
-            severity: 'error',
-          },
-        ],
-      };
+    if (normalized.transactionId !== owner.transactionId) {
+      return refuse(
+        `a corrected record keeps its transaction_id ${owner.transactionId}, got ${normalized.transactionId}`,
+      );
     }
+    scopeToPartner(normalized.record, normalized.transactionId, item.partner_id);
     const attempt = await this.replays.nextAttempt(id, requestedBy);
     const receivedAt = (await this.replays.firstReceivedAt(id)) ?? new Date().toISOString();
     const { record } = normalized;

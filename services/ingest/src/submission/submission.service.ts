@@ -7,6 +7,7 @@ import { OpsServer } from '@vigil/observability';
 import { CardTokenizer } from '../tokenization/card-tokenizer.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 import { normalize, type NormalizeContext } from './normalize.js';
+import { scopeToPartner } from './partner-scope.js';
 
 export const MAX_RECORDS_PER_REQUEST = 1000;
 
@@ -102,17 +103,19 @@ export class SubmissionService {
           };
         }
         const { transactionId, record } = normalized;
+        // the same id from two partners is two transactions; from one partner, a duplicate
+        const key = scopeToPartner(record, transactionId, submission.partnerId);
         const ack = await this.publisher.publish(
           Events.transactionAccepted,
           partitionOf(record.region),
           {
-            transaction_id: transactionId,
+            transaction_id: key,
             received_at: receivedAt,
             source: record.source as string,
             ...(submission.partnerId ? { partner_id: submission.partnerId } : {}),
             record,
           },
-          { msgId: transactionId },
+          { msgId: key },
         );
         return { index, transaction_id: transactionId, status: ack.duplicate ? 'duplicate' : 'accepted' };
       }),

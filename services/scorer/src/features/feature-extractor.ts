@@ -1,7 +1,7 @@
 // Feature halves in event order: the origin half reads and then updates the origin account, the
 // destination half the destination account. Offline (training) one extractor holds every account;
 // online each partition owner holds only its accounts and computes the halves it owns.
-import type { Transaction } from '@vigil/contracts';
+import { partnerScoped, type Transaction } from '@vigil/contracts';
 import { newAccountState, recordInbound, recordOutgoing, type AccountState } from './account-state.js';
 import {
   destinationFeatures,
@@ -12,8 +12,17 @@ import {
 } from './features.js';
 
 export interface AccountStates {
+  /** The state of an account key (accountKey): the same account name at two partners is two accounts. */
   get(account: string): AccountState;
 }
+
+/**
+ * Where an account's history is kept: a partner's accounts are scoped to the partner (as its transaction ids
+ * are), so one partner's traffic never shapes the features of another's; records without a partner keep the
+ * account name as it is, which is what training and PaySim imports use.
+ */
+export const accountKey = (transaction: Transaction, account: string): string =>
+  partnerScoped(transaction.partner_id, account);
 
 /** Every account in memory: for training, evaluation and tests. */
 export class InMemoryAccountStates implements AccountStates {
@@ -30,7 +39,7 @@ export class InMemoryAccountStates implements AccountStates {
 
 /** Origin half: the record's own features and its origin's history; then the origin remembers it. */
 export function originHalf(transaction: Transaction, states: AccountStates, vector: FeatureVector): void {
-  const origin = states.get(transaction.origin.account);
+  const origin = states.get(accountKey(transaction, transaction.origin.account));
   transactionFeatures(transaction, vector);
   originFeatures(transaction, origin, vector);
   recordOutgoing(origin, transaction);
@@ -44,7 +53,7 @@ export function destinationHalf(
 ): void {
   const account = transaction.destination?.account;
   if (!account) return;
-  const destination = states.get(account);
+  const destination = states.get(accountKey(transaction, account));
   destinationFeatures(transaction, destination, vector);
   recordInbound(destination, transaction);
 }
@@ -53,7 +62,7 @@ export function destinationHalf(
 export function fullFeatures(transaction: Transaction, states: AccountStates): FeatureVector {
   const vector = newFeatureVector();
   const account = transaction.destination?.account;
-  const destination = account ? states.get(account) : undefined;
+  const destination = account ? states.get(accountKey(transaction, account)) : undefined;
   // both sides read before either writes, so a transfer to oneself sees neither side of itself
   if (destination) destinationFeatures(transaction, destination, vector);
   originHalf(transaction, states, vector);

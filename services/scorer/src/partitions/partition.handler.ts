@@ -4,7 +4,7 @@
 import type { MsgHdrs } from '@nats-io/transport-node';
 import { partitionOf, type TransactionScored, type TransactionValidated } from '@vigil/contracts';
 import { newAccountState, recordInbound, type AccountState } from '../features/account-state.js';
-import { destinationHalf, mergeHalves, originHalf } from '../features/feature-extractor.js';
+import { accountKey, destinationHalf, mergeHalves, originHalf } from '../features/feature-extractor.js';
 import { destinationFeatures, newFeatureVector } from '../features/features.js';
 import type { ScoringEngine } from '../scoring/scoring.engine.js';
 import type { FeatureHalf, PartitionRepository } from './partition.repository.js';
@@ -106,7 +106,7 @@ export class PartitionHandler {
         }
         const destinationAccount = transaction.destination?.account;
         const local = destinationAccount !== undefined && partitionOf(destinationAccount) === this.partition;
-        const destination = local ? states.get(destinationAccount) : undefined;
+        const destination = local ? states.get(accountKey(transaction, destinationAccount)) : undefined;
         // as in training: both sides read before either writes
         if (destination) destinationFeatures(transaction, destination, vector);
         originHalf(transaction, states, vector);
@@ -156,9 +156,10 @@ export class PartitionHandler {
       const accounts =
         role === 'destination' ? [t.destination?.account] : [t.origin.account, t.destination?.account];
       for (const account of accounts) {
-        if (account !== undefined && partitionOf(account) === this.partition && !this.cache.has(account)) {
-          missing.add(account);
-        }
+        if (account === undefined || partitionOf(account) !== this.partition) continue;
+        // partitions follow the account name; its state is kept per partner
+        const key = accountKey(t, account);
+        if (!this.cache.has(key)) missing.add(key);
       }
     }
     if (missing.size === 0) return;

@@ -3,7 +3,12 @@
 // together. A redelivered message finds its own verdict and gets it back unchanged.
 import { hash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Reason, TransactionAccepted } from '@vigil/contracts';
+import {
+  partnerScoped,
+  submittedTransactionId,
+  type Reason,
+  type TransactionAccepted,
+} from '@vigil/contracts';
 import { BatchWriter, Database, sql } from '@vigil/db';
 import type pg from 'pg';
 import { chain, type AuditEntry } from '../audit/audit-chain.js';
@@ -255,15 +260,17 @@ export class VerdictsRepository {
       for (const { pending, first } of duplicates) {
         const rule = pending.judgement.idRule;
         const firstSeq = 'streamSeq' in first ? first.streamSeq : Number(first.stream_seq);
+        // a repeat is always the same partner's (the key holds the partner): name the id it sent
+        const repeatedId = submittedTransactionId(pending.accepted.transaction_id);
         const reason: Reason = {
           code: rule?.id ?? 'duplicate.id',
           field: 'transaction_id',
           message: (rule?.message ?? 'transaction_id {actual} was already validated')
-            .replaceAll('{actual}', pending.accepted.transaction_id)
+            .replaceAll('{actual}', repeatedId)
             .replaceAll('{expected}', String(firstSeq)),
           severity: 'error',
           expected: 'a transaction_id not validated before',
-          actual: pending.accepted.transaction_id,
+          actual: repeatedId,
         };
         pending.recorded = {
           outcome: 'duplicate',
@@ -289,7 +296,8 @@ export class VerdictsRepository {
     const first = new Map<string, { pending: Pending; claim: ContentClaim; key: string }>();
     for (const pending of fresh)
       for (const claim of pending.judgement.claims) {
-        const key = fingerprintKey(claim);
+        // fingerprints are claimed per partner: another tenant's payment is never this record's duplicate
+        const key = partnerScoped(pending.accepted.partner_id, fingerprintKey(claim));
         const slot = `${claim.rule.id}|${key}`;
         if (!first.has(slot)) first.set(slot, { pending, claim, key });
         claims.push({ pending, claim, slot });
@@ -312,7 +320,7 @@ export class VerdictsRepository {
       const owner = owners.get(slot)!;
       if (owner === pending.accepted.transaction_id) continue;
       const list = found.get(pending) ?? [];
-      list.push(contentReason(claim.rule, claim.severity, owner));
+      list.push(contentReason(claim.rule, claim.severity, submittedTransactionId(owner)));
       found.set(pending, list);
     }
     return found;
