@@ -4,6 +4,7 @@
 // quarantined exactly once. The seed is printed; FUZZ_SEED=<seed> replays a run, FUZZ_REQUESTS sets its size.
 import * as fc from 'fast-check';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { transactionKey } from '@vigil/contracts';
 import { newTransaction, waitFor } from '@vigil/testing';
 import { tokenFor } from '../support/api.js';
 import { SERVICES, Suite } from '../support/suite.js';
@@ -365,9 +366,12 @@ describe(`fuzzing the ways in (seed ${SEED}, ${REQUESTS_PER_TARGET} requests per
         let accepted: string[] = [];
         if (response.status === 202) {
           const reply = JSON.parse(text) as SubmitReply;
+          // a partner's record is stored under its partner-scoped key; ingest's own callers have no partner
           accepted = (reply.results ?? [])
             .filter((r) => r.status === 'accepted' && r.transaction_id)
-            .map((r) => r.transaction_id!);
+            .map((r) =>
+              target === 'gateway' ? transactionKey('partner-a', r.transaction_id!) : r.transaction_id!,
+            );
         }
         outcomes.push({ target, index, status: response.status, accepted, body: text.slice(0, 300) });
       }
