@@ -15,7 +15,7 @@ export interface CardGeneratorOptions {
   terminals?: number;
   /** A customer pays at the terminals within this distance of home. Handbook: 5 (about 80 terminals each). */
   radius?: number;
-  /** Midnight UTC of day 0: Date, RFC 3339 text or epoch ms. Handbook: 2018-04-01. */
+  /** Start of day 0 (times of day count from it): Date, RFC 3339 text or epoch ms. Handbook: 2018-04-01. */
   startTime?: Date | string | number;
   /** Stop after this many records (the last day is cut short); default no limit. */
   maxRecords?: number;

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { compile, toScaled, transactionSchema } from '@vigil/contracts';
 import { parse } from 'yaml';
+import { normalize } from '../../submission/normalize.js';
+import { CardTokenizer } from '../../tokenization/card-tokenizer.js';
 import { isLuhnValid } from '../luhn.js';
 import { MARKETS } from '../markets.js';
 import {
@@ -27,17 +29,17 @@ const fraudShare = (records: readonly CardTransactionRecord[], typology?: string
   records.filter((r) => r.labels.is_fraud && (typology === undefined || r.labels.typology === typology))
     .length / records.length;
 
-/** What ingest does to a card before the record travels on: the clear number becomes a token and last4. */
-function tokenised({ card, ...record }: CardTransactionRecord) {
-  return {
-    ...record,
-    card: {
-      token: `tok_${'0'.repeat(32)}`,
-      last4: card.number.slice(-4),
-      holder: card.holder,
-      network: card.network,
-    },
-  };
+/** What ingest does before publishing: the card number becomes a token and last4, then the record is normalised. */
+const tokenizer = new CardTokenizer('card-generator-spec-key');
+function ingested(record: CardTransactionRecord): unknown {
+  const normalized = normalize(tokenizer.scrub({ ...record }), {
+    source: 'api',
+    paysimCurrency: 'USD',
+    paysimRegion: 'US',
+    paysimEpochMs: 0,
+  });
+  if (!normalized.ok) throw new Error(`${record.transaction_id}: ${JSON.stringify(normalized.reasons)}`);
+  return normalized.record;
 }
 
 const defaultRules = parse(
@@ -104,7 +106,7 @@ describe('generateCardTransactions', () => {
     expect(strays).toEqual([]);
   });
 
-  it('produces valid card payments: Luhn-valid PAN, currency allowed in the region, schema-conforming once tokenised', () => {
+  it('produces valid card payments: Luhn-valid PAN, currency allowed in the region, schema-conforming once ingest has tokenised and normalised them', () => {
     const validate = compile(transactionSchema);
     const allowed = defaultRules.reference_sets.currencies_by_region;
     const problems: string[] = [];
@@ -118,7 +120,7 @@ describe('generateCardTransactions', () => {
       if (!(toScaled(record.amount) > 0n)) problems.push(`${id}: amount ${record.amount}`);
       if (record.origin.account === record.destination.account) problems.push(`${id}: same parties`);
       if ((record.labels.typology !== undefined) !== record.labels.is_fraud) problems.push(`${id}: labels`);
-      if (!validate(tokenised(record))) problems.push(`${id}: ${JSON.stringify(validate.reasons())}`);
+      if (!validate(ingested(record))) problems.push(`${id}: ${JSON.stringify(validate.reasons())}`);
     }
     expect(problems).toEqual([]);
     expect(new Set(allTypologies.records.map((r) => r.labels.typology).filter(Boolean))).toEqual(
