@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import type { CardTransactionRecord } from '../generator/card/index.js';
 import { PAYSIM_CSV_HEADER, PaysimCsvReader } from '../paysim/index.js';
 import { runGenerate } from './generate.command.js';
 import {
@@ -103,6 +104,52 @@ describe('generate command', () => {
     // the two batches (1,000 and 500) are in flight together: whichever is refused first is reported
     expect(stderr.text).toMatch(/error: batch of (1000|500) records not delivered: HTTP 400/);
     expect(stderr.text).toMatch(/1,500 records were not delivered/);
+  });
+
+  it('writes card payments after the Handbook simulator with --kind card, the same for the same seed', async () => {
+    const argv = ['--kind', 'card', '--days', '3', '--customers', '300', '--terminals', '600', '--seed', '7'];
+    const out = join(dir, 'cards.ndjson');
+    const { stderr, done } = run([...argv, '--out', out]);
+    expect(await done).toBe(0);
+    const text = await readFile(out, 'utf8');
+    const records = text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as CardTransactionRecord);
+    expect(records.length).toBeGreaterThan(1_000);
+    expect(records[0]!.transaction_id).toBe('card-7-1');
+    expect(records[0]!.timestamp.startsWith('2025-01-01')).toBe(true);
+    expect(records.at(-1)!.timestamp.startsWith('2025-01-03')).toBe(true);
+    expect(records.every((r) => r.type === 'CARD_PAYMENT' && r.channel === 'card')).toBe(true);
+    expect(stderr.text).toMatch(/wrote [\d,]+ records \(NDJSON\)/);
+
+    const again = join(dir, 'cards-again.ndjson');
+    expect(await run([...argv, '--out', again]).done).toBe(0);
+    expect(await readFile(again, 'utf8')).toBe(text);
+  });
+
+  it('posts card payments to --target, --count capping the simulated days', async () => {
+    server = await startRecordingIngestServer();
+    const { done } = run(['--kind', 'card', '--target', server.url, '--count', '1200', '--customers', '500']);
+    expect(await done).toBe(0);
+    const records = server.batches.flatMap((b) => b.records);
+    expect(records).toHaveLength(1200);
+    expect(new Set(records.map((r) => r['channel']))).toEqual(new Set(['card']));
+  });
+
+  it('refuses flags that do not apply to the chosen generator', async () => {
+    for (const argv of [
+      ['--kind', 'card', '--fraud-rate', '0.1'],
+      ['--kind', 'card', '--continuous'],
+      ['--kind', 'card', '--out', join(dir, 'cards.csv')],
+      ['--days', '3'],
+      ['--kind', 'cheque'],
+      ['--kind', 'card', '--customers', '0'],
+    ]) {
+      const { stderr, done } = run(argv);
+      expect(await done).toBe(2);
+      expect(stderr.text).toContain('Usage: generate');
+    }
   });
 
   it('rejects bad flags with exit code 2 and the usage text', async () => {

@@ -1,10 +1,18 @@
-// `generate`: synthetic transactions with labelled fraud, posted to the ingest API in batches
-// (paced, or continuously until a signal) or written to an NDJSON / PaySim CSV file.
+// `generate`: synthetic transactions with labelled fraud (mobile money and cards, or card payments after
+// the Fraud Detection Handbook's simulator), posted to the ingest API in batches (paced, or continuously
+// until a signal) or written to an NDJSON / PaySim CSV file.
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import {
+  generateCardTransactions,
+  HANDBOOK,
+  resolveCardGeneratorOptions,
+  type CardGeneratorOptions,
+  type CardTransactionRecord,
+} from '../generator/card/index.js';
 import {
   generateTransactions,
   resolveGeneratorOptions,
@@ -24,15 +32,26 @@ import { formatRate, printDeliverySummary } from './delivery-summary.js';
 import { createProgress } from './progress.js';
 
 const FIXED_START = '2025-01-01T00:00:00Z';
+const DAY_MS = 86_400_000;
+const CARD_DEFAULT_DAYS = 7;
+
+/** `mobile-money`: the suite's own generator (mobile money and cards); `card`: the Handbook's card simulator. */
+export const GENERATOR_KINDS = ['mobile-money', 'card'] as const;
+export type GeneratorKind = (typeof GENERATOR_KINDS)[number];
+type OutputRecord = GeneratedRecord | CardTransactionRecord;
 
 export const GENERATE_USAGE = `Usage: generate [options]
 
 Generates synthetic transactions with labelled fraud typologies and posts them to the ingest API
 in batches, or writes them to a file. The same --seed and options give the same records.
 
+  --kind <kind>        mobile-money: the suite's generator of mobile money and card traffic (default);
+                       card: card payments after the Fraud Detection Handbook's simulator
+                       (customers and terminals on a grid; see docs/card-generator.md)
   --seed <n>           PRNG seed (default 42)
-  --count <n>          records to generate (default 10000; ignored with --continuous)
-  --fraud-rate <r>     approximate fraction of fraud records, 0 to 1 (default 0.02)
+  --count <n>          records to generate (default 10000; ignored with --continuous);
+                       with --kind card, an optional cap on the records of --days
+  --fraud-rate <r>     approximate fraction of fraud records, 0 to 1 (default 0.02; mobile-money)
   --rate <n>           records per second; 0 sends as fast as the API accepts (default 0)
   --continuous         generate until SIGINT/SIGTERM, then finish requests in flight and exit 0
   --start <time>       simulated time of the first record: RFC 3339 or "now"
@@ -40,6 +59,10 @@ in batches, or writes them to a file. The same --seed and options give the same 
   --interval-ms <n>    mean simulated gap between records in ms
                        (default 5000; 1000/rate with --continuous and --rate, to track the clock)
   --accounts <n>       mobile-money wallets in the simulated population (default 3000)
+  --days <n>           card: simulated days (default ${CARD_DEFAULT_DAYS}; the Handbook's dataset has ${HANDBOOK.days});
+                       --start now ends them at the last UTC midnight
+  --customers <n>      card: customers on the grid (default ${HANDBOOK.customers})
+  --terminals <n>      card: terminals on the grid (default ${HANDBOOK.terminals})
   --out <file>         write NDJSON instead of sending; PaySim CSV (mobile money only) when the
                        name ends in .csv; "-" writes NDJSON to stdout
   --target <url>       ingest endpoint (default ${DEFAULT_INGEST_TARGET})
@@ -50,7 +73,10 @@ in batches, or writes them to a file. The same --seed and options give the same 
 `;
 
 export interface GenerateFlags {
+  kind: GeneratorKind;
   generator: GeneratorOptions & { seed: number; startTime: string | number };
+  /** Present with --kind card. */
+  card?: CardGeneratorOptions;
   continuous: boolean;
   rate: number;
   out?: string;
@@ -71,6 +97,7 @@ export function parseGenerateFlags(
       strict: true,
       allowPositionals: false,
       options: {
+        kind: { type: 'string', default: 'mobile-money' },
         seed: { type: 'string' },
         count: { type: 'string' },
         'fraud-rate': { type: 'string' },
@@ -79,6 +106,9 @@ export function parseGenerateFlags(
         start: { type: 'string' },
         'interval-ms': { type: 'string' },
         accounts: { type: 'string' },
+        days: { type: 'string' },
+        customers: { type: 'string' },
+        terminals: { type: 'string' },
         out: { type: 'string' },
         target: { type: 'string', default: DEFAULT_INGEST_TARGET },
         token: { type: 'string' },
@@ -91,6 +121,25 @@ export function parseGenerateFlags(
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   if (values.help) return 'help';
+
+  const kind = values.kind as GeneratorKind;
+  if (!GENERATOR_KINDS.includes(kind)) {
+    throw new UsageError(
+      `--kind must be one of ${GENERATOR_KINDS.join(', ')}, got ${JSON.stringify(values.kind)}`,
+    );
+  }
+  // A flag the chosen generator has no use for is a mistake worth pointing out, not something to ignore.
+  const foreign =
+    kind === 'card'
+      ? (['fraud-rate', 'accounts', 'interval-ms', 'continuous'] as const)
+      : (['days', 'customers', 'terminals'] as const);
+  for (const name of foreign) {
+    if (values[name] !== undefined && values[name] !== false)
+      throw new UsageError(`--${name} does not apply to --kind ${kind}`);
+  }
+  if (kind === 'card' && values.out?.endsWith('.csv')) {
+    throw new UsageError('a PaySim CSV holds mobile money only; write card payments as NDJSON');
+  }
 
   const continuous = values.continuous;
   const rate = numberFlag('rate', values.rate, 0, 0);
@@ -105,8 +154,11 @@ export function parseGenerateFlags(
   if (!out && !/^https?:\/\//.test(target))
     throw new UsageError(`--target must be an http(s) URL, got ${JSON.stringify(target)}`);
   const token = values.token ?? env['VIGIL_INGEST_TOKEN'];
+  const card = kind === 'card' ? cardOptions(values, startText) : undefined;
 
   return {
+    kind,
+    ...(card ? { card } : {}),
     generator: {
       seed: integerFlag('seed', values.seed, 42, 0),
       ...(continuous ? {} : { count: integerFlag('count', values.count, 10_000, 0) }),
@@ -124,6 +176,34 @@ export function parseGenerateFlags(
     concurrency: integerFlag('concurrency', values.concurrency, 4, 1, 256),
     batchSize: integerFlag('batch-size', values['batch-size'], MAX_BATCH_SIZE, 1, MAX_BATCH_SIZE),
   };
+}
+
+function cardOptions(
+  values: { seed?: string; count?: string; days?: string; customers?: string; terminals?: string },
+  startText: string,
+): CardGeneratorOptions {
+  const days = integerFlag('days', values.days, CARD_DEFAULT_DAYS, 0);
+  // Simulated days run ahead of the wall clock, so "now" means the days that ended at the last midnight.
+  const startTime =
+    startText === 'now' ? Math.floor(Date.now() / DAY_MS) * DAY_MS - days * DAY_MS : startText;
+  return {
+    seed: integerFlag('seed', values.seed, 42, 0),
+    days,
+    customers: integerFlag('customers', values.customers, HANDBOOK.customers, 1, 1_000_000),
+    terminals: integerFlag('terminals', values.terminals, HANDBOOK.terminals, 1, 1_000_000),
+    startTime,
+    ...(values.count === undefined ? {} : { maxRecords: integerFlag('count', values.count, 0, 0) }),
+  };
+}
+
+/** The records the chosen generator yields, in timestamp order. */
+function recordsOf(flags: GenerateFlags): Iterable<OutputRecord> {
+  return flags.card ? generateCardTransactions(flags.card) : generateTransactions(flags.generator);
+}
+
+/** How many records a run will produce, when known in advance. */
+function expectedTotal(flags: GenerateFlags): number | undefined {
+  return flags.card ? flags.card.maxRecords : flags.generator.count;
 }
 
 /** Holds a steady records-per-second pace against the wall clock, catching up after a stall. */
@@ -145,7 +225,10 @@ export async function runGenerate(
   let flags: GenerateFlags | 'help';
   try {
     flags = parseGenerateFlags(argv);
-    if (flags !== 'help') resolveGeneratorOptions(flags.generator);
+    if (flags !== 'help') {
+      resolveGeneratorOptions(flags.generator);
+      if (flags.card) resolveCardGeneratorOptions(flags.card);
+    }
   } catch (error) {
     if (!(error instanceof UsageError || error instanceof RangeError)) throw error;
     io.stderr.write(`generate: ${error.message}\n\n${GENERATE_USAGE}`);
@@ -174,7 +257,7 @@ async function sendToIngest(flags: GenerateFlags, io: CliIo, stop: AbortSignal):
   const progress = createProgress({
     stream: io.stderr,
     label: 'generate',
-    total: flags.generator.count,
+    total: expectedTotal(flags),
     unit: 'records',
   });
   const sender = new BatchSender({
@@ -189,9 +272,9 @@ async function sendToIngest(flags: GenerateFlags, io: CliIo, stop: AbortSignal):
   const pacer = flags.rate > 0 ? new Pacer(flags.rate) : undefined;
 
   let produced = 0;
-  let batch: GeneratedRecord[] = [];
+  let batch: OutputRecord[] = [];
   try {
-    for (const record of generateTransactions(flags.generator)) {
+    for (const record of recordsOf(flags)) {
       if (pacer) await pacer.waitFor(produced, stop);
       if (stop.aborted || sender.failure) break;
       batch.push(record);
@@ -224,7 +307,7 @@ async function writeToFile(flags: GenerateFlags, out: string, io: CliIo, stop: A
   const progress = createProgress({
     stream: io.stderr,
     label: 'generate',
-    total: flags.generator.count,
+    total: expectedTotal(flags),
     unit: 'records',
   });
   const pacer = flags.rate > 0 ? new Pacer(flags.rate) : undefined;
@@ -240,11 +323,13 @@ async function writeToFile(flags: GenerateFlags, out: string, io: CliIo, stop: A
 
   let written = 0;
   let fraud = 0;
-  for (const record of generateTransactions(flags.generator)) {
+  // With a .csv name the generator was asked for mobile money only, so every record has a row.
+  const paysimLine = (record: OutputRecord) =>
+    record.channel === 'mobile_money' ? formatPaysimCsvRow(toPaysimRow(record, startMs)!) : '';
+  for (const record of recordsOf(flags)) {
     if (pacer) await pacer.waitFor(written, stop);
     if (stop.aborted || writeError) break;
-    // With a .csv name the generator was asked for mobile money only, so every record has a row.
-    buffered += `${csv ? formatPaysimCsvRow(toPaysimRow(record, startMs)!) : JSON.stringify(record)}\n`;
+    buffered += `${csv ? paysimLine(record) : JSON.stringify(record)}\n`;
     written++;
     if (record.labels.is_fraud) fraud++;
     if (buffered.length >= 1 << 16 || pacer) await flush();
