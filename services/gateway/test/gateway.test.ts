@@ -632,6 +632,7 @@ describe('documentation and health', () => {
       '/v1/admin/access-denials',
       '/v1/admin/oauth-clients',
       '/v1/admin/oauth-clients/{clientId}',
+      '/v1/admin/reconciliation',
       '/v1/admin/signing-keys',
       '/v1/admin/signing-keys/rotate',
       '/v1/alerts',
