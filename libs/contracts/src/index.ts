@@ -5,3 +5,6 @@ export * from './alerting.js';
 export * from './data-quality.js';
 export * from './validation.js';
 export * from './subjects.js';
+export * from './card-numbers.js';
+export * from './record-limits.js';
+export * from './submission-parts.js';

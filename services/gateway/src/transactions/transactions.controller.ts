@@ -36,7 +36,7 @@ import {
   parseSubmission,
   parseTransactionFilters,
   parseTransactionId,
-  type SubmittedRecord,
+  type Submission,
   type TransactionFilters,
 } from './transactions.dto.js';
 import { EXPORT_COLUMNS, TransactionsService } from './transactions.service.js';
@@ -87,10 +87,10 @@ export class TransactionsController {
   })
   submit(
     @CurrentPrincipal() principal: Principal,
-    @Body(new ParseWith(parseSubmission)) records: SubmittedRecord[],
+    @Body(new ParseWith(parseSubmission)) submission: Submission,
     @RequestHeader('idempotency-key', new ParseWith(parseIdempotencyKey)) idempotencyKey: string | undefined,
   ): Promise<IngestSubmitReply> {
-    return this.transactions.submit(principal, records, idempotencyKey);
+    return this.transactions.submit(principal, submission, idempotencyKey);
   }
 
   @Get()

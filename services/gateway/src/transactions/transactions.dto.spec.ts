@@ -52,8 +52,12 @@ describe('parseTransactionFilters', () => {
 
 describe('parseSubmission', () => {
   it('takes one record or an array of them', () => {
-    expect(parseSubmission({ transaction_id: 'a' })).toEqual([{ transaction_id: 'a' }]);
-    expect(parseSubmission([{ a: 1 }, { b: 2 }])).toHaveLength(2);
+    expect(parseSubmission({ transaction_id: 'a' })).toEqual({
+      records: [{ transaction_id: 'a' }],
+      single: true,
+    });
+    expect(parseSubmission([{ a: 1 }, { b: 2 }]).records).toHaveLength(2);
+    expect(parseSubmission([{ a: 1 }]).single).toBe(false);
   });
 
   it('refuses empty, non-object and oversized bodies', () => {

@@ -1,7 +1,7 @@
 // The transactions API at its boundary: response shapes (documented for OpenAPI) and request checks.
 import { BadRequestException, PayloadTooLargeException } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { REGION_CODES, TRANSACTION_TYPES } from '@vigil/contracts';
+import { REGION_CODES, TRANSACTION_TYPES, containsCardNumber } from '@vigil/contracts';
 import { InvalidParameterException } from '../http/problem.js';
 import {
   cursorOf,
@@ -212,9 +212,14 @@ export function parseTransactionId(id: unknown): string {
 }
 
 export type SubmittedRecord = Record<string, unknown>;
+/** The records of a submission, and whether the body was one record rather than an array. */
+export interface Submission {
+  records: SubmittedRecord[];
+  single: boolean;
+}
 
 /** One record object or an array of them; each record's content is ingest's to judge. */
-export function parseSubmission(body: unknown): SubmittedRecord[] {
+export function parseSubmission(body: unknown): Submission {
   if (body === undefined || body === null || typeof body !== 'object') {
     throw new BadRequestException('request body must be a JSON transaction object or an array of them');
   }
@@ -232,7 +237,7 @@ export function parseSubmission(body: unknown): SubmittedRecord[] {
       throw new BadRequestException(`record ${index} must be a JSON object`);
     }
   });
-  return records as SubmittedRecord[];
+  return { records: records as SubmittedRecord[], single: !Array.isArray(body) };
 }
 
 /** The Idempotency-Key header: optional, one value, 1 to 255 visible ASCII characters. */
@@ -242,6 +247,14 @@ export function parseIdempotencyKey(header: unknown): string | undefined {
     throw new InvalidParameterException(
       'Idempotency-Key',
       'Idempotency-Key must be given once, as 1 to 255 visible ASCII characters',
+      'header',
+    );
+  }
+  // the key is stored with the answer it replays: a card number in it would be kept in clear
+  if (containsCardNumber(header)) {
+    throw new InvalidParameterException(
+      'Idempotency-Key',
+      'Idempotency-Key contains a card number; use an opaque key such as a UUID',
       'header',
     );
   }

@@ -4,9 +4,9 @@ import { Events, type IngestSubmitReply, type SubmissionResult } from '@vigil/co
 import { JetStreamPublisher } from '@vigil/messaging';
 import { Counter } from 'prom-client';
 import { OpsServer } from '@vigil/observability';
-import { CardTokenizer } from '../tokenization/card-tokenizer.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 import { normalize, type NormalizeContext } from './normalize.js';
+import { RecordDoor, cardNumberInRequest, type Admission } from './record-door.js';
 
 export const MAX_RECORDS_PER_REQUEST = 1000;
 
@@ -15,6 +15,8 @@ export interface Submission {
   source: string;
   partnerId?: string;
   idempotencyKey?: string;
+  /** Digest of the whole client request when the gateway sent it in parts: part of each part's idempotency hash. */
+  requestDigest?: string;
 }
 
 /** A request-level refusal with the HTTP status that describes it. */
@@ -22,6 +24,8 @@ export class SubmissionError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** JSON pointer of the field concerned, when one is. */
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -39,7 +43,7 @@ export class SubmissionService {
 
   constructor(
     @Inject(JetStreamPublisher) private readonly publisher: JetStreamPublisher,
-    @Inject(CardTokenizer) private readonly tokenizer: CardTokenizer,
+    @Inject(RecordDoor) private readonly door: RecordDoor,
     @Inject(IdempotencyRepository) private readonly idempotency: IdempotencyRepository,
     @Inject(NORMALIZE_DEFAULTS) private readonly defaults: NormalizeDefaults,
     @Inject(OpsServer) ops: OpsServer,
@@ -60,14 +64,21 @@ export class SubmissionService {
       );
     }
     const { idempotencyKey } = submission;
-    if (!idempotencyKey) return this.publishAll(submission);
+    const refused = cardNumberInRequest({ idempotencyKey, source: submission.source });
+    if (refused) throw new SubmissionError(400, refused);
+    const admissions = submission.records.map((raw) => this.door.admit(raw));
+    if (!idempotencyKey) return this.publishAll(submission, admissions);
     const principal = submission.partnerId ?? `source:${submission.source}`;
-    const hash = createHash('sha256').update(JSON.stringify(submission.records)).digest('hex');
+    // hashed as admitted: a refused record is its reason, so a record nested too deep to serialise still hashes
+    const hash = createHash('sha256')
+      .update(submission.requestDigest ?? '')
+      .update(JSON.stringify(admissions))
+      .digest('hex');
     const claim = await this.idempotency.claim(principal, idempotencyKey, hash);
     if (claim.state === 'replay') return claim.reply;
     if (claim.state === 'conflict') throw new SubmissionError(409, claim.message);
     try {
-      const reply = await this.publishAll(submission);
+      const reply = await this.publishAll(submission, admissions);
       await this.idempotency.complete(principal, idempotencyKey, reply);
       return reply;
     } catch (error) {
@@ -77,7 +88,7 @@ export class SubmissionService {
   }
 
   /** Tokenises, normalises and publishes every record concurrently; resolves when each is stored or refused. */
-  private async publishAll(submission: Submission): Promise<IngestSubmitReply> {
+  private async publishAll(submission: Submission, admissions: Admission[]): Promise<IngestSubmitReply> {
     const context: NormalizeContext = {
       ...this.defaults,
       source: submission.source,
@@ -85,12 +96,9 @@ export class SubmissionService {
     };
     const receivedAt = new Date().toISOString();
     const results = await Promise.all(
-      submission.records.map(async (raw, index): Promise<SubmissionResult> => {
-        const scrubbed =
-          raw !== null && typeof raw === 'object' && !Array.isArray(raw)
-            ? this.tokenizer.scrub(raw as Record<string, unknown>)
-            : raw;
-        const normalized = normalize(scrubbed, context);
+      admissions.map(async (admission, index): Promise<SubmissionResult> => {
+        if (!admission.ok) return { index, status: 'rejected', reasons: [admission.reason] };
+        const normalized = normalize(admission.record, context);
         if (!normalized.ok) {
           return {
             index,
