@@ -93,6 +93,8 @@ export interface SuiteOptions {
   modes?: Partial<Record<ServiceName, Mode>>;
   webhookUrl?: string;
   logLevel?: string;
+  /** Start only these services (default: all of them). */
+  services?: readonly ServiceName[];
 }
 
 export class Suite {
@@ -108,7 +110,7 @@ export class Suite {
 
   static async start(options: SuiteOptions = {}): Promise<Suite> {
     const suite = new Suite(await TestNatsServer.start(), await TestDatabase.create(), options);
-    for (const name of SERVICES) await suite.startService(name);
+    for (const name of options.services ?? SERVICES) await suite.startService(name);
     return suite;
   }
 
