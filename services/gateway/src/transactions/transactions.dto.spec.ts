@@ -76,4 +76,13 @@ describe('parseIdempotencyKey', () => {
     expect(badRequest(() => parseIdempotencyKey('x'.repeat(256)))).toMatch(/^Idempotency-Key/);
     expect(badRequest(() => parseIdempotencyKey(['a', 'b']))).toMatch(/^Idempotency-Key/);
   });
+
+  it('refuses a key holding a card number, without repeating it', () => {
+    for (const key of ['order-4111111111111111', 'ref4111-1111-1111-1111', '4111.1111.1111.1111_x']) {
+      const message = badRequest(() => parseIdempotencyKey(key));
+      expect(message).toMatch(/^Idempotency-Key contains a card number/);
+      expect(message).not.toMatch(/1111/);
+    }
+    expect(parseIdempotencyKey('order-4111111111111112')).toBe('order-4111111111111112');
+  });
 });

@@ -27,7 +27,8 @@ export class ReasonDto {
   @ApiPropertyOptional({
     type: String,
     example: 'origin.balance_after',
-    description: 'Dotted path of the field concerned',
+    description:
+      'The field concerned: a dotted path, or a JSON pointer (starting with /) when a record was refused at the door',
   })
   field?: string;
 
