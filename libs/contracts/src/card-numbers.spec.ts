@@ -107,6 +107,7 @@ describe('findCardNumbers', () => {
     expect(containsCardNumber('3782 822463 10005')).toBe(true);
     expect(containsCardNumber('2026-11-22T01:58:17.211Z')).toBe(false);
     expect(containsCardNumber('4111111111111112')).toBe(false);
+    expect(containsCardNumber('/0/0/0/0/0/0/0/0/0/0/0/0/0/0')).toBe(false);
     expect(isLuhnValid('79927398713')).toBe(true);
   });
 });

@@ -26,6 +26,8 @@ export const PAN_MAX_DIGITS = 19;
 /** Characters people put between the digits of a card number, and how many of them in a row. */
 const SEPARATORS = new Set([' ', '\t', '-', '.', '_', '/']);
 const MAX_SEPARATOR_RUN = 3;
+/** Zeros pass the Luhn check but no issuer numbers a card so: `0/0/0/…` is an array path, not a card. */
+const ALL_ZEROS = /^0+$/;
 
 export interface CardNumberMatch {
   /** UTF-16 offsets in the text: the first digit and one past the last. */
@@ -47,7 +49,7 @@ const isDigit = (code: number): boolean => code >= 48 && code <= 57;
  * by separators (space, tab, `-`, `.`, `_`, `/`, up to three in a row, mixed), whatever the characters
  * around them (`ref4111111111111111`, `4111111111111111_x`). A candidate starts and ends on the edge of a
  * digit group, so digits glued to more digits are a longer number, not a card. Overlapping candidates
- * are merged, so every digit that belongs to some card-like run is covered.
+ * are merged, so every digit that belongs to some card-like run is covered. A run of zeros is not a card.
  */
 export function findCardNumbers(text: string): CardNumberMatch[] {
   const found: { start: number; end: number }[] = [];
@@ -58,7 +60,7 @@ export function findCardNumbers(text: string): CardNumberMatch[] {
       for (let j = i; j < run.length; j++) {
         digits += run[j]!.digits;
         if (digits.length > PAN_MAX_DIGITS) break;
-        if (digits.length >= PAN_MIN_DIGITS && isLuhnValid(digits)) {
+        if (digits.length >= PAN_MIN_DIGITS && isLuhnValid(digits) && !ALL_ZEROS.test(digits)) {
           found.push({ start: run[i]!.start, end: run[j]!.end });
         }
       }

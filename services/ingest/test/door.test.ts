@@ -1,7 +1,8 @@
 // Ingest's door against a private nats-server and a fresh database: each kind of record no later stage could
 // carry is refused naming its field (400, 413 for size) while the rest of its batch is published and stored.
 import 'reflect-metadata';
-import type { IngestSubmitReply } from '@vigil/contracts';
+import fc from 'fast-check';
+import { inspectRecord, timestampProblem, type IngestSubmitReply } from '@vigil/contracts';
 import type { RunningService } from '@vigil/runtime';
 import { TestDatabase, TestNatsServer, newTransaction, waitFor } from '@vigil/testing';
 import { startIngest } from '../src/app.js';
@@ -256,4 +257,71 @@ describe('the door, for NDJSON', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     await landed(good.map((r) => r.transaction_id));
   }, 60_000);
+});
+
+// The door and Postgres agree: generated values the door lets through are stored by Postgres, and generated
+// timestamps it refuses are the ones Postgres refuses. Seeded: FC_SEED=<n> replays a run.
+describe('the door against Postgres', () => {
+  const runs = { seed: process.env.FC_SEED ? Number(process.env.FC_SEED) : 20261206, numRuns: 150 };
+  const pad = (n: number, width: number) => String(n).padStart(width, '0');
+  const timestampArb = fc
+    .record({
+      year: fc.integer({ min: 0, max: 9999 }),
+      month: fc.integer({ min: 0, max: 13 }),
+      day: fc.integer({ min: 0, max: 32 }),
+      hour: fc.oneof(fc.integer({ min: 0, max: 24 }), fc.constant(24)),
+      minute: fc.oneof(fc.integer({ min: 0, max: 60 }), fc.constant(0)),
+      second: fc.oneof(fc.integer({ min: 0, max: 60 }), fc.constant(0)),
+      offset: fc.option(
+        fc.oneof(
+          fc.integer({ min: -(23 * 60 + 59), max: 23 * 60 + 59 }),
+          fc.constantFrom(15 * 60 + 59, 16 * 60, -(15 * 60 + 59), -(16 * 60), 18 * 60, -(18 * 60)),
+        ),
+        { nil: undefined },
+      ),
+    })
+    .map(({ year, month, day, hour, minute, second, offset }) => {
+      const zone =
+        offset === undefined
+          ? 'Z'
+          : `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60), 2)}:${pad(Math.abs(offset) % 60, 2)}`;
+      return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}${zone}`;
+    });
+
+  it('refuses exactly the timestamps Postgres cannot store', async () => {
+    await fc.assert(
+      fc.asyncProperty(timestampArb, async (timestamp) => {
+        const stored = await db.query('SELECT $1::timestamptz AS t', [timestamp]).then(
+          () => true,
+          () => false,
+        );
+        const refused = timestampProblem(timestamp) !== undefined;
+        // RFC 3339 has no hour 24, which Postgres reads as the next midnight: refused though storable
+        const expected = /T24:/.test(timestamp) ? true : !stored;
+        expect({ timestamp, refused }).toEqual({ timestamp, refused: expected });
+      }),
+      runs,
+    );
+  });
+
+  it('lets through only records Postgres stores as jsonb, whatever their strings and keys hold', async () => {
+    const text = fc.string({ unit: 'binary', maxLength: 12 }); // any code unit: NUL, lone surrogates, emoji
+    const recordArb = fc.dictionary(
+      text,
+      fc.oneof(
+        text,
+        fc.integer(),
+        fc.array(text, { maxLength: 3 }),
+        fc.dictionary(text, text, { maxKeys: 3 }),
+      ),
+      { maxKeys: 5 },
+    );
+    await fc.assert(
+      fc.asyncProperty(recordArb, async (record) => {
+        if (inspectRecord(record) !== undefined) return;
+        await db.query('SELECT $1::jsonb AS j', [JSON.stringify(record)]);
+      }),
+      runs,
+    );
+  });
 });
