@@ -102,6 +102,8 @@ export interface SuiteOptions {
   postgres?: TestPostgresServer;
   /** Extra environment per service, e.g. a higher rate limit for a load test. */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Start only these services (default: all of them). */
+  services?: readonly ServiceName[];
 }
 
 export class Suite {
@@ -118,7 +120,7 @@ export class Suite {
   static async start(options: SuiteOptions = {}): Promise<Suite> {
     const database = await TestDatabase.create(options.postgres?.adminUrl);
     const suite = new Suite(await TestNatsServer.start(), database, options);
-    for (const name of SERVICES) await suite.startService(name);
+    for (const name of options.services ?? SERVICES) await suite.startService(name);
     return suite;
   }
 

@@ -6,3 +6,6 @@ export * from './data-quality.js';
 export * from './validation.js';
 export * from './subjects.js';
 export * from './transaction-key.js';
+export * from './card-numbers.js';
+export * from './record-limits.js';
+export * from './submission-parts.js';

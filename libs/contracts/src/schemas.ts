@@ -373,7 +373,10 @@ export const ingestSubmitRequestSchema = {
     records: { type: 'array', maxItems: 1000 },
     source: { type: 'string' },
     partner_id: { type: 'string' },
-    idempotency_key: { type: 'string', minLength: 1, maxLength: 255 },
+    /** The client's key; a part of a split request carries it with a ` part <n>` suffix. */
+    idempotency_key: { type: 'string', minLength: 1, maxLength: 300 },
+    /** sha256 of the whole client request, when the gateway sent it in parts. */
+    request_digest: { type: 'string', pattern: '^[0-9a-f]{64}$' },
   },
 } as const;
 export type IngestSubmitRequest = FromSchema<typeof ingestSubmitRequestSchema>;

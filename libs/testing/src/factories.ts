@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { fromScaled, toScaled } from '@vigil/contracts';
 
 let counter = 0;
+// letters between the parts: digits joined by '-' into 13 or more could pass the Luhn check and read as a card number
 const nextId = (prefix: string) =>
-  `${prefix}-${Date.now().toString(36)}-${++counter}-${randomUUID().slice(0, 8)}`;
+  `${prefix}-${Date.now().toString(36)}-n${++counter}-u${randomUUID().slice(0, 8)}`;
 
 export interface TransactionInput {
   transaction_id: string;

@@ -13,6 +13,7 @@ import {
   type NormalizeDefaults,
 } from './submission/submission.service.js';
 import { CardTokenizer } from './tokenization/card-tokenizer.js';
+import { RecordDoor } from './submission/record-door.js';
 
 export interface IngestSettings {
   tokenizationKey: string;
@@ -28,6 +29,7 @@ export class IngestModule {
       controllers: [SubmissionController, SubmissionHandler, LedgerHandler, ReplayHandler],
       providers: [
         SubmissionService,
+        RecordDoor,
         IdempotencyRepository,
         LedgerRepository,
         ReplayService,

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Consumers, Requests } from '@vigil/contracts';
+import { Consumers, Requests, redactCardNumbers } from '@vigil/contracts';
 import {
   Platform,
   PinoNestLogger,
@@ -33,6 +33,10 @@ export async function startIngest(env: IngestEnv = ingestEnv()): Promise<Running
   });
   const adapter = new FastifyAdapter({ bodyLimit: 16 * 1024 * 1024 });
   traceRequests(adapter.getInstance(), platform.service, platform.logger);
+  // an error answer may quote what the client sent (a JSON parser's message does): no card number in it
+  adapter.getInstance().addHook('onSend', (_request, reply, payload, done) => {
+    done(null, reply.statusCode >= 400 && typeof payload === 'string' ? redactCardNumbers(payload) : payload);
+  });
   // NDJSON bodies reach the controller as a stream, so large loads are never held in memory whole
   adapter
     .getInstance()

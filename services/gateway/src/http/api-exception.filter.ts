@@ -12,6 +12,7 @@ import type { Logger } from '@vigil/observability';
 import { LOGGER } from '@vigil/runtime';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, ProblemException, isProblem, problem, type Problem } from './problem.js';
+import { redactCardNumbers } from '@vigil/contracts';
 
 /** A dependency is briefly unavailable: 503 with Retry-After, so clients back off instead of losing data. */
 export class RetryLaterException extends ServiceUnavailableException {
@@ -63,7 +64,11 @@ export function sendProblem(
   logger: Logger,
 ): void {
   const body = problemOf(exception, logger);
-  body.instance = (request.url ?? '/').split('?')[0];
+  // a parser's message may quote the body it choked on: a card number in it is never echoed
+  body.detail = redactCardNumbers(body.detail);
+  body.errors = body.errors?.map((error) => ({ ...error, detail: redactCardNumbers(error.detail) }));
+  if (body.errors === undefined) delete body.errors;
+  body.instance = redactCardNumbers((request.url ?? '/').split('?')[0]!);
   if (body.status === 401) void reply.header('WWW-Authenticate', 'Bearer realm="vigil"');
   if (body.retry_after !== undefined) void reply.header('Retry-After', String(body.retry_after));
   // a stream (CSV export, feed) that fails after its head went out can only be cut short

@@ -18,7 +18,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { REGION_CODES, TRANSACTION_TYPES } from '@vigil/contracts';
+import { MAX_RECORD_BYTES, REGION_CODES, TRANSACTION_TYPES } from '@vigil/contracts';
 import type { Principal } from '../auth/principal.js';
 import { CurrentPrincipal, Requires } from '../auth/roles.decorator.js';
 import { ErrorDto } from '../http/error.dto.js';
@@ -36,7 +36,7 @@ import {
   parseSubmission,
   parseTransactionFilters,
   parseTransactionId,
-  type SubmittedRecord,
+  type Submission,
   type TransactionFilters,
 } from './transactions.dto.js';
 import { EXPORT_COLUMNS, TransactionsService } from './transactions.service.js';
@@ -76,10 +76,14 @@ export class TransactionsController {
     type: SubmissionReplyDto,
     description: 'Per-record outcome; accepted records continue to validation',
   })
-  @ApiBadRequestResponse({ type: ErrorDto })
+  @ApiBadRequestResponse({
+    type: ErrorDto,
+    description:
+      'A single record no later stage could carry (the field in errors[].pointer), or an Idempotency-Key holding a card number; in a batch such a record is rejected in results and the rest go on',
+  })
   @ApiPayloadTooLargeResponse({
     type: ErrorDto,
-    description: `More than ${MAX_RECORDS_PER_REQUEST} records: use NDJSON on the ingest API`,
+    description: `More than ${MAX_RECORDS_PER_REQUEST} records (use NDJSON on the ingest API), or a single record over ${MAX_RECORD_BYTES} bytes`,
   })
   @ApiServiceUnavailableResponse({
     type: ErrorDto,
@@ -87,10 +91,10 @@ export class TransactionsController {
   })
   submit(
     @CurrentPrincipal() principal: Principal,
-    @Body(new ParseWith(parseSubmission)) records: SubmittedRecord[],
+    @Body(new ParseWith(parseSubmission)) submission: Submission,
     @RequestHeader('idempotency-key', new ParseWith(parseIdempotencyKey)) idempotencyKey: string | undefined,
   ): Promise<IngestSubmitReply> {
-    return this.transactions.submit(principal, records, idempotencyKey);
+    return this.transactions.submit(principal, submission, idempotencyKey);
   }
 
   @Get()

@@ -52,8 +52,12 @@ describe('parseTransactionFilters', () => {
 
 describe('parseSubmission', () => {
   it('takes one record or an array of them', () => {
-    expect(parseSubmission({ transaction_id: 'a' })).toEqual([{ transaction_id: 'a' }]);
-    expect(parseSubmission([{ a: 1 }, { b: 2 }])).toHaveLength(2);
+    expect(parseSubmission({ transaction_id: 'a' })).toEqual({
+      records: [{ transaction_id: 'a' }],
+      single: true,
+    });
+    expect(parseSubmission([{ a: 1 }, { b: 2 }]).records).toHaveLength(2);
+    expect(parseSubmission([{ a: 1 }]).single).toBe(false);
   });
 
   it('refuses empty, non-object and oversized bodies', () => {
@@ -71,5 +75,14 @@ describe('parseIdempotencyKey', () => {
     expect(parseIdempotencyKey('order-42')).toBe('order-42');
     expect(badRequest(() => parseIdempotencyKey('x'.repeat(256)))).toMatch(/^Idempotency-Key/);
     expect(badRequest(() => parseIdempotencyKey(['a', 'b']))).toMatch(/^Idempotency-Key/);
+  });
+
+  it('refuses a key holding a card number, without repeating it', () => {
+    for (const key of ['order-4111111111111111', 'ref4111-1111-1111-1111', '4111.1111.1111.1111_x']) {
+      const message = badRequest(() => parseIdempotencyKey(key));
+      expect(message).toMatch(/^Idempotency-Key contains a card number/);
+      expect(message).not.toMatch(/1111/);
+    }
+    expect(parseIdempotencyKey('order-4111111111111112')).toBe('order-4111111111111112');
   });
 });

@@ -1,7 +1,7 @@
 // The transactions API at its boundary: response shapes (documented for OpenAPI) and request checks.
 import { BadRequestException, PayloadTooLargeException } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { isTransactionKey, TRANSACTION_TYPES } from '@vigil/contracts';
+import { containsCardNumber, isTransactionKey, TRANSACTION_TYPES } from '@vigil/contracts';
 import { InvalidParameterException } from '../http/problem.js';
 import {
   cursorOf,
@@ -28,7 +28,8 @@ export class ReasonDto {
   @ApiPropertyOptional({
     type: String,
     example: 'origin.balance_after',
-    description: 'Dotted path of the field concerned',
+    description:
+      'The field concerned: a dotted path, or a JSON pointer (starting with /) when a record was refused at the door',
   })
   field?: string;
 
@@ -214,9 +215,14 @@ export function parseTransactionId(id: unknown): string {
 }
 
 export type SubmittedRecord = Record<string, unknown>;
+/** The records of a submission, and whether the body was one record rather than an array. */
+export interface Submission {
+  records: SubmittedRecord[];
+  single: boolean;
+}
 
 /** One record object or an array of them; each record's content is ingest's to judge. */
-export function parseSubmission(body: unknown): SubmittedRecord[] {
+export function parseSubmission(body: unknown): Submission {
   if (body === undefined || body === null || typeof body !== 'object') {
     throw new BadRequestException('request body must be a JSON transaction object or an array of them');
   }
@@ -234,7 +240,7 @@ export function parseSubmission(body: unknown): SubmittedRecord[] {
       throw new BadRequestException(`record ${index} must be a JSON object`);
     }
   });
-  return records as SubmittedRecord[];
+  return { records: records as SubmittedRecord[], single: !Array.isArray(body) };
 }
 
 /** The Idempotency-Key header: optional, one value, 1 to 255 visible ASCII characters. */
@@ -244,6 +250,14 @@ export function parseIdempotencyKey(header: unknown): string | undefined {
     throw new InvalidParameterException(
       'Idempotency-Key',
       'Idempotency-Key must be given once, as 1 to 255 visible ASCII characters',
+      'header',
+    );
+  }
+  // the key is stored with the answer it replays: a card number in it would be kept in clear
+  if (containsCardNumber(header)) {
+    throw new InvalidParameterException(
+      'Idempotency-Key',
+      'Idempotency-Key contains a card number; use an opaque key such as a UUID',
       'header',
     );
   }

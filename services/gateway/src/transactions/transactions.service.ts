@@ -1,16 +1,31 @@
 import { ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { Requests, type IngestSubmitReply, type IngestSubmitRequest } from '@vigil/contracts';
-import { JetStreamClient } from '@vigil/messaging';
+import { createHash } from 'node:crypto';
+import {
+  Requests,
+  SUBMISSION_ENVELOPE_RESERVE_BYTES,
+  inspectRecord,
+  partIdempotencyKey,
+  planParts,
+  refusalReason,
+  refusalStatusOf,
+  type IngestSubmitReply,
+  type IngestSubmitRequest,
+  type RecordRefusal,
+  type SubmissionResult,
+} from '@vigil/contracts';
+import { JetStreamClient, type NatsClient } from '@vigil/messaging';
 import { Readable, pipeline } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import { readScopeOf, regionRefusal, type Principal, type ReadScope } from '../auth/principal.js';
 import { ProblemException } from '../http/problem.js';
+import { MAX_RECORDS_PER_REQUEST } from './transactions.dto.js';
 import { encodeCursor } from '../http/query.js';
 import { requestService } from '../http/service-request.js';
 import type {
   ExportFilters,
   ReasonDto,
   SubmittedRecord,
+  Submission,
   TransactionFilters,
   TransactionPageDto,
   TransactionViewDto,
@@ -25,13 +40,18 @@ export class TransactionsService {
     @Inject(TransactionsRepository) private readonly transactions: TransactionsRepository,
   ) {}
 
-  /** Forwards the records to ingest, which validates, deduplicates and publishes them. */
+  /**
+   * Forwards the records to ingest, which validates, deduplicates and publishes them. A record no later
+   * stage could carry is refused here, naming its field; the rest travel in as many requests as NATS
+   * max_payload needs, and the answers are merged into one, in the client's record order.
+   */
   async submit(
     principal: Principal,
-    records: SubmittedRecord[],
+    submission: Submission,
     idempotencyKey?: string,
   ): Promise<IngestSubmitReply> {
-    const request: IngestSubmitRequest = { records, source: 'api' };
+    const { records, single } = submission;
+    const envelope: Omit<IngestSubmitRequest, 'records'> = { source: 'api' };
     if (principal.partnerId !== null) {
       const foreign = records.findIndex(
         (r) => r.partner_id !== undefined && r.partner_id !== principal.partnerId,
@@ -41,10 +61,67 @@ export class TransactionsService {
           `record ${foreign} names another partner_id; a partner submits only its own transactions`,
         );
       }
-      request.partner_id = principal.partnerId;
+      envelope.partner_id = principal.partnerId;
     }
-    if (idempotencyKey !== undefined) request.idempotency_key = idempotencyKey;
-    return this.requestIngest(request);
+    const refused: SubmissionResult[] = [];
+    const forwarded: { index: number; record: SubmittedRecord; bytes: number }[] = [];
+    // the digest of the whole request binds every part to it, so a reused key with another body is a conflict
+    const digest = createHash('sha256');
+    records.forEach((record, index) => {
+      const refusal = inspectRecord(record);
+      if (refusal) {
+        if (single) throw refusalProblem(refusal);
+        refused.push({ index, status: 'rejected', reasons: [refusalReason(refusal)] });
+        digest.update(`${index} refused ${refusal.code}\n`);
+        return;
+      }
+      const json = JSON.stringify(record);
+      digest.update(`${index} ${json}\n`);
+      forwarded.push({ index, record, bytes: utf8.encode(json).length });
+    });
+    const parts = planParts(
+      forwarded.map((f) => f.bytes),
+      this.maxPayload() - SUBMISSION_ENVELOPE_RESERVE_BYTES,
+      MAX_RECORDS_PER_REQUEST,
+    ).map((positions) => positions.map((position) => forwarded[position]!));
+    const requestDigest = parts.length > 1 ? digest.digest('hex') : undefined;
+    const requestOf = (part: number): IngestSubmitRequest => ({
+      ...envelope,
+      records: parts[part]!.map((f) => f.record),
+      ...(idempotencyKey === undefined ? {} : { idempotency_key: partIdempotencyKey(idempotencyKey, part) }),
+      ...(requestDigest === undefined ? {} : { request_digest: requestDigest }),
+    });
+    // part 0 first: it claims the key for the whole request (or finds it taken), before any other part is stored
+    const replies: IngestSubmitReply[] = [];
+    if (parts.length > 0) replies.push(await this.requestIngest(requestOf(0)));
+    replies.push(
+      ...(await Promise.all(parts.slice(1).map((_, offset) => this.requestIngest(requestOf(offset + 1))))),
+    );
+    const results = [
+      ...refused,
+      ...replies.flatMap((reply, part) =>
+        reply.results.map((result) => ({ ...result, index: parts[part]![result.index]!.index })),
+      ),
+    ].sort((a, b) => a.index - b.index);
+    if (single) {
+      const reason = results[0]?.reasons?.[0];
+      const status = reason ? refusalStatusOf(reason.code) : undefined;
+      if (reason && status)
+        throw refusalProblem({ status, field: reason.field ?? '', message: reason.message });
+    }
+    const sum = (key: 'accepted' | 'duplicates' | 'rejected') =>
+      replies.reduce((n, reply) => n + reply[key], 0);
+    return {
+      accepted: sum('accepted'),
+      duplicates: sum('duplicates'),
+      rejected: sum('rejected') + refused.length,
+      results,
+    };
+  }
+
+  /** The largest message the NATS server takes (its INFO max_payload; 1 MiB by default). */
+  private maxPayload(): number {
+    return this.client.unwrap<NatsClient>().connection.info?.max_payload ?? 1024 * 1024;
   }
 
   async get(principal: Principal, id: string): Promise<TransactionViewDto> {
@@ -103,6 +180,14 @@ export class TransactionsService {
     });
   }
 }
+
+const utf8 = new TextEncoder();
+
+/** A request of one record that cannot go on: 400 (413 for size) naming the field by its JSON pointer. */
+const refusalProblem = (refusal: Pick<RecordRefusal, 'status' | 'field' | 'message'>): ProblemException =>
+  new ProblemException(refusal.status, refusal.message, {
+    errors: [{ pointer: refusal.field, detail: refusal.message }],
+  });
 
 /** Rows per keyset page of an export. */
 export const EXPORT_PAGE_SIZE = 1000;

@@ -1,4 +1,4 @@
-// Quarantined records sent through again after a fix: tokenised and normalised like a submission, published
+// Quarantined records sent through again after a fix: checked, tokenised and normalised like a submission, published
 // under a message id of their own so JetStream does not drop them as repeats of the first submission.
 import { Inject, Injectable } from '@nestjs/common';
 import {
@@ -9,9 +9,9 @@ import {
   type ReplayResult,
 } from '@vigil/contracts';
 import { JetStreamPublisher } from '@vigil/messaging';
-import { CardTokenizer } from '../tokenization/card-tokenizer.js';
 import { normalize } from '../submission/normalize.js';
 import { asSubmitted, scopeToPartner } from '../submission/partner-scope.js';
+import { RecordDoor } from '../submission/record-door.js';
 import { NORMALIZE_DEFAULTS, type NormalizeDefaults } from '../submission/submission.service.js';
 import { ReplaysRepository } from './replays.repository.js';
 
@@ -22,7 +22,7 @@ const partitionOf = (region: unknown): string =>
 export class ReplayService {
   constructor(
     @Inject(JetStreamPublisher) private readonly publisher: JetStreamPublisher,
-    @Inject(CardTokenizer) private readonly tokenizer: CardTokenizer,
+    @Inject(RecordDoor) private readonly door: RecordDoor,
     @Inject(ReplaysRepository) private readonly replays: ReplaysRepository,
     @Inject(NORMALIZE_DEFAULTS) private readonly defaults: NormalizeDefaults,
   ) {}
@@ -47,7 +47,10 @@ export class ReplayService {
     const owner = parseTransactionKey(id);
     if (owner.partnerId !== (item.partner_id ?? null))
       return refuse(`transaction ${owner.transactionId} is not a record of this submitter`);
-    const normalized = normalize(this.tokenizer.scrub(asSubmitted(item.record, id)), {
+    // a corrected record passes the same door as a submission: what no stage could carry is refused here
+    const admission = this.door.admit(asSubmitted(item.record, id));
+    if (!admission.ok) return { transaction_id: id, status: 'rejected', reasons: [admission.reason] };
+    const normalized = normalize(admission.record, {
       ...this.defaults,
       source: item.source,
       ...(item.partner_id ? { partnerId: item.partner_id } : {}),

@@ -2,7 +2,14 @@ import { Body, Controller, Headers, HttpCode, HttpException, Inject, Post, Query
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { IngestSubmitReply, Reason } from '@vigil/contracts';
+import {
+  MAX_RECORD_BYTES,
+  refusalStatusOf,
+  tooLarge,
+  type IngestSubmitReply,
+  type Reason,
+} from '@vigil/contracts';
+import { reasonOf } from './record-door.js';
 import { MAX_RECORDS_PER_REQUEST, SubmissionError, SubmissionService } from './submission.service.js';
 
 /** The app-zone HTTP entry: JSON (one record or an array) or NDJSON for large loads. */
@@ -31,17 +38,26 @@ export class SubmissionController {
         return await this.submitNdjson(body as Readable, source);
       }
       const records = Array.isArray(body) ? body : [body];
-      return await this.submissions.submit({
+      const reply = await this.submissions.submit({
         records,
         source,
         ...(idempotencyKey ? { idempotencyKey } : {}),
       });
+      if (!Array.isArray(body)) refuseSingle(reply);
+      return reply;
     } catch (error) {
       if (error instanceof SubmissionError) {
         // back-pressure: the client keeps the records and sends them again after this long
         if (error.retryAfterSeconds !== undefined)
           void reply.header('Retry-After', String(error.retryAfterSeconds));
-        throw new HttpException({ statusCode: error.status, message: error.message }, error.status);
+        throw new HttpException(
+          {
+            statusCode: error.status,
+            message: error.message,
+            ...(error.field === undefined ? {} : { field: error.field }),
+          },
+          error.status,
+        );
       }
       throw error;
     }
@@ -52,9 +68,9 @@ export class SubmissionController {
     const total: IngestSubmitReply = { accepted: 0, duplicates: 0, rejected: 0, results: [] };
     let chunk: unknown[] = [];
     let offset = 0;
-    // index in the chunk -> line number in the body, for lines that are not JSON: the service rejects
+    // index in the chunk -> why its line was not parsed (not JSON, too large): the service rejects
     // their null placeholder as "not an object", the reason given back names the line instead
-    const notJson = new Map<number, number>();
+    const unparsed = new Map<number, Reason>();
     const flush = async () => {
       const reply = await this.submissions.submit({ records: chunk, source });
       total.accepted += reply.accepted;
@@ -62,27 +78,33 @@ export class SubmissionController {
       total.rejected += reply.rejected;
       total.results.push(
         ...reply.results.map((r) => {
-          const line = notJson.get(r.index);
-          return {
-            ...r,
-            index: r.index + offset,
-            ...(line === undefined ? {} : { reasons: [notJsonReason(line)] }),
-          };
+          const reason = unparsed.get(r.index);
+          return { ...r, index: r.index + offset, ...(reason === undefined ? {} : { reasons: [reason] }) };
         }),
       );
       offset += chunk.length;
       chunk = [];
-      notJson.clear();
+      unparsed.clear();
     };
     let lineNumber = 0;
     for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
       lineNumber++;
       if (line.trim() === '') continue;
-      try {
-        chunk.push(JSON.parse(line));
-      } catch {
-        notJson.set(chunk.length, lineNumber);
+      const bytes = Buffer.byteLength(line);
+      if (bytes > MAX_RECORD_BYTES) {
+        // not parsed at all: a record that large is refused whatever it holds
+        unparsed.set(chunk.length, {
+          ...reasonOf(tooLarge(bytes)),
+          message: `line ${lineNumber} ${tooLarge(bytes).message}`,
+        });
         chunk.push(null);
+      } else {
+        try {
+          chunk.push(JSON.parse(line));
+        } catch {
+          unparsed.set(chunk.length, notJsonReason(lineNumber));
+          chunk.push(null);
+        }
       }
       if (chunk.length === MAX_RECORDS_PER_REQUEST) await flush();
     }
@@ -97,6 +119,15 @@ const notJsonReason = (line: number): Reason => ({
   message: `line ${line} is not JSON`,
   severity: 'error',
 });
+
+/** A request of one record refused at the door answers with the refusal's status (400, 413 for size), naming the field. */
+function refuseSingle(reply: IngestSubmitReply): void {
+  const reason = reply.results[0]?.reasons?.[0];
+  const status = reason ? refusalStatusOf(reason.code) : undefined;
+  if (reason && status) {
+    throw new SubmissionError(status, reason.message, { field: reason.field });
+  }
+}
 
 const isNdjson = (request: FastifyRequest): boolean =>
   /^application\/(x-)?ndjson/.test(request.headers['content-type'] ?? '');

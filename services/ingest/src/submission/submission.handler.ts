@@ -17,6 +17,7 @@ export class SubmissionHandler {
         source: request.source,
         ...(request.partner_id ? { partnerId: request.partner_id } : {}),
         ...(request.idempotency_key ? { idempotencyKey: request.idempotency_key } : {}),
+        ...(request.request_digest ? { requestDigest: request.request_digest } : {}),
       });
     } catch (error) {
       if (!(error instanceof SubmissionError)) throw error;

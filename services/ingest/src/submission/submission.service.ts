@@ -4,10 +4,10 @@ import { Events, type IngestSubmitReply, type SubmissionResult } from '@vigil/co
 import { JetStreamPublisher, PublishRefusedError, StreamFullError } from '@vigil/messaging';
 import { Counter } from 'prom-client';
 import { OpsServer } from '@vigil/observability';
-import { CardTokenizer } from '../tokenization/card-tokenizer.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 import { normalize, type NormalizeContext } from './normalize.js';
 import { scopeToPartner } from './partner-scope.js';
+import { RecordDoor, cardNumberInRequest, type Admission } from './record-door.js';
 
 export const MAX_RECORDS_PER_REQUEST = 1000;
 
@@ -16,6 +16,8 @@ export interface Submission {
   source: string;
   partnerId?: string;
   idempotencyKey?: string;
+  /** Digest of the whole client request when the gateway sent it in parts: part of each part's idempotency hash. */
+  requestDigest?: string;
 }
 
 /** A request-level refusal with the HTTP status that describes it. */
@@ -23,10 +25,18 @@ export class SubmissionError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    /** For a 503: seconds after which a retry may succeed. */
-    readonly retryAfterSeconds?: number,
+    /** JSON pointer of the field concerned, and for a 503 the seconds after which a retry may succeed. */
+    readonly details: { field?: string; retryAfterSeconds?: number } = {},
   ) {
     super(message);
+  }
+
+  get field(): string | undefined {
+    return this.details.field;
+  }
+
+  get retryAfterSeconds(): number | undefined {
+    return this.details.retryAfterSeconds;
   }
 }
 
@@ -42,7 +52,7 @@ export class SubmissionService {
 
   constructor(
     @Inject(JetStreamPublisher) private readonly publisher: JetStreamPublisher,
-    @Inject(CardTokenizer) private readonly tokenizer: CardTokenizer,
+    @Inject(RecordDoor) private readonly door: RecordDoor,
     @Inject(IdempotencyRepository) private readonly idempotency: IdempotencyRepository,
     @Inject(NORMALIZE_DEFAULTS) private readonly defaults: NormalizeDefaults,
     @Inject(OpsServer) ops: OpsServer,
@@ -63,14 +73,21 @@ export class SubmissionService {
       );
     }
     const { idempotencyKey } = submission;
-    if (!idempotencyKey) return this.publishAll(submission);
+    const refused = cardNumberInRequest({ idempotencyKey, source: submission.source });
+    if (refused) throw new SubmissionError(400, refused);
+    const admissions = submission.records.map((raw) => this.door.admit(raw));
+    if (!idempotencyKey) return this.publishAll(submission, admissions);
     const principal = submission.partnerId ?? `source:${submission.source}`;
-    const hash = createHash('sha256').update(JSON.stringify(submission.records)).digest('hex');
+    // hashed as admitted: a refused record is its reason, so a record nested too deep to serialise still hashes
+    const hash = createHash('sha256')
+      .update(submission.requestDigest ?? '')
+      .update(JSON.stringify(admissions))
+      .digest('hex');
     const claim = await this.idempotency.claim(principal, idempotencyKey, hash);
     if (claim.state === 'replay') return claim.reply;
     if (claim.state === 'conflict') throw new SubmissionError(409, claim.message);
     try {
-      const reply = await this.publishAll(submission);
+      const reply = await this.publishAll(submission, admissions);
       await this.idempotency.complete(principal, idempotencyKey, reply);
       return reply;
     } catch (error) {
@@ -80,7 +97,7 @@ export class SubmissionService {
   }
 
   /** Tokenises, normalises and publishes every record concurrently; resolves when each is stored or refused. */
-  private async publishAll(submission: Submission): Promise<IngestSubmitReply> {
+  private async publishAll(submission: Submission, admissions: Admission[]): Promise<IngestSubmitReply> {
     const context: NormalizeContext = {
       ...this.defaults,
       source: submission.source,
@@ -88,12 +105,9 @@ export class SubmissionService {
     };
     const receivedAt = new Date().toISOString();
     const results = await Promise.all(
-      submission.records.map(async (raw, index): Promise<SubmissionResult> => {
-        const scrubbed =
-          raw !== null && typeof raw === 'object' && !Array.isArray(raw)
-            ? this.tokenizer.scrub(raw as Record<string, unknown>)
-            : raw;
-        const normalized = normalize(scrubbed, context);
+      admissions.map(async (admission, index): Promise<SubmissionResult> => {
+        if (!admission.ok) return { index, status: 'rejected', reasons: [admission.reason] };
+        const normalized = normalize(admission.record, context);
         if (!normalized.ok) {
           return {
             index,
@@ -121,13 +135,15 @@ export class SubmissionService {
       }),
     ).catch((error: unknown) => {
       if (error instanceof StreamFullError)
-        throw new SubmissionError(503, 'transaction stream is full, retry later', error.retryAfterSeconds);
+        throw new SubmissionError(503, 'transaction stream is full, retry later', {
+          retryAfterSeconds: error.retryAfterSeconds,
+        });
       if (error instanceof PublishRefusedError)
         throw new SubmissionError(413, `a record is too large for the transaction stream: ${error.message}`);
       throw new SubmissionError(
         503,
         `transaction stream unavailable, retry later: ${(error as Error).message}`,
-        1,
+        { retryAfterSeconds: 1 },
       );
     });
     const count = (status: SubmissionResult['status']) => results.filter((r) => r.status === status).length;

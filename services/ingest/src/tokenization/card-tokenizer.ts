@@ -1,28 +1,8 @@
 // PCI DSS: a card number is replaced by a keyed token plus its last four digits before anything leaves ingest.
 import { createHmac } from 'node:crypto';
+import { findCardNumbers, maskCardNumbers } from '@vigil/contracts';
 
 const TOP_LEVEL_ALIASES = ['card_number', 'cardNumber', 'pan'] as const;
-// How card numbers are written in text: 13-19 contiguous digits, or the printed groupings 4-4-4-4(-3)
-// and Amex 4-6-5 with one consistent separator. Card networks' numbers start with 2-6, which keeps
-// millisecond timestamps and arbitrary digit runs in identifiers from being taken for card numbers.
-const PAN_IN_TEXT = new RegExp(
-  [
-    String.raw`\b[2-6]\d{12,18}\b`,
-    String.raw`\b[2-6]\d{3}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?\b`,
-    String.raw`\b3\d{3}([ -])\d{6}\2\d{5}\b`,
-  ].join('|'),
-  'g',
-);
-
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  }
-  return digits.length >= 13 && sum % 10 === 0;
-}
 
 export class CardTokenizer {
   constructor(private readonly key: string) {}
@@ -45,12 +25,13 @@ export class CardTokenizer {
     let cardOut =
       card !== null && typeof card === 'object' && !Array.isArray(card)
         ? this.scrubCard(card as Record<string, unknown>)
-        : card;
+        : this.cardFromText(card);
     for (const alias of TOP_LEVEL_ALIASES) {
       const pan = rest[alias];
       if (typeof pan !== 'string' && typeof pan !== 'number') continue;
       delete out[alias];
-      cardOut = { ...(cardOut as object | undefined), ...this.token(String(pan)) };
+      const base = cardOut !== null && typeof cardOut === 'object' && !Array.isArray(cardOut) ? cardOut : {};
+      cardOut = { ...base, ...this.token(String(pan)) };
     }
     if (cardOut !== undefined) out.card = cardOut;
     return out;
@@ -64,21 +45,34 @@ export class CardTokenizer {
     return out;
   }
 
+  /** `card` sent as one card number (text or JSON number) becomes the token; anything else is scrubbed as a value. */
+  private cardFromText(card: unknown): unknown {
+    if (typeof card === 'string' || typeof card === 'number') {
+      const text = String(card);
+      const [only] = findCardNumbers(text);
+      if (only && text.replace(/\D/g, '') === only.digits) return this.token(only.digits);
+    }
+    return this.scrubValue(card);
+  }
+
+  /** Walks values and keys; the record's depth was bounded at the door, so recursion is safe here. */
   private scrubValue(value: unknown): unknown {
     if (typeof value === 'string') return this.maskText(value);
-    if (typeof value === 'number' && Number.isInteger(value) && luhnValid(String(value)))
-      return this.maskText(String(value));
+    if (typeof value === 'number' && Number.isInteger(value)) {
+      const text = String(value);
+      return findCardNumbers(text).length > 0 ? this.maskText(text) : value;
+    }
     if (Array.isArray(value)) return value.map((item) => this.scrubValue(item));
     if (value !== null && typeof value === 'object') {
-      return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, this.scrubValue(child)]));
+      return Object.fromEntries(
+        Object.entries(value).map(([key, child]) => [this.maskText(key), this.scrubValue(child)]),
+      );
     }
     return value;
   }
 
-  private maskText(text: string): string {
-    return text.replace(PAN_IN_TEXT, (match) => {
-      const digits = match.replace(/\D/g, '');
-      return luhnValid(digits) ? `[card ${this.token(digits).token}]` : match;
-    });
+  /** A card number anywhere in a text (or a key) becomes `[card tok_...]`. */
+  maskText(text: string): string {
+    return maskCardNumbers(text, (digits) => `[card ${this.token(digits).token}]`);
   }
 }
