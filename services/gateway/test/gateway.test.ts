@@ -583,6 +583,25 @@ describe('submitting transactions, with a stand-in for ingest on its NATS reques
     expect(received).toHaveLength(0);
   });
 
+  it('refuses only the record of a batch that names another partner_id, and forwards the others', async () => {
+    await startIngestStandIn(accepted);
+    const res = await request(url)
+      .post('/v1/transactions')
+      .set(bearer('partner-a'))
+      .send([{ transaction_id: 'mine' }, { transaction_id: 'theirs', partner_id: 'partner-b' }])
+      .expect(202);
+    expect(res.body.rejected).toBe(1);
+    expect(res.body.results[1]).toMatchObject({
+      index: 1,
+      status: 'rejected',
+      reasons: [{ code: 'gateway.partner_id', field: '/partner_id' }],
+    });
+    expect(received).toHaveLength(1);
+    expect(
+      (received[0]!.payload.records as { transaction_id: string }[]).map((r) => r.transaction_id),
+    ).toEqual(['mine']);
+  });
+
   it('answers 413 above 1000 records, pointing to NDJSON', async () => {
     const res = await request(url)
       .post('/v1/transactions')

@@ -52,22 +52,28 @@ export class TransactionsService {
   ): Promise<IngestSubmitReply> {
     const { records, single } = submission;
     const envelope: Omit<IngestSubmitRequest, 'records'> = { source: 'api' };
-    if (principal.partnerId !== null) {
-      const foreign = records.findIndex(
-        (r) => r.partner_id !== undefined && r.partner_id !== principal.partnerId,
-      );
-      if (foreign >= 0) {
-        throw new ForbiddenException(
-          `record ${foreign} names another partner_id; a partner submits only its own transactions`,
-        );
-      }
-      envelope.partner_id = principal.partnerId;
-    }
+    if (principal.partnerId !== null) envelope.partner_id = principal.partnerId;
+    // a partner submits only its own transactions: a record naming another partner is refused alone
+    const foreign = (record: SubmittedRecord): boolean =>
+      principal.partnerId !== null &&
+      record.partner_id !== undefined &&
+      record.partner_id !== principal.partnerId;
     const refused: SubmissionResult[] = [];
     const forwarded: { index: number; record: SubmittedRecord; bytes: number }[] = [];
     // the digest of the whole request binds every part to it, so a reused key with another body is a conflict
     const digest = createHash('sha256');
     records.forEach((record, index) => {
+      if (foreign(record)) {
+        const message = 'names another partner; a partner submits only its own transactions';
+        if (single) throw new ForbiddenException(`partner_id ${message}`);
+        refused.push({
+          index,
+          status: 'rejected',
+          reasons: [{ code: 'gateway.partner_id', field: '/partner_id', message, severity: 'error' }],
+        });
+        digest.update(`${index} refused gateway.partner_id\n`);
+        return;
+      }
       const refusal = inspectRecord(record);
       if (refusal) {
         if (single) throw refusalProblem(refusal);
