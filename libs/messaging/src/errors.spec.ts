@@ -1,6 +1,12 @@
 import { RpcException } from '@nestjs/microservices';
 import { backoffMs } from './backoff.js';
-import { PermanentError, TransientError, describeFailure } from './errors.js';
+import {
+  PermanentError,
+  StreamFullError,
+  TransientError,
+  describeFailure,
+  isDependencyUnavailable,
+} from './errors.js';
 
 describe('backoffMs', () => {
   it('starts at 250 ms after the first delivery and doubles with each one', () => {
@@ -61,5 +67,41 @@ describe('describeFailure', () => {
     });
     const lost = Object.assign(new Error('terminating connection'), { code: '57P01' });
     expect(describeFailure(lost)).toEqual({ kind: 'transient', message: 'terminating connection' });
+  });
+});
+
+describe('isDependencyUnavailable', () => {
+  const pgError = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+
+  it('recognises PostgreSQL away, starting, stalled or busy, NATS away and a full stream', () => {
+    for (const error of [
+      pgError('57P01', 'terminating connection due to administrator command'),
+      pgError('57P03', 'the database system is starting up'),
+      pgError('08006'),
+      pgError('53300', 'sorry, too many clients already'),
+      pgError('57014', 'canceling statement due to statement timeout'),
+      pgError('55P03'),
+      pgError('40P01'),
+      pgError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432'),
+      new Error('timeout exceeded when trying to connect'),
+      new Error('Connection terminated unexpectedly'),
+      Object.assign(new Error('request timed out'), { name: 'TimeoutError' }),
+      new StreamFullError('txn.accepted.NG: maximum bytes exceeded'),
+      new Error('commit failed', { cause: pgError('57P01') }),
+    ])
+      expect([error.message, isDependencyUnavailable(error)]).toEqual([error.message, true]);
+  });
+
+  it('leaves failures of the message itself, and unknown ones, to the delivery limit', () => {
+    for (const error of [
+      pgError('22P05', 'unsupported Unicode escape sequence'),
+      pgError('23505', 'duplicate key value violates unique constraint'),
+      pgError('42P01', 'relation does not exist'),
+      new TransientError('greeting store is away'),
+      new Error('something else'),
+      'a string',
+      null,
+    ])
+      expect(isDependencyUnavailable(error)).toBe(false);
   });
 });

@@ -27,6 +27,56 @@ export class TransientError extends RpcException {
   }
 }
 
+/** The stream (or the server's JetStream storage) is full: the caller should slow down and retry later. */
+export class StreamFullError extends Error {
+  readonly retryAfterSeconds = 5;
+}
+
+/** The message can never be stored as it is (e.g. larger than the server's max_payload). */
+export class PublishRefusedError extends Error {}
+
+// PostgreSQL unavailable or busy rather than the message wrong: connection exceptions (08), insufficient
+// resources (53), shutdown and start-up (57P01-57P03), a statement or lock timeout of a stalled database
+// (57014, 55P03), serialisation failures and deadlocks (40001, 40P01)
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P0[1-3]$|57014$|55P03$|40001$|40P01$)/;
+const UNAVAILABLE_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+]);
+const UNAVAILABLE_MESSAGE =
+  /connection terminated|timeout exceeded when trying to connect|terminating connection|database system is (starting up|shutting down|in recovery)|connection (is )?closed/i;
+const UNAVAILABLE_NAMES = new Set([
+  'TimeoutError',
+  'NoRespondersError',
+  'ClosedConnectionError',
+  'ConnectionError',
+]);
+
+/**
+ * The failure says a dependency (PostgreSQL, NATS, a full stream) is unavailable, not that the message is wrong:
+ * retrying later will succeed once it is back, however long that takes, so such a failure never exhausts a
+ * message's deliveries.
+ */
+export function isDependencyUnavailable(error: unknown, depth = 0): boolean {
+  if (depth > 4 || typeof error !== 'object' || error === null) return false;
+  if (error instanceof StreamFullError) return true;
+  const { code, name, message, cause } = error as {
+    code?: unknown;
+    name?: unknown;
+    message?: unknown;
+    cause?: unknown;
+  };
+  if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code)))
+    return true;
+  if (typeof name === 'string' && UNAVAILABLE_NAMES.has(name)) return true;
+  if (typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message)) return true;
+  return isDependencyUnavailable(cause, depth + 1);
+}
+
 /**
  * Nest turns handler errors into plain objects; this recovers what kind of failure it was. Besides errors that
  * say `kind: 'permanent'` (PermanentError, @vigil/db's DataRefusedError), a Postgres data exception (SQLSTATE

@@ -11,7 +11,7 @@ import { Correlation, type Logger } from '@vigil/observability';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { backoffMs } from './backoff.js';
 import type { JetStreamMessageInfo } from './context.js';
-import { PermanentError, describeFailure } from './errors.js';
+import { PermanentError, describeFailure, isDependencyUnavailable } from './errors.js';
 import type { NatsClient } from './nats-client.js';
 import type { JetStreamPublisher } from './publisher.js';
 import { Semaphore } from './semaphore.js';
@@ -220,10 +220,12 @@ export class MessageBoundary<T> {
   ): Promise<MessageOutcome> {
     const failure = describeFailure(error);
     const deliveries = consumed.deliveryCount;
-    const exhausted = deliveries >= this.maxDeliver;
+    // a dependency that is away is back-pressure: the message waits for it, however many deliveries that takes
+    const unavailable = failure.kind === 'transient' && isDependencyUnavailable(error);
+    const exhausted = !unavailable && deliveries >= this.maxDeliver;
     if (failure.kind === 'transient' && !exhausted) {
       this.deps.logger.warn(
-        { consumer: this.name, subject: consumed.subject, deliveries, error: failure.message },
+        { consumer: this.name, subject: consumed.subject, deliveries, unavailable, error: failure.message },
         'handler failed, will retry',
       );
       message.nak(backoffMs(deliveries));

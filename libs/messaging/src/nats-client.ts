@@ -103,7 +103,9 @@ export class NatsClient {
     const changeable = {
       filter_subject: spec.event.filter,
       ack_wait: nanos(spec.ackWaitMs),
-      max_deliver: spec.maxDeliver,
+      // unlimited at the server: the message boundary dead-letters a message after spec.maxDeliver deliveries
+      // that failed for its own sake, and never one that waited for an unavailable dependency
+      max_deliver: -1,
       max_ack_pending: spec.maxInFlight * 8,
     };
     try {

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '@nats-io/transport-node';
 import type { EventSpec } from '@vigil/contracts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffMs, type BackoffPolicy } from './backoff.js';
+import { PublishRefusedError, StreamFullError } from './errors.js';
 import type { NatsClient } from './nats-client.js';
 import { Semaphore } from './semaphore.js';
 import { outgoingHeaders } from './trace-headers.js';
@@ -24,14 +25,6 @@ export interface PublishResult {
 const tracer = trace.getTracer('vigil-messaging');
 /** While NATS is away: retry soon, since a reconnect is usually quick, and at least every 2 s. */
 const PUBLISH_RETRY: BackoffPolicy = { baseMs: 100, capMs: 2_000 };
-
-/** The stream (or the server's JetStream storage) is full: the caller should slow down and retry later. */
-export class StreamFullError extends Error {
-  readonly retryAfterSeconds = 5;
-}
-
-/** The message can never be stored as it is (e.g. larger than the server's max_payload). */
-export class PublishRefusedError extends Error {}
 
 // JetStream API errors that mean "no room now": a stream at its max bytes or messages (discard new), or
 // the account or server out of JetStream storage
