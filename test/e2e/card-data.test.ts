@@ -2,7 +2,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import fc from 'fast-check';
-import { Streams, luhnCheckDigit } from '@vigil/contracts';
+import { Streams, luhnCheckDigit, transactionKey } from '@vigil/contracts';
 import { waitFor } from '@vigil/testing';
 import { postJson, tokenFor } from '../support/api.js';
 import { newTransaction } from '@vigil/testing';
@@ -136,7 +136,8 @@ describe('card numbers never leave ingest in clear', () => {
       auth,
     );
     expect(gatewayAnswer.status).toBe(202);
-    ids.push(viaGateway.transaction_id);
+    // a partner's record is stored under its partner-scoped key
+    ids.push(transactionKey('partner-a', viaGateway.transaction_id));
     await send(`${suite.gatewayUrl}/v1/transactions`, JSON.stringify(viaGateway), {
       ...auth,
       'idempotency-key': `k-${p7!.text.replace(/[^\x21-\x7e]/g, '-')}`,
