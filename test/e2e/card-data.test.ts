@@ -123,7 +123,11 @@ describe('card numbers never leave ingest in clear', () => {
     // through the gateway, as a partner
     // the child's health port answers before its HTTP port listens
     await waitFor(
-      () => fetch(`${suite.gatewayUrl}/health`).then((r) => r.status, () => 0),
+      () =>
+        fetch(`${suite.gatewayUrl}/health`).then(
+          (r) => r.status,
+          () => 0,
+        ),
       (status) => status === 200,
       { what: 'gateway listening', timeoutMs: 60_000 },
     );

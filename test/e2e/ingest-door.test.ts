@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { Streams, type IngestSubmitReply } from '@vigil/contracts';
+import { Streams, submittedTransactionId, transactionKey, type IngestSubmitReply } from '@vigil/contracts';
 import { newTransaction, waitFor } from '@vigil/testing';
 import { tokenFor } from '../support/api.js';
 import { Suite } from '../support/suite.js';
@@ -39,13 +39,14 @@ async function submit(body: string, headers: Record<string, string> = {}): Promi
   return { status: response.status, text, body: JSON.parse(text) as Answer['body'] };
 }
 
+/** Which of partner-a's ids are stored (under their partner-scoped keys). */
 const storedIds = async (ids: string[]) =>
   (
     await suite.db.query<{ transaction_id: string }>(
       'SELECT transaction_id FROM ingest.transactions WHERE transaction_id = ANY($1)',
-      [ids],
+      [ids.map((id) => transactionKey('partner-a', id))],
     )
-  ).map((r) => r.transaction_id);
+  ).map((r) => submittedTransactionId(r.transaction_id));
 
 const waitStored = (ids: string[]) =>
   waitFor(
