@@ -6,3 +6,4 @@ export * from './data-quality.js';
 export * from './validation.js';
 export * from './subjects.js';
 export * from './transaction-key.js';
+export * from './labels.js';
