@@ -2,13 +2,7 @@
 // history with who and when, the latest by labelled_at is current whatever order labels arrive in, a label
 // delivered again is stored once, and an event that breaks its schema is dead-lettered with the reason.
 import { jetstream } from '@nats-io/jetstream';
-import {
-  Consumers,
-  Events,
-  deadLetterSubject,
-  labelMessageId,
-  type LabelRecorded,
-} from '@vigil/contracts';
+import { Consumers, Events, deadLetterSubject, labelMessageId, type LabelRecorded } from '@vigil/contracts';
 import { JetStreamPublisher, NatsClient } from '@vigil/messaging';
 import { createLogger } from '@vigil/observability';
 import type { RunningService } from '@vigil/runtime';
@@ -168,7 +162,10 @@ describe('label store', () => {
     await publish(label, `${labelMessageId(label)}:again`);
     await publish(newLabel({ transaction_id: 'tx-3-marker' }));
     await waitVersions('tx-3-marker', 1);
-    const info = await nats.jsm.consumers.info(Events.labelRecorded.stream.name, Consumers.scorerLabels.durable);
+    const info = await nats.jsm.consumers.info(
+      Events.labelRecorded.stream.name,
+      Consumers.scorerLabels.durable,
+    );
     expect(info.num_pending + info.num_ack_pending).toBe(0);
     expect(await current(id)).toMatchObject({ versions: 1 });
     expect(await historyOf(id)).toHaveLength(1);
