@@ -24,6 +24,17 @@ export class LabelsService {
     @Inject(JetStreamClient) private readonly client: JetStreamClient,
   ) {}
 
+  private lastInstant = 0;
+
+  /**
+   * Now, but later than any instant this replica gave before: two requests in one millisecond would otherwise
+   * share the (transaction, instant, principal) identity of a label, and the second would be dropped as a repeat.
+   */
+  private nextInstant(): string {
+    this.lastInstant = Math.max(Date.now(), this.lastInstant + 1);
+    return new Date(this.lastInstant).toISOString();
+  }
+
   async record(principal: Principal, items: LabelItem[]): Promise<LabelReplyDto> {
     const scope = readScopeOf(principal);
     const ids = transactionIdsOf(scope);
@@ -37,7 +48,7 @@ export class LabelsService {
       ).map((row) => [row.transaction_id, row]),
     );
     // one instant for the whole request: the labels it carries were given together
-    const labelledAt = new Date().toISOString();
+    const labelledAt = this.nextInstant();
     const outcomes = await Promise.all(
       items.map(async (item, index): Promise<LabelResultDto | Unpublished> => {
         const key = keys[index];
