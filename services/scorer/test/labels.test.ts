@@ -1,7 +1,8 @@
 // The scorer's label store against a real nats-server and Postgres: each label.recorded event is kept in the
 // history with who and when, the latest by labelled_at is current whatever order labels arrive in, a label
-// delivered again is stored once, and an event that breaks its schema is dead-lettered with the reason.
+// published or delivered again is stored once, and an event that breaks its schema is dead-lettered with the reason.
 import { jetstream } from '@nats-io/jetstream';
+import pg from 'pg';
 import { Consumers, Events, deadLetterSubject, labelMessageId, type LabelRecorded } from '@vigil/contracts';
 import { JetStreamPublisher, NatsClient } from '@vigil/messaging';
 import { createLogger } from '@vigil/observability';
@@ -152,7 +153,7 @@ describe('label store', () => {
     ]);
   });
 
-  it('stores a label delivered again once', async () => {
+  it('stores a second copy of a label, published past the duplicate window, once', async () => {
     const id = 'tx-3';
     const label = newLabel({ transaction_id: id });
     delete label.partner_id;
@@ -170,6 +171,33 @@ describe('label store', () => {
     expect(await current(id)).toMatchObject({ versions: 1 });
     expect(await historyOf(id)).toHaveLength(1);
   });
+
+  it('stores a label that JetStream delivers again, after its ack wait ran out, once', async () => {
+    const id = 'tx-redelivered';
+    // hold the store's lock on this transaction, so the first delivery cannot finish before the ack wait ends
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query(`SELECT pg_advisory_lock(hashtext('scorer.labels'), hashtext($1::text))`, [id]);
+      const before = await nats.jsm.consumers.info('LABELS', Consumers.scorerLabels.durable);
+      await publish(newLabel({ transaction_id: id }));
+      await waitFor(
+        () => nats.jsm.consumers.info('LABELS', Consumers.scorerLabels.durable),
+        (info) => info.num_redelivered > before.num_redelivered,
+        { what: 'a redelivery', timeoutMs: Consumers.scorerLabels.ackWaitMs + 5_000, intervalMs: 200 },
+      );
+    } finally {
+      await holder.end();
+    }
+    await waitVersions(id, 1);
+    await waitFor(
+      () => nats.jsm.consumers.info('LABELS', Consumers.scorerLabels.durable),
+      (info) => info.num_ack_pending === 0,
+      { what: 'both deliveries settled', timeoutMs: 10_000 },
+    );
+    expect(await historyOf(id)).toHaveLength(1);
+    expect(await current(id)).toMatchObject({ versions: 1 });
+  }, 30_000);
 
   it('dead-letters an event that breaks its schema, with the reason', async () => {
     const broken = { ...newLabel({ transaction_id: 'tx-broken' }), label: 'maybe' };
