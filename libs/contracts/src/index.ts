@@ -9,3 +9,4 @@ export * from './transaction-key.js';
 export * from './card-numbers.js';
 export * from './record-limits.js';
 export * from './submission-parts.js';
+export * from './labels.js';

@@ -58,6 +58,7 @@ import {
   type SilencesListRequest,
 } from './alerting.js';
 import { ruleSetSchema, schemaRegistrySchema, type RuleSet, type SchemaRegistry } from './data-quality.js';
+import { labelRecordedSchema, type LabelRecorded } from './labels.js';
 import { compile, type Validator } from './validation.js';
 
 export interface StreamSpec {
@@ -86,6 +87,16 @@ export const Streams = {
     subjects: ['dq.>'],
     duplicateWindowMs: 10 * 60_000,
     maxAgeMs: 30 * 24 * 3_600_000,
+  },
+  /**
+   * Fraud labels, days after the fact. Few messages, kept 90 days: a feature consumer added later can rebuild
+   * 30-day merchant and card risk windows, plus the label delay, from the stream alone.
+   */
+  labels: {
+    name: 'LABELS',
+    subjects: ['label.>'],
+    duplicateWindowMs: 10 * 60_000,
+    maxAgeMs: 90 * 24 * 3_600_000,
   },
   deadLetters: {
     name: 'DEAD_LETTERS',
@@ -157,6 +168,13 @@ export const Events = {
     'dq.anomaly',
     dataQualityAnomalySchema,
   ),
+  /** A fraud label given to a transaction; partitioned by the transaction's region. */
+  labelRecorded: event<LabelRecorded>(
+    'label.recorded',
+    Streams.labels,
+    'label.recorded',
+    labelRecordedSchema,
+  ),
 };
 
 /** A durable pull consumer: one per (service, event). */
@@ -210,6 +228,14 @@ export const Consumers = {
   alertingDataQuality: {
     durable: 'alerting-data-quality',
     event: Events.dataQualityAnomaly,
+    maxInFlight: 64,
+    maxDeliver: 8,
+    ackWaitMs: 10_000,
+  },
+  /** The scorer's store of labels: every label with who and when, and the current one per transaction. */
+  scorerLabels: {
+    durable: 'scorer-labels',
+    event: Events.labelRecorded,
     maxInFlight: 64,
     maxDeliver: 8,
     ackWaitMs: 10_000,

@@ -7,6 +7,7 @@ import type { AuthSettings } from './auth/auth.settings.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DataQualityModule } from './data-quality/data-quality.module.js';
 import { HealthModule } from './health/health.module.js';
+import { LabelsModule } from './labels/labels.module.js';
 import { ApiExceptionFilter } from './http/api-exception.filter.js';
 import { ProtectionModule } from './protection/protection.module.js';
 import type { GatewayEnv } from './config.js';
@@ -47,6 +48,7 @@ export class GatewayModule {
           new KeyCipher(auth),
         ),
         TransactionsModule,
+        LabelsModule,
         AlertsModule,
         QuarantineModule,
         DataQualityModule,

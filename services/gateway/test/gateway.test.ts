@@ -267,6 +267,7 @@ describe('reading transactions', () => {
       amount: '125.50',
       currency: 'NGN',
       type: 'TRANSFER',
+      label: null,
     });
   });
 
@@ -665,6 +666,7 @@ describe('documentation and health', () => {
       '/v1/data-quality/drift',
       '/v1/feed',
       '/v1/forecasts',
+      '/v1/labels',
       '/v1/me',
       '/v1/quarantine',
       '/v1/quarantine/replay',

@@ -1,5 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule, type Platform } from '@vigil/runtime';
+import { LabelsHandler } from './labels/labels.handler.js';
+import { LabelsRepository } from './labels/labels.repository.js';
+import { LabelsService } from './labels/labels.service.js';
 import { PartitionRepository } from './partitions/partition.repository.js';
 import { PartitionsService } from './partitions/partitions.service.js';
 import { PolicyService } from './policy/policy.service.js';
@@ -12,12 +15,15 @@ export class ScorerModule {
     return {
       module: ScorerModule,
       imports: [PlatformModule.forRoot(platform)],
+      controllers: [LabelsHandler],
       providers: [
         { provide: SCORER_SETTINGS, useValue: settings },
         PolicyService,
         ScoringEngine,
         PartitionRepository,
         PartitionsService,
+        LabelsRepository,
+        LabelsService,
       ],
     };
   }

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { Consumers } from '@vigil/contracts';
 import { Platform, startMicroservice, type RunningService } from '@vigil/runtime';
 import { ScorerModule } from './app.module.js';
 import { scorerEnv, type ScorerEnv } from './config.js';
@@ -14,7 +15,7 @@ export async function startScorer(env: ScorerEnv = scorerEnv()): Promise<Running
       ...(env.SCORER_MEMBER_ID ? { memberId: env.SCORER_MEMBER_ID } : {}),
       ...(env.SCORER_MODELS_DIR ? { modelsDir: env.SCORER_MODELS_DIR } : {}),
     }),
-    // partitions are consumed by the scorer's own ordered consumers, not by shared durables
-    consumers: [],
+    // partitions are consumed by the scorer's own ordered consumers; labels by a shared durable
+    consumers: [Consumers.scorerLabels],
   });
 }

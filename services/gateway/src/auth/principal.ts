@@ -22,6 +22,8 @@ export const PERMISSIONS = [
   'api_keys:manage',
   /** Count accepted transactions through every stage and name the missing ones (read only). */
   'reconciliation:read',
+  /** Label transactions as fraud or legitimate: staff within their regions, a partner its own (chargebacks). */
+  'labels:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -40,8 +42,8 @@ const READ_ALL: Permission[] = [
 /** What each role may do; scoping (regions, partner) narrows the rows, never widens the verbs. */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   admin: PERMISSIONS,
-  analyst: [...READ_ALL, 'alerts:act', 'quarantine:replay'],
-  fraud_ops: [...READ_ALL, 'alerts:act', 'quarantine:replay'],
+  analyst: [...READ_ALL, 'alerts:act', 'quarantine:replay', 'labels:write'],
+  fraud_ops: [...READ_ALL, 'alerts:act', 'quarantine:replay', 'labels:write'],
   sre: [
     'alerts:read',
     'alerts:act',
@@ -62,6 +64,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
     'feed:read',
     'webhooks:manage',
     'api_keys:manage',
+    'labels:write',
   ],
 };
 

@@ -1,7 +1,15 @@
 // The transactions API at its boundary: response shapes (documented for OpenAPI) and request checks.
 import { BadRequestException, PayloadTooLargeException } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { containsCardNumber, isTransactionKey, TRANSACTION_TYPES } from '@vigil/contracts';
+import {
+  containsCardNumber,
+  isTransactionKey,
+  LABEL_SOURCES,
+  LABEL_VALUES,
+  TRANSACTION_TYPES,
+  type LabelSource,
+  type LabelValue,
+} from '@vigil/contracts';
 import { InvalidParameterException } from '../http/problem.js';
 import {
   cursorOf,
@@ -35,6 +43,32 @@ export class ReasonDto {
 
   @ApiProperty({ type: String, enum: ['error', 'warn'] })
   severity!: 'error' | 'warn';
+}
+
+export class TransactionLabelDto {
+  @ApiProperty({ type: String, enum: LABEL_VALUES, example: 'fraud' })
+  label!: LabelValue;
+
+  @ApiProperty({ type: String, enum: LABEL_SOURCES, example: 'analyst' })
+  source!: LabelSource;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    description: 'When the label was given (UTC, microseconds)',
+  })
+  labelled_at!: string;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'fraud-ops',
+    description: "Who gave it; null for a partner reading a label given by the operator's staff",
+  })
+  labelled_by!: string | null;
+
+  @ApiProperty({ type: String, example: 'fraud_ops', description: 'The role of who gave it' })
+  labelled_by_role!: string;
 }
 
 export class TransactionViewDto {
@@ -91,6 +125,14 @@ export class TransactionViewDto {
 
   @ApiProperty({ type: String, nullable: true, example: 'TRANSFER' })
   type!: string | null;
+
+  @ApiPropertyOptional({
+    type: TransactionLabelDto,
+    nullable: true,
+    description:
+      'The current label (the latest given, POST /v1/labels), null when none; on GET /v1/transactions/{id} only',
+  })
+  label?: TransactionLabelDto | null;
 }
 
 export class TransactionPageDto {

@@ -18,6 +18,12 @@ export interface TransactionRow {
   amount: string | null;
   currency: string | null;
   type: string | null;
+  /** The current label (scorer.labels): read for one transaction, not in lists. */
+  label?: string | null;
+  label_source?: string | null;
+  labelled_at?: string | null;
+  labelled_by?: string | null;
+  labelled_by_role?: string | null;
 }
 
 // The three rows of one transaction may land in any order (ingest's ledger is a consumer too), so one id
@@ -35,11 +41,17 @@ const findTransaction = sql(
           to_char(t.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS received_at,
           coalesce(t.record->>'amount', s.amount::text) AS amount,
           coalesce(t.record->>'currency', s.currency) AS currency,
-          coalesce(t.record->>'type', s.type) AS type
+          coalesce(t.record->>'type', s.type) AS type,
+          l.label,
+          l.source AS label_source,
+          to_char(l.labelled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS labelled_at,
+          l.labelled_by,
+          l.labelled_by_role
      FROM (SELECT $1::text AS transaction_id) wanted
      LEFT JOIN ingest.transactions t ON t.transaction_id = wanted.transaction_id
      LEFT JOIN validator.results v ON v.transaction_id = wanted.transaction_id
      LEFT JOIN scorer.scores s ON s.transaction_id = wanted.transaction_id
+     LEFT JOIN scorer.labels l ON l.transaction_id = wanted.transaction_id
     WHERE coalesce(t.transaction_id, v.transaction_id, s.transaction_id) IS NOT NULL
       AND ($2::text IS NULL OR coalesce(t.partner_id, v.partner_id, s.partner_id) = $2)
       AND ($3::text[] IS NULL OR coalesce(t.region, v.region, s.region) = ANY($3))`,

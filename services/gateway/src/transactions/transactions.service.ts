@@ -27,6 +27,7 @@ import type {
   SubmittedRecord,
   Submission,
   TransactionFilters,
+  TransactionLabelDto,
   TransactionPageDto,
   TransactionViewDto,
 } from './transactions.dto.js';
@@ -137,7 +138,7 @@ export class TransactionsService {
     const key = ids.keyOf(id);
     const row = key === undefined ? undefined : await this.transactions.find(key, scope);
     if (!row) throw new NotFoundException(`transaction ${id} not found`);
-    return viewOf(row, ids);
+    return { ...viewOf(row, ids), label: labelOf(row, principal) };
   }
 
   async list(principal: Principal, filters: TransactionFilters): Promise<TransactionPageDto> {
@@ -257,6 +258,19 @@ function viewOf(row: TransactionRow, ids: TransactionIds): TransactionViewDto {
     amount: row.amount,
     currency: row.currency,
     type: row.type,
+  };
+}
+
+/** The current label; a partner sees who gave it only when it was one of its own principals. */
+function labelOf(row: TransactionRow, principal: Principal): TransactionLabelDto | null {
+  if (!row.label || !row.labelled_at) return null;
+  const ownLabel = principal.partnerId === null || row.labelled_by_role === 'partner';
+  return {
+    label: row.label as TransactionLabelDto['label'],
+    source: row.label_source as TransactionLabelDto['source'],
+    labelled_at: row.labelled_at,
+    labelled_by: ownLabel ? (row.labelled_by ?? null) : null,
+    labelled_by_role: row.labelled_by_role ?? '',
   };
 }
 

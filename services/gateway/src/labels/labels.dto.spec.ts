@@ -1,0 +1,68 @@
+import { ProblemException } from '../http/problem.js';
+import { parseLabelRequest } from './labels.dto.js';
+
+const problemFrom = (fn: () => unknown): { status: number; detail: string; errors?: unknown[] } => {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ProblemException)
+      return error.getResponse() as { status: number; detail: string; errors?: unknown[] };
+    throw error;
+  }
+  throw new Error('expected a ProblemException');
+};
+
+describe('parseLabelRequest', () => {
+  it('takes items with a label, an optional source and note', () => {
+    expect(
+      parseLabelRequest({
+        items: [
+          { transaction_id: 'partner-a~tx-1', label: 'fraud', source: 'chargeback', note: 'disputed' },
+          { transaction_id: 'tx-2', label: 'legitimate' },
+        ],
+      }),
+    ).toEqual([
+      { transactionId: 'partner-a~tx-1', label: 'fraud', source: 'chargeback', note: 'disputed' },
+      { transactionId: 'tx-2', label: 'legitimate' },
+    ]);
+  });
+
+  it('refuses a body that is not {"items": [...]}', () => {
+    expect(problemFrom(() => parseLabelRequest([{ transaction_id: 'a', label: 'fraud' }])).status).toBe(400);
+    expect(problemFrom(() => parseLabelRequest({ items: [], extra: 1 })).detail).toMatch(
+      /unknown field extra/,
+    );
+    expect(problemFrom(() => parseLabelRequest({ items: 'x' })).detail).toBe(
+      'items must be an array of labels',
+    );
+  });
+
+  it('names every invalid item and field', () => {
+    const problem = problemFrom(() =>
+      parseLabelRequest({
+        items: [
+          'fraud',
+          { transaction_id: 'bad id', label: 'fraud' },
+          { transaction_id: 'tx-3', label: 'fraud', source: 'rumour', note: 'x'.repeat(2001) },
+        ],
+      }),
+    );
+    expect(problem.status).toBe(400);
+    expect(problem.errors).toEqual([
+      { pointer: '/items/0', detail: 'items[0] must be an object with transaction_id and label' },
+      { pointer: '/items/1/transaction_id', detail: 'items[1].transaction_id must be a transaction id' },
+      {
+        pointer: '/items/2/source',
+        detail: expect.stringMatching(/^items\[2\]\.source must be one of analyst/),
+      },
+      { pointer: '/items/2/note', detail: 'items[2].note must be a string of at most 2000 characters' },
+    ]);
+    expect(problem.detail).toMatch(/\(and 3 more invalid fields\)$/);
+  });
+
+  it('answers 413 past 1,000 items', () => {
+    const items = Array.from({ length: 1001 }, (_, i) => ({ transaction_id: `t-${i}`, label: 'fraud' }));
+    expect(problemFrom(() => parseLabelRequest({ items })).status).toBe(413);
+    expect(parseLabelRequest({ items: items.slice(0, 1000) })).toHaveLength(1000);
+  });
+});
