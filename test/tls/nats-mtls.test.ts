@@ -140,10 +140,15 @@ tls {
     const metricsPort = await freePort();
     const service = startValidator({ NATS_TLS_CA_FILE: validator.ca }, metricsPort);
     try {
-      await sleep(6_000);
+      // however long the process takes to start, the server refuses its handshake for want of a certificate
+      await waitFor(
+        () => Promise.resolve(nats.output.join('\n')),
+        (log) => /TLS handshake error.*certificate/i.test(log),
+        { what: 'the server to refuse the handshake', timeoutMs: 30_000, intervalMs: 200 },
+      );
+      await sleep(1_000);
       expect(service.child.exitCode).toBeNull(); // still trying to connect: back-pressure, not a crash
       expect(await ready(metricsPort)).toBe(false);
-      expect(nats.output.join('\n')).toMatch(/TLS handshake error.*certificate/i);
     } finally {
       await stop(service);
     }
