@@ -1,6 +1,13 @@
 // Turns what a client sent (native or PaySim-shaped) into the native record ingest publishes; refuses only what cannot be carried.
 import { createHash } from 'node:crypto';
-import { decimalFromNumber, fromScaled, toScaled, type PaysimRecord, type Reason } from '@vigil/contracts';
+import {
+  decimalFromNumber,
+  fromScaled,
+  isTransactionId,
+  toScaled,
+  type PaysimRecord,
+  type Reason,
+} from '@vigil/contracts';
 
 export interface NormalizeContext {
   source: string;
@@ -15,7 +22,6 @@ export type Normalized =
   | { ok: true; transactionId: string; record: Record<string, unknown> }
   | { ok: false; transactionId?: string; reasons: Reason[] };
 
-const TRANSACTION_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const PAYSIM_MONEY = [
   'amount',
   'oldbalanceOrg',
@@ -56,7 +62,7 @@ function fromNative(record: Record<string, unknown>): Normalized {
   const id = record.transaction_id;
   if (id === undefined)
     return reject('ingest.transaction_id', 'transaction_id', 'transaction_id is required');
-  if (typeof id !== 'string' || !TRANSACTION_ID.test(id)) {
+  if (typeof id !== 'string' || !isTransactionId(id)) {
     return reject(
       'ingest.transaction_id',
       'transaction_id',
@@ -111,7 +117,7 @@ function fromPaysim(row: PaysimRecord, ctx: NormalizeContext): Normalized {
       )
       .digest('hex')
       .slice(0, 24)}`;
-  if (!TRANSACTION_ID.test(transactionId))
+  if (!isTransactionId(transactionId))
     return reject('ingest.transaction_id', 'transaction_id', 'invalid transaction_id');
   return {
     ok: true,
