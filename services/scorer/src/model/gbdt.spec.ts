@@ -108,9 +108,11 @@ describe('gradient-boosted trees', () => {
 
   it('weighs fraud up with scale_pos_weight or "balanced" and still ranks the same signal', () => {
     const { rows, labels } = amountRule(3, 5_000);
-    const plain = train(rows, labels, { ...parameters, rounds: 1 });
-    const balanced = train(rows, labels, { ...parameters, rounds: 1, scalePosWeight: 'balanced' });
-    const weighted = train(rows, labels, { ...parameters, rounds: 1, scalePosWeight: 10 });
+    const fromPrior = { ...parameters, rounds: 1, baseScore: 'prior' as const };
+    const plain = train(rows, labels, fromPrior);
+    const balanced = train(rows, labels, { ...fromPrior, scalePosWeight: 'balanced' });
+    const weighted = train(rows, labels, { ...fromPrior, scalePosWeight: 10 });
+    expect(train(rows, labels, { ...parameters, rounds: 1 }).baseMargin).toBe(0);
     expect(balanced.baseMargin).toBeCloseTo(0, 10);
     expect(plain.baseMargin).toBeLessThan(weighted.baseMargin);
     expect(weighted.baseMargin).toBeLessThan(balanced.baseMargin);
