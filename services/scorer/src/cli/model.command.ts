@@ -14,7 +14,7 @@ import {
 } from '../evaluation/card-evaluation.js';
 import { readLabelled } from '../evaluation/dataset.js';
 import { evaluate, featuresOf, formatEvaluation } from '../evaluation/evaluate.js';
-import { DEFAULT_PARAMETERS, predictProbability, train } from '../model/gbdt.js';
+import { DEFAULT_PARAMETERS, predictProbability, train, type TrainingParameters } from '../model/gbdt.js';
 import {
   FraudModel,
   loadArtifact,
@@ -26,6 +26,9 @@ import { FEATURE_NAMES } from '../features/features.js';
 
 export const MODEL_USAGE = `Usage:
   model train --input <train.ndjson> [--holdout <test.ndjson>] [--out <dir>] [--rounds <n>]
+              [--max-depth <n>] [--learning-rate <x>] [--bins <n>] [--scale-pos-weight <x>|balanced]
+              [--subsample <x>] [--colsample <x>] [--seed <n>] [--validation-fraction <x>]
+              [--early-stopping-rounds <n>]
   model evaluate --model <artifact.json> --input <file.ndjson|paysim.csv> [--budget <n>] [--threshold <t>]
   model evaluate-cards --in <cards.ndjson> [--train-days 7] [--delay-days 7] [--test-days 7] [--start-day <n>]
                        [--top-k 100] [--report <file.json>] [--export <dir>] [--scores <name>=<file>]...
@@ -74,6 +77,15 @@ export async function runModelCommand(argv: readonly string[], io: ModelIo): Pro
         holdout: { type: 'string' },
         out: { type: 'string' },
         rounds: { type: 'string' },
+        'max-depth': { type: 'string' },
+        'learning-rate': { type: 'string' },
+        bins: { type: 'string' },
+        'scale-pos-weight': { type: 'string' },
+        subsample: { type: 'string' },
+        colsample: { type: 'string' },
+        seed: { type: 'string' },
+        'validation-fraction': { type: 'string' },
+        'early-stopping-rounds': { type: 'string' },
         model: { type: 'string' },
         budget: { type: 'string' },
         threshold: { type: 'string' },
@@ -102,21 +114,60 @@ export async function runModelCommand(argv: readonly string[], io: ModelIo): Pro
   }
 }
 
+/** The trainer's parameters from the options; only the options given are written into the artifact. */
+function trainingParameters(values: Record<string, unknown>): TrainingParameters {
+  const parameters: TrainingParameters = {
+    ...DEFAULT_PARAMETERS,
+    rounds: positive(values, 'rounds', DEFAULT_PARAMETERS.rounds),
+    maxDepth: positive(values, 'max-depth', DEFAULT_PARAMETERS.maxDepth),
+    learningRate: positive(values, 'learning-rate', DEFAULT_PARAMETERS.learningRate, false),
+    maxBins: positive(values, 'bins', DEFAULT_PARAMETERS.maxBins),
+  };
+  const optional = (name: string, integer: boolean) =>
+    values[name] === undefined ? undefined : positive(values, name, 0, integer);
+  const weight = values['scale-pos-weight'];
+  if (weight === 'balanced') parameters.scalePosWeight = 'balanced';
+  else if (weight !== undefined) parameters.scalePosWeight = positive(values, 'scale-pos-weight', 1, false);
+  const subsample = optional('subsample', false);
+  const colsample = optional('colsample', false);
+  const validation = optional('validation-fraction', false);
+  const patience = optional('early-stopping-rounds', true);
+  if (subsample !== undefined) parameters.subsample = subsample;
+  if (colsample !== undefined) parameters.colsampleByTree = colsample;
+  if (validation !== undefined) parameters.validationFraction = validation;
+  if (patience !== undefined) parameters.earlyStoppingRounds = patience;
+  if (values.seed !== undefined) {
+    const seed = Number(values.seed);
+    if (!Number.isInteger(seed) || seed < 0)
+      throw new UsageError(`--seed must be a whole number, got ${JSON.stringify(values.seed)}`);
+    parameters.seed = seed;
+  }
+  return parameters;
+}
+
 async function trainCommand(values: Record<string, unknown>, io: ModelIo): Promise<number> {
   const input = required(values, 'input');
   const out = typeof values.out === 'string' ? values.out : 'models';
-  const parameters = { ...DEFAULT_PARAMETERS, rounds: positive(values, 'rounds', DEFAULT_PARAMETERS.rounds) };
+  const parameters = trainingParameters(values);
   const started = Date.now();
   const data = await readLabelled(input);
   const fraud = data.filter((d) => d.isFraud).length;
   io.stderr.write(`train: ${data.length.toLocaleString('en-US')} records (${fraud} fraud) from ${input}\n`);
   const rows = featuresOf(data);
   const labels = Uint8Array.from(data, (d) => (d.isFraud ? 1 : 0));
-  const model = train(rows, labels, parameters, (round, loss) => {
+  const model = train(rows, labels, parameters, (round, loss, report) => {
     if (round % 25 === 0 || round === parameters.rounds) {
-      io.stderr.write(`train: round ${round}/${parameters.rounds}, log-loss ${loss.toFixed(5)}\n`);
+      const validation = report.validation
+        ? `, validation ${report.validation.metric} ${report.validation.value.toFixed(5)} (best ${report.validation.best.toFixed(5)} at round ${report.validation.bestRound})`
+        : '';
+      io.stderr.write(
+        `train: round ${round}/${parameters.rounds}, log-loss ${loss.toFixed(5)}${validation}\n`,
+      );
     }
   });
+  if (model.trees.length < parameters.rounds) {
+    io.stderr.write(`train: early stopping kept ${model.trees.length} of ${parameters.rounds} rounds\n`);
+  }
   const artifact: ModelArtifact = {
     version: versionOf(model, parameters),
     kind: 'gbdt',
