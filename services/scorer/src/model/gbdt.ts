@@ -1,9 +1,12 @@
-// Gradient-boosted decision trees for binary log-loss: histogram splits on quantile bins, depth-limited
-// trees, no sampling, so the same data and parameters always give the same model. Trees fit the
-// thresholds and interactions of fraud signals (drain ∧ new payee ∧ burst) without feature scaling,
-// and scoring is a few hundred comparisons: microseconds per transaction.
+// Gradient-boosted decision trees for binary log-loss: histogram splits on quantile bins refined where
+// the classes change, depth-limited trees, optional class weighting, seeded row and column subsampling
+// and early stopping on a time-ordered validation tail. The same data, parameters and seed always give
+// the same model. Trees fit the thresholds and interactions of fraud signals (drain ∧ new payee ∧ burst)
+// without feature scaling, and scoring is a few hundred comparisons: microseconds per transaction.
+import { averagePrecision } from '../evaluation/metrics.js';
 
 export interface TrainingParameters {
+  /** Boosting rounds (trees); early stopping may keep fewer. */
   rounds: number;
   maxDepth: number;
   learningRate: number;
@@ -11,7 +14,37 @@ export interface TrainingParameters {
   lambda: number;
   /** Smallest hessian sum a leaf may hold. */
   minChildWeight: number;
+  /** Bins per feature (at most 65,536); a feature with fewer distinct values gets one bin per value. */
   maxBins: number;
+  /**
+   * The probability every prediction starts from: 0.5 (default, as XGBoost 1.x's base_score) or the
+   * (weighted) fraud share. Starting from a rare class's share makes the first trees take huge Newton
+   * steps (hessians near 0), which cost 0.06 of average precision on card data at a learning rate of 0.3.
+   */
+  baseScore?: number | 'prior';
+  /** Smallest loss reduction a split must bring (XGBoost's gamma); default 0. */
+  minSplitGain?: number;
+  /**
+   * Weight of a fraud row against a legitimate one (XGBoost's scale_pos_weight); `balanced` weighs
+   * both classes equally in total. Default 1.
+   */
+  scalePosWeight?: number | 'balanced';
+  /** Share of rows each tree is grown on, drawn with the seed; default 1 (all). */
+  subsample?: number;
+  /** Share of features each tree may split on, drawn with the seed; default 1 (all). */
+  colsampleByTree?: number;
+  /** Seed of the subsampling draws; default 0. */
+  seed?: number;
+  /**
+   * Share of the rows, taken from the end (rows are in time order), held out to stop boosting when the
+   * validation figure has not improved for `earlyStoppingRounds`; the model keeps the best round.
+   * Default 0: no validation, all rounds.
+   */
+  validationFraction?: number;
+  /** Rounds without improvement before stopping; default 25. */
+  earlyStoppingRounds?: number;
+  /** The validation figure: average precision (default, fraud is rare) or log-loss. */
+  earlyStoppingMetric?: 'aucpr' | 'logloss';
 }
 
 export const DEFAULT_PARAMETERS: TrainingParameters = {
@@ -20,7 +53,7 @@ export const DEFAULT_PARAMETERS: TrainingParameters = {
   learningRate: 0.15,
   lambda: 1,
   minChildWeight: 1,
-  maxBins: 64,
+  maxBins: 255,
 };
 
 /** One tree as parallel arrays; a node with feature -1 is a leaf holding `value`. */
@@ -37,38 +70,132 @@ export interface BoostedTrees {
   trees: Tree[];
 }
 
+/** What a round reports: training log-loss (weighted) and, with a validation tail, its figure. */
+export interface RoundReport {
+  round: number;
+  loss: number;
+  validation?: { metric: 'aucpr' | 'logloss'; value: number; best: number; bestRound: number };
+}
+
 const sigmoid = (margin: number): number => 1 / (1 + Math.exp(-margin));
 
 export function predictMargin(model: BoostedTrees, x: ArrayLike<number>): number {
   let margin = model.baseMargin;
-  for (const tree of model.trees) {
-    let node = 0;
-    while (tree.feature[node]! >= 0) {
-      node = x[tree.feature[node]!]! <= tree.threshold[node]! ? tree.left[node]! : tree.right[node]!;
-    }
-    margin += tree.value[node]!;
-  }
+  for (const tree of model.trees) margin += leafValue(tree, x);
   return margin;
 }
 
 export const predictProbability = (model: BoostedTrees, x: ArrayLike<number>): number =>
   sigmoid(predictMargin(model, x));
 
-/** Split candidates per feature: up to maxBins - 1 quantile cut points of the observed values. */
-function cutPoints(values: Float64Array, maxBins: number): number[] {
-  const sorted = Float64Array.from(values).sort();
-  const cuts: number[] = [];
-  for (let b = 1; b < maxBins; b++) {
-    const v = sorted[Math.floor((b * sorted.length) / maxBins)]!;
-    // cut between v and the next larger value so equal values stay together
-    if (cuts.length === 0 || v > cuts[cuts.length - 1]!) cuts.push(v);
+function leafValue(tree: Tree, x: ArrayLike<number>): number {
+  let node = 0;
+  while (tree.feature[node]! >= 0) {
+    node = x[tree.feature[node]!]! <= tree.threshold[node]! ? tree.left[node]! : tree.right[node]!;
   }
-  // the largest value never needs a cut
-  if (cuts.length > 0 && cuts[cuts.length - 1]! >= sorted[sorted.length - 1]!) cuts.pop();
-  return cuts;
+  return tree.value[node]!;
 }
 
-function binOf(value: number, cuts: number[]): number {
+/** A cut between two neighbouring observed values, so unseen values in the gap fall on the nearer side. */
+const between = (low: number, high: number): number => {
+  const mid = low + (high - low) / 2;
+  return mid < high ? mid : low;
+};
+
+/**
+ * Split candidates of one feature. A feature with at most maxBins distinct values gets a cut between
+ * each pair of neighbours. Otherwise three quarters of the cuts sit at quantiles, and the rest refine
+ * the quantile bins in which the label changes most: each at the boundary inside its bin that best
+ * separates fraud from legitimate rows (entropy). Quantiles alone put no cut in a sparse tail, so a
+ * rule such as "amount above 220", true of 0.1% of rows, could not be learnt; the refinement places its
+ * cut between the largest legitimate and the smallest fraudulent amount.
+ */
+export function cutPoints(values: ArrayLike<number>, labels: ArrayLike<number>, maxBins: number): number[] {
+  const n = values.length;
+  if (n === 0) return [];
+  const sorted = Float64Array.from(values).sort();
+  const positives: number[] = [];
+  for (let i = 0; i < n; i++) if (labels[i]) positives.push(values[i]!);
+  const sortedPositives = Float64Array.from(positives).sort();
+  // distinct values, how many rows hold each and how many of those are fraud
+  const distinct: number[] = [];
+  const rowsUpTo: number[] = []; // rows with a value <= distinct[k]
+  const fraudUpTo: number[] = [];
+  let p = 0;
+  for (let i = 0; i < n;) {
+    const v = sorted[i]!;
+    let j = i;
+    while (j < n && sorted[j] === v) j++;
+    while (p < sortedPositives.length && sortedPositives[p]! <= v) p++;
+    distinct.push(v);
+    rowsUpTo.push(j);
+    fraudUpTo.push(p);
+    i = j;
+  }
+  const d = distinct.length;
+  if (d <= 1) return [];
+  if (d <= maxBins) {
+    const cuts: number[] = [];
+    for (let k = 0; k + 1 < d; k++) cuts.push(between(distinct[k]!, distinct[k + 1]!));
+    return cuts;
+  }
+  const cutBudget = maxBins - 1;
+  const refinements = Math.floor(cutBudget / 4);
+  const quantiles = cutBudget - refinements;
+  // boundaries: index k means a cut after distinct[k]
+  const boundaries = new Set<number>();
+  let k = 0;
+  for (let b = 1; b <= quantiles; b++) {
+    const rank = Math.floor((b * n) / (quantiles + 1)); // rows that should fall at or below the cut
+    while (k < d - 1 && rowsUpTo[k]! < rank) k++;
+    if (k < d - 1) boundaries.add(k);
+  }
+  const totalFraud = fraudUpTo[d - 1]!;
+  if (totalFraud > 0 && totalFraud < n && refinements > 0) {
+    const ordered = [...boundaries].sort((a, b) => a - b);
+    const candidates: { boundary: number; gain: number }[] = [];
+    let from = -1; // the bin holds distinct[from + 1 .. to]
+    for (const to of [...ordered, d - 1]) {
+      const best = bestBoundaryWithin(from, to, rowsUpTo, fraudUpTo);
+      if (best) candidates.push(best);
+      from = to;
+    }
+    candidates.sort((a, b) => b.gain - a.gain || a.boundary - b.boundary);
+    for (const candidate of candidates.slice(0, refinements)) boundaries.add(candidate.boundary);
+  }
+  return [...boundaries].sort((a, b) => a - b).map((b) => between(distinct[b]!, distinct[b + 1]!));
+}
+
+const entropy = (fraud: number, rows: number): number => {
+  if (rows === 0 || fraud === 0 || fraud === rows) return 0;
+  const q = fraud / rows;
+  return -rows * (q * Math.log(q) + (1 - q) * Math.log(1 - q));
+};
+
+/** The boundary inside the bin distinct[from + 1 .. to] that lowers label entropy most, if any does. */
+function bestBoundaryWithin(
+  from: number,
+  to: number,
+  rowsUpTo: readonly number[],
+  fraudUpTo: readonly number[],
+): { boundary: number; gain: number } | undefined {
+  const rowsBefore = from >= 0 ? rowsUpTo[from]! : 0;
+  const fraudBefore = from >= 0 ? fraudUpTo[from]! : 0;
+  const rows = rowsUpTo[to]! - rowsBefore;
+  const fraud = fraudUpTo[to]! - fraudBefore;
+  if (fraud === 0 || fraud === rows) return undefined;
+  const whole = entropy(fraud, rows);
+  let best: { boundary: number; gain: number } | undefined;
+  for (let k = from + 1; k < to; k++) {
+    const leftRows = rowsUpTo[k]! - rowsBefore;
+    const leftFraud = fraudUpTo[k]! - fraudBefore;
+    const gain = whole - entropy(leftFraud, leftRows) - entropy(fraud - leftFraud, rows - leftRows);
+    if (gain > 1e-9 && (!best || gain > best.gain)) best = { boundary: k, gain };
+  }
+  return best;
+}
+
+export function binOf(value: number, cuts: readonly number[]): number {
   let lo = 0;
   let hi = cuts.length;
   while (lo < hi) {
@@ -79,78 +206,229 @@ function binOf(value: number, cuts: number[]): number {
   return lo;
 }
 
+/** mulberry32: a small seeded generator, so subsampling is the same on every machine. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function checkParameters(p: TrainingParameters): void {
+  const fraction = (name: string, value: number | undefined, zeroAllowed: boolean) => {
+    if (value === undefined) return;
+    if (!(value <= 1 && (zeroAllowed ? value >= 0 : value > 0))) {
+      throw new RangeError(`${name} must be in ${zeroAllowed ? '[0, 1)' : '(0, 1]'}, got ${value}`);
+    }
+  };
+  if (!Number.isInteger(p.rounds) || p.rounds < 1)
+    throw new RangeError(`rounds must be >= 1, got ${p.rounds}`);
+  if (!Number.isInteger(p.maxDepth) || p.maxDepth < 0) throw new RangeError(`maxDepth must be >= 0`);
+  if (!Number.isInteger(p.maxBins) || p.maxBins < 2 || p.maxBins > 65_536) {
+    throw new RangeError(`maxBins must be an integer in [2, 65536], got ${p.maxBins}`);
+  }
+  if (!(p.learningRate > 0)) throw new RangeError(`learningRate must be > 0`);
+  if (!(p.lambda >= 0) || !(p.minChildWeight >= 0))
+    throw new RangeError(`lambda and minChildWeight must be >= 0`);
+  fraction('subsample', p.subsample, false);
+  fraction('colsampleByTree', p.colsampleByTree, false);
+  fraction('validationFraction', p.validationFraction, true);
+  if (p.validationFraction === 1) throw new RangeError('validationFraction must be below 1');
+  if (typeof p.baseScore === 'number' && !(p.baseScore > 0 && p.baseScore < 1)) {
+    throw new RangeError(`baseScore must be in (0, 1) or "prior", got ${p.baseScore}`);
+  }
+  if (typeof p.scalePosWeight === 'number' && !(p.scalePosWeight > 0)) {
+    throw new RangeError(`scalePosWeight must be > 0 or "balanced"`);
+  }
+}
+
 /**
- * Trains on row-major features (`rows[i]` is one vector) and 0/1 labels. `onRound` reports progress.
+ * Trains on row-major features (`rows[i]` is one vector, rows in time order) and 0/1 labels.
+ * `onRound` reports progress.
  */
 export function train(
   rows: readonly ArrayLike<number>[],
   labels: Uint8Array,
   parameters: TrainingParameters = DEFAULT_PARAMETERS,
-  onRound?: (round: number, loss: number) => void,
+  onRound?: (round: number, loss: number, report: RoundReport) => void,
 ): BoostedTrees {
-  const n = rows.length;
+  checkParameters(parameters);
+  const total = rows.length;
+  const validationCount = Math.floor(total * (parameters.validationFraction ?? 0));
+  const n = total - validationCount;
   const featureCount = rows[0]?.length ?? 0;
+  const trainLabels = labels.subarray(0, n);
+
   const cuts: number[][] = [];
-  const bins: Uint8Array[] = [];
+  const bins: (Uint8Array | Uint16Array)[] = [];
+  const column = new Float64Array(n);
   for (let f = 0; f < featureCount; f++) {
-    const column = new Float64Array(n);
     for (let i = 0; i < n; i++) column[i] = rows[i]![f]!;
-    const c = cutPoints(column, parameters.maxBins);
+    const c = cutPoints(column, trainLabels, parameters.maxBins);
     cuts.push(c);
-    const b = new Uint8Array(n);
+    const b = c.length < 256 ? new Uint8Array(n) : new Uint16Array(n);
     for (let i = 0; i < n; i++) b[i] = binOf(column[i]!, c);
     bins.push(b);
   }
-  const positives = labels.reduce((s, y) => s + y, 0);
-  const prior = Math.min(Math.max(positives / Math.max(n, 1), 1e-6), 1 - 1e-6);
+
+  const positives = trainLabels.reduce((s, y) => s + y, 0);
+  const positiveWeight =
+    parameters.scalePosWeight === 'balanced'
+      ? positives > 0
+        ? (n - positives) / positives
+        : 1
+      : (parameters.scalePosWeight ?? 1);
+  const weightOf = (y: number) => (y ? positiveWeight : 1);
+  const weightedPositives = positives * positiveWeight;
+  const baseScore = parameters.baseScore ?? 0.5;
+  const prior = Math.min(
+    Math.max(
+      baseScore === 'prior'
+        ? weightedPositives / Math.max(weightedPositives + n - positives, 1e-12)
+        : baseScore,
+      1e-6,
+    ),
+    1 - 1e-6,
+  );
   const model: BoostedTrees = { baseMargin: Math.log(prior / (1 - prior)), trees: [] };
   const margins = new Float64Array(n).fill(model.baseMargin);
+  const validationMargins = new Float64Array(validationCount).fill(model.baseMargin);
   const grad = new Float64Array(n);
   const hess = new Float64Array(n);
-  const all = Uint32Array.from({ length: n }, (_, i) => i);
+  const random = seededRandom(parameters.seed ?? 0);
+  const subsample = parameters.subsample ?? 1;
+  const columnShare = parameters.colsampleByTree ?? 1;
+  const metric = parameters.earlyStoppingMetric ?? 'aucpr';
+  const patience = parameters.earlyStoppingRounds ?? 25;
+  let best = { value: metric === 'aucpr' ? -Infinity : Infinity, round: 0 };
+  const ctx: GrowContext = {
+    bins,
+    cuts,
+    grad,
+    hess,
+    parameters,
+    binStride: Math.max(1, ...cuts.map((c) => c.length + 1)),
+    features: [],
+  };
 
   for (let round = 0; round < parameters.rounds; round++) {
     let loss = 0;
+    let weightSum = 0;
     for (let i = 0; i < n; i++) {
       const p = sigmoid(margins[i]!);
-      grad[i] = p - labels[i]!;
-      hess[i] = Math.max(p * (1 - p), 1e-12);
-      loss -= labels[i] ? Math.log(Math.max(p, 1e-15)) : Math.log(Math.max(1 - p, 1e-15));
+      const y = trainLabels[i]!;
+      const w = weightOf(y);
+      grad[i] = (p - y) * w;
+      hess[i] = Math.max(p * (1 - p), 1e-12) * w;
+      loss -= w * (y ? Math.log(Math.max(p, 1e-15)) : Math.log(Math.max(1 - p, 1e-15)));
+      weightSum += w;
     }
+    // draws happen every round whatever the shares, so one share's change does not reshuffle the other
+    let sample: Uint32Array;
+    if (subsample < 1) {
+      const chosen: number[] = [];
+      for (let i = 0; i < n; i++) if (random() < subsample) chosen.push(i);
+      sample = Uint32Array.from(chosen);
+    } else sample = Uint32Array.from({ length: n }, (_, i) => i);
+    ctx.features = chooseFeatures(featureCount, columnShare, random, cuts);
+
     const tree: Tree = { feature: [], threshold: [], left: [], right: [], value: [] };
-    grow(tree, all, 0, { bins, cuts, grad, hess, parameters, featureCount });
+    grow(tree, sample, 0, undefined, ctx);
     model.trees.push(tree);
     for (let i = 0; i < n; i++) margins[i] = margins[i]! + leafValue(tree, rows[i]!);
-    onRound?.(round + 1, loss / Math.max(n, 1));
+
+    const report: RoundReport = { round: round + 1, loss: loss / Math.max(weightSum, 1e-12) };
+    if (validationCount > 0) {
+      for (let v = 0; v < validationCount; v++) {
+        validationMargins[v] = validationMargins[v]! + leafValue(tree, rows[n + v]!);
+      }
+      const value = validationFigure(metric, validationMargins, labels.subarray(n));
+      const improved = metric === 'aucpr' ? value > best.value : value < best.value;
+      if (improved) best = { value, round: round + 1 };
+      report.validation = { metric, value, best: best.value, bestRound: best.round };
+      onRound?.(round + 1, report.loss, report);
+      if (round + 1 - best.round >= patience) break;
+    } else {
+      onRound?.(round + 1, report.loss, report);
+    }
   }
+  if (validationCount > 0 && best.round > 0) model.trees.length = best.round;
   return model;
 }
 
-function leafValue(tree: Tree, x: ArrayLike<number>): number {
-  let node = 0;
-  while (tree.feature[node]! >= 0) {
-    node = x[tree.feature[node]!]! <= tree.threshold[node]! ? tree.left[node]! : tree.right[node]!;
+function validationFigure(metric: 'aucpr' | 'logloss', margins: Float64Array, labels: Uint8Array): number {
+  if (metric === 'aucpr') {
+    return averagePrecision(Array.from(margins, (m, i) => ({ score: m, isFraud: labels[i] === 1 })));
   }
-  return tree.value[node]!;
+  let loss = 0;
+  for (let i = 0; i < margins.length; i++) {
+    const p = sigmoid(margins[i]!);
+    loss -= labels[i] ? Math.log(Math.max(p, 1e-15)) : Math.log(Math.max(1 - p, 1e-15));
+  }
+  return loss / Math.max(margins.length, 1);
+}
+
+/** The features a tree may use: all, or a seeded share of those that have a cut. */
+function chooseFeatures(count: number, share: number, random: () => number, cuts: number[][]): number[] {
+  const order = Array.from({ length: count }, (_, f) => f);
+  for (let i = count - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const usable = share < 1 ? order.slice(0, Math.max(1, Math.round(share * count))) : order;
+  return usable.filter((f) => cuts[f]!.length > 0).sort((a, b) => a - b);
 }
 
 interface GrowContext {
-  bins: Uint8Array[];
+  bins: (Uint8Array | Uint16Array)[];
   cuts: number[][];
   grad: Float64Array;
   hess: Float64Array;
   parameters: TrainingParameters;
-  featureCount: number;
+  /** Histogram slots per feature: the largest bin count. */
+  binStride: number;
+  /** Features this tree may split on. */
+  features: number[];
 }
 
-/** Adds the subtree for `rows` to `tree` and returns its node index. */
-function grow(tree: Tree, rows: Uint32Array, depth: number, ctx: GrowContext): number {
+/** Gradient and hessian sums per (feature, bin) of some rows: [g, h] pairs, feature-major. */
+function histogram(rows: Uint32Array, ctx: GrowContext): Float64Array {
+  const hist = new Float64Array(ctx.bins.length * ctx.binStride * 2);
+  const { grad, hess } = ctx;
+  for (const f of ctx.features) {
+    const b = ctx.bins[f]!;
+    const base = f * ctx.binStride * 2;
+    for (let k = 0; k < rows.length; k++) {
+      const i = rows[k]!;
+      const slot = base + b[i]! * 2;
+      hist[slot] = hist[slot]! + grad[i]!;
+      hist[slot + 1] = hist[slot + 1]! + hess[i]!;
+    }
+  }
+  return hist;
+}
+
+/**
+ * Adds the subtree for `rows` to `tree` and returns its node index. `hist` is the rows' histogram
+ * when the caller has it (a sibling's is the parent's minus the smaller child's, built directly).
+ */
+function grow(
+  tree: Tree,
+  rows: Uint32Array,
+  depth: number,
+  hist: Float64Array | undefined,
+  ctx: GrowContext,
+): number {
   const { grad, hess, parameters } = ctx;
   let g = 0;
   let h = 0;
-  for (const i of rows) {
-    g += grad[i]!;
-    h += hess[i]!;
+  for (let k = 0; k < rows.length; k++) {
+    g += grad[rows[k]!]!;
+    h += hess[rows[k]!]!;
   }
   const node = tree.feature.length;
   tree.feature.push(-1);
@@ -158,30 +436,24 @@ function grow(tree: Tree, rows: Uint32Array, depth: number, ctx: GrowContext): n
   tree.left.push(-1);
   tree.right.push(-1);
   tree.value.push((-g / (h + parameters.lambda)) * parameters.learningRate);
-  if (depth >= parameters.maxDepth || h < 2 * parameters.minChildWeight) return node;
+  if (depth >= parameters.maxDepth || h < 2 * parameters.minChildWeight || ctx.features.length === 0) {
+    return node;
+  }
 
+  const own = hist ?? histogram(rows, ctx);
   const parentScore = (g * g) / (h + parameters.lambda);
-  let bestGain = 1e-9;
+  // the gain is XGBoost's, doubled: compare with twice the smallest gain asked for
+  let bestGain = Math.max(1e-9, 2 * (parameters.minSplitGain ?? 0));
   let bestFeature = -1;
   let bestBin = -1;
-  const binCount = parameters.maxBins;
-  const gHist = new Float64Array(binCount);
-  const hHist = new Float64Array(binCount);
-  for (let f = 0; f < ctx.featureCount; f++) {
-    const cuts = ctx.cuts[f]!;
-    if (cuts.length === 0) continue;
-    gHist.fill(0);
-    hHist.fill(0);
-    const b = ctx.bins[f]!;
-    for (const i of rows) {
-      gHist[b[i]!]! += grad[i]!;
-      hHist[b[i]!]! += hess[i]!;
-    }
+  for (const f of ctx.features) {
+    const cutCount = ctx.cuts[f]!.length;
+    const base = f * ctx.binStride * 2;
     let gl = 0;
     let hl = 0;
-    for (let bin = 0; bin < cuts.length; bin++) {
-      gl += gHist[bin]!;
-      hl += hHist[bin]!;
+    for (let bin = 0; bin < cutCount; bin++) {
+      gl += own[base + bin * 2]!;
+      hl += own[base + bin * 2 + 1]!;
       const gr = g - gl;
       const hr = h - hl;
       if (hl < parameters.minChildWeight || hr < parameters.minChildWeight) continue;
@@ -197,19 +469,29 @@ function grow(tree: Tree, rows: Uint32Array, depth: number, ctx: GrowContext): n
 
   const b = ctx.bins[bestFeature]!;
   let leftCount = 0;
-  for (const i of rows) if (b[i]! <= bestBin) leftCount++;
+  for (let k = 0; k < rows.length; k++) if (b[rows[k]!]! <= bestBin) leftCount++;
   const leftRows = new Uint32Array(leftCount);
   const rightRows = new Uint32Array(rows.length - leftCount);
   let l = 0;
   let r = 0;
-  for (const i of rows) {
+  for (let k = 0; k < rows.length; k++) {
+    const i = rows[k]!;
     if (b[i]! <= bestBin) leftRows[l++] = i;
     else rightRows[r++] = i;
   }
+  let leftHist: Float64Array | undefined;
+  let rightHist: Float64Array | undefined;
+  if (depth + 1 < parameters.maxDepth) {
+    const smallerIsLeft = leftRows.length <= rightRows.length;
+    const smaller = histogram(smallerIsLeft ? leftRows : rightRows, ctx);
+    const larger = new Float64Array(own.length);
+    for (let s = 0; s < own.length; s++) larger[s] = own[s]! - smaller[s]!;
+    [leftHist, rightHist] = smallerIsLeft ? [smaller, larger] : [larger, smaller];
+  }
   tree.feature[node] = bestFeature;
   tree.threshold[node] = ctx.cuts[bestFeature]![bestBin]!;
-  tree.left[node] = grow(tree, leftRows, depth + 1, ctx);
-  tree.right[node] = grow(tree, rightRows, depth + 1, ctx);
+  tree.left[node] = grow(tree, leftRows, depth + 1, leftHist, ctx);
+  tree.right[node] = grow(tree, rightRows, depth + 1, rightHist, ctx);
   return node;
 }
 
