@@ -294,7 +294,7 @@ const requestShape = fc.record({
 type RequestShape = typeof requestShape extends fc.Arbitrary<infer T> ? T : never;
 
 function buildRequest(target: Target, index: number, shape: RequestShape): GeneratedRequest {
-  const ids = shape.mutations.map((_, j) => `fz-${target}-${SEED}-${index}-${j}`);
+  const ids = shape.mutations.map((_, j) => `fz-${target}-s${SEED.toString(36)}-r${index}-n${j}`);
   const texts = shape.mutations.map((m, j) => recordText(ids[j]!, m));
   const ndjson = target === 'ingest-ndjson';
   let body = ndjson

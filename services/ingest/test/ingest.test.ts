@@ -426,7 +426,7 @@ describe('PaySim records', () => {
   });
 
   it('uses a transaction_id the row carries instead of deriving one', async () => {
-    const id = `ps-explicit-${Date.now()}`;
+    const id = `ps-explicit-${Date.now().toString(36)}`;
     const { body } = await post({ ...payment, step: 2, transaction_id: id });
     expect(body.results).toEqual([{ index: 0, transaction_id: id, status: 'accepted' }]);
   });
@@ -488,7 +488,7 @@ describe('Idempotency-Key', () => {
   });
 
   it('answers 409 to the same key with a different body, publishing nothing', async () => {
-    const key = `key-conflict-${Date.now()}`;
+    const key = `key-conflict-${Date.now().toString(36)}`;
     expect((await post([newTransaction()], { 'idempotency-key': key })).status).toBe(202);
     const before = await streamState();
     const conflict = await post<ErrorBody>([newTransaction()], { 'idempotency-key': key });
@@ -499,8 +499,8 @@ describe('Idempotency-Key', () => {
 
   it('treats a new key with the same body as a new submission, deduplicated by transaction id', async () => {
     const records = [newTransaction()];
-    await post(records, { 'idempotency-key': `key-a-${Date.now()}` });
-    const other = await post(records, { 'idempotency-key': `key-b-${Date.now()}` });
+    await post(records, { 'idempotency-key': `key-a-${Date.now().toString(36)}` });
+    const other = await post(records, { 'idempotency-key': `key-b-${Date.now().toString(36)}` });
     expect(other.body).toMatchObject({ accepted: 0, duplicates: 1 });
   });
 });
@@ -571,7 +571,7 @@ describe('when NATS goes away', () => {
   it('answers 503 (not a hang, not a 500) and, after NATS is back, a retry loses nothing', async () => {
     const records = [newTransaction(), newTransaction({ currency: 'KES', region: 'KE' }), newTransaction()];
     const ids = records.map((r) => r.transaction_id);
-    const key = `key-outage-${Date.now()}`;
+    const key = `key-outage-${Date.now().toString(36)}`;
     const before = await streamState();
 
     await nats.stop();
