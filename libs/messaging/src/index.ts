@@ -11,3 +11,4 @@ export * from './semaphore.js';
 export * from './messaging.module.js';
 export * from './trace-headers.js';
 export * from './versioned-documents.js';
+export * from './turnstile.js';

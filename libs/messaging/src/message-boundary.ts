@@ -15,6 +15,7 @@ import { PermanentError, describeFailure, isDependencyUnavailable } from './erro
 import type { NatsClient } from './nats-client.js';
 import type { JetStreamPublisher } from './publisher.js';
 import { Semaphore } from './semaphore.js';
+import { Turnstile, type Turn } from './turnstile.js';
 import { correlationOf, incomingContext } from './trace-headers.js';
 
 export type MessageOutcome = 'ack' | 'retry' | 'dead_letter';
@@ -168,6 +169,7 @@ export class MessageBoundary<T> {
   async process(
     message: JsMsg,
     handler: (payload: T, info: JetStreamMessageInfo) => Promise<void>,
+    turn?: Turn,
   ): Promise<MessageOutcome> {
     const started = performance.now();
     const consumed = consumedMessage(message);
@@ -196,6 +198,7 @@ export class MessageBoundary<T> {
               deliveryCount: consumed.deliveryCount,
               headers: consumed.headers,
               correlationId,
+              ...(turn ? { turn } : {}),
             });
             message.ack();
             outcome = 'ack';
@@ -204,6 +207,7 @@ export class MessageBoundary<T> {
             span.setStatus({ code: SpanStatusCode.ERROR });
             outcome = await this.settleFailure(message, consumed, error);
           } finally {
+            turn?.done();
             span.end();
           }
           this.record(outcome, performance.now() - started);
@@ -301,6 +305,7 @@ export interface DurableConsumerOptions<T> {
 export class DurableConsumer<T> {
   private messages: ConsumerMessages | undefined;
   private readonly slots: Semaphore;
+  private readonly turns = new Turnstile();
   private stopping = false;
   private loop: Promise<void> = Promise.resolve();
 
@@ -334,7 +339,10 @@ export class DurableConsumer<T> {
         message.nak(); // hand it back now rather than after ack_wait
         continue;
       }
-      void this.options.boundary.process(message, this.options.handler).finally(() => this.slots.release());
+      // turns follow the stream's order: what handlers publish in order keeps it
+      void this.options.boundary
+        .process(message, this.options.handler, this.turns.take())
+        .finally(() => this.slots.release());
     }
   }
 

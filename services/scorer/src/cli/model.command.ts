@@ -24,10 +24,20 @@ import {
   type ModelArtifact,
 } from '../model/model-artifact.js';
 import { FEATURE_NAMES } from '../features/features.js';
+import {
+  DAY_MS as HISTORY_DAY_MS,
+  formatHistoryReport,
+  trainOnHistory,
+  type HistoryProtocol,
+} from '../training/history-training.js';
+import { TrainingSetRepository, type StoredScore } from '../training/training-set.repository.js';
+import { Database } from '@vigil/db';
 
-const DAY_MS = 86_400_000;
+const DAY_MS = HISTORY_DAY_MS;
 
 export const MODEL_USAGE = `Usage:
+  model train --from-db --from <date> --to <date> [--delay 7d] [--train-days 7] [--test-days 7] [--top-k 100]
+              [--budget <n>] [--out <dir>] [--report <file.json>] [--database-url <url>]
   model train --input <train.ndjson> [--holdout <test.ndjson>] [--out <dir>] [--rounds <n>]
               [--max-depth <n>] [--learning-rate <x>] [--bins <n>] [--scale-pos-weight <x>|balanced]
               [--subsample <x>] [--colsample <x>] [--seed <n>] [--validation-fraction <x>]
@@ -35,6 +45,14 @@ export const MODEL_USAGE = `Usage:
   model evaluate --model <artifact.json> --input <file.ndjson|paysim.csv> [--budget <n>] [--threshold <t>]
   model evaluate-cards --in <cards.ndjson> [--train-days 7] [--delay-days 7] [--test-days 7] [--start-day <n>]
                        [--top-k 100] [--report <file.json>] [--export <dir>] [--scores <name>=<file>]...
+
+train --from-db: trains on the scores stored in Postgres ($DATABASE_URL) with the feature vectors they were
+computed from and the labels given since; prequential: train on --train-days from --from, skip --delay, test
+on --test-days, roll forward by --test-days while a fold fits before --to. A training label counts only if it
+was given before its fold's test window. Prints AP, ROC AUC, card precision@k per day and precision at an
+alert budget (--budget alerts per test window, default k x test days) for the trees and for logistic
+regression on the 15 textbook features; writes the last fold's model and the report (default
+history-training.json).
 
 evaluate-cards: the Handbook's 15 features computed point in time, a training week, a label delay and a
 test week (the last that fits the data unless --start-day, counted from the first record's UTC day);
@@ -102,8 +120,14 @@ export async function runModelCommand(argv: readonly string[], io: ModelIo): Pro
         export: { type: 'string' },
         scores: { type: 'string', multiple: true },
         features: { type: 'string' },
+        'from-db': { type: 'boolean' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        delay: { type: 'string' },
+        'database-url': { type: 'string' },
       },
     });
+    if (command === 'train' && values['from-db']) return await trainFromHistoryCommand(values, io);
     if (command === 'train') return await trainCommand(values, io);
     if (command === 'evaluate') return await evaluateCommand(values, io);
     if (command === 'evaluate-cards') return await evaluateCardsCommand(values, io);
@@ -244,6 +268,87 @@ async function exportMatrices(
     header + rows.map((x, i) => `${labels[i]},${Array.from(x).join(',')}`).join('\n') + '\n';
   await writeFile(join(dir, 'train.csv'), csv(matrices.train.rows, matrices.train.labels));
   await writeFile(join(dir, 'test.csv'), csv(matrices.test.rows, matrices.test.labels));
+}
+
+/** A date (2018-05-06) or an RFC 3339 instant, as epoch ms. */
+function instant(values: Record<string, unknown>, name: string): number {
+  const text = required(values, name);
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : Date.parse(text);
+  if (!Number.isFinite(ms))
+    throw new UsageError(`--${name} must be a date or a date-time, got ${JSON.stringify(text)}`);
+  return ms;
+}
+
+/** `7d`, `36h` or a number of days. */
+function delayDaysOf(values: Record<string, unknown>): number {
+  const text = (values.delay ?? values['delay-days']) as string | undefined;
+  if (text === undefined) return HANDBOOK_PROTOCOL.delayDays;
+  const match = /^(\d+(?:\.\d+)?)([dh]?)$/.exec(text);
+  if (!match) throw new UsageError(`--delay must be like 7d or 36h, got ${JSON.stringify(text)}`);
+  return match[2] === 'h' ? Number(match[1]) / 24 : Number(match[1]);
+}
+
+async function trainFromHistoryCommand(values: Record<string, unknown>, io: ModelIo): Promise<number> {
+  const fromMs = instant(values, 'from');
+  const toMs = instant(values, 'to');
+  if (toMs <= fromMs) throw new UsageError('--to must be after --from');
+  const testDays = positive(values, 'test-days', HANDBOOK_PROTOCOL.testDays);
+  const topK = positive(values, 'top-k', HANDBOOK_PROTOCOL.topK);
+  const protocol: HistoryProtocol = {
+    fromMs,
+    toMs,
+    trainDays: positive(values, 'train-days', HANDBOOK_PROTOCOL.trainDays),
+    delayDays: delayDaysOf(values),
+    testDays,
+    topK,
+    budget: positive(values, 'budget', topK * testDays),
+  };
+  const out = typeof values.out === 'string' ? values.out : 'models';
+  const reportPath = typeof values.report === 'string' ? values.report : 'history-training.json';
+  const url =
+    (values['database-url'] as string | undefined) ??
+    process.env.DATABASE_URL ??
+    'postgres://postgres@127.0.0.1:5432/vigil';
+  const started = Date.now();
+  const db = new Database({ url, service: 'scorer-training', maxConnections: 2 });
+  let scores: StoredScore[] = [];
+  let sets: Map<string, string[]>;
+  try {
+    const repository = new TrainingSetRepository(db);
+    sets = await repository.featureSets();
+    // 30 days before the first window warm the textbook features' windows
+    for await (const page of repository.scores(fromMs - 30 * DAY_MS, toMs)) {
+      scores = scores.concat(page);
+      io.stderr.write(`train: ${scores.length.toLocaleString('en-US')} stored scores read\n`);
+    }
+  } finally {
+    await db.close();
+  }
+  const result = trainOnHistory(scores, sets, protocol, {
+    onProgress: (message) => io.stderr.write(`train: ${message}\n`),
+  });
+  const last = result.report.folds[result.report.folds.length - 1]!;
+  const artifact: ModelArtifact = {
+    version: versionOf(result.model, result.parameters, result.names),
+    kind: 'gbdt',
+    features: [...result.names],
+    parameters: result.parameters,
+    trained_on: {
+      source: `stored scores ${last.train.from} to ${last.train.to}`,
+      records: last.train.scores,
+      fraud: last.train.fraud,
+    },
+    evaluation: { protocol: result.report.protocol, test: last.test, results: last.results },
+    model: result.model,
+  };
+  await mkdir(out, { recursive: true });
+  const path = await saveArtifact(out, artifact);
+  await writeFile(reportPath, `${JSON.stringify({ model: artifact.version, ...result.report }, null, 2)}\n`);
+  io.stdout.write(
+    `${formatHistoryReport(result.report)}\nmodel ${artifact.version} (the last fold's) written to ${path}; ` +
+      `report to ${reportPath} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
+  return 0;
 }
 
 async function evaluateCardsCommand(values: Record<string, unknown>, io: ModelIo): Promise<number> {

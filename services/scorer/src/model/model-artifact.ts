@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FEATURE_NAMES } from '../features/features.js';
-import { predictProbability, type BoostedTrees, type TrainingParameters } from './gbdt.js';
+import { contributions, predictProbability, type BoostedTrees, type TrainingParameters } from './gbdt.js';
 
 export interface ModelArtifact {
   version: string;
@@ -50,9 +50,19 @@ export class FraudModel {
 
   /** The model's probability for a vector in the scorer's feature order (FEATURE_NAMES). */
   probability(features: ArrayLike<number>): number {
-    if (!this.picks) return predictProbability(this.artifact.model, features);
+    return predictProbability(this.artifact.model, this.pick(features));
+  }
+
+  /** How much each feature, by name, moved this vector's score. */
+  contributions(features: ArrayLike<number>): Map<string, number> {
+    const byIndex = contributions(this.artifact.model, this.pick(features));
+    return new Map([...byIndex].map(([index, value]) => [this.artifact.features[index]!, value]));
+  }
+
+  private pick(features: ArrayLike<number>): ArrayLike<number> {
+    if (!this.picks) return features;
     for (let i = 0; i < this.picks.length; i++) this.picked[i] = features[this.picks[i]!]!;
-    return predictProbability(this.artifact.model, this.picked);
+    return this.picked;
   }
 }
 

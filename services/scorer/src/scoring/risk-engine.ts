@@ -1,9 +1,8 @@
 // Features in, verdict out: the acting model's probability combined with every CEL rule that fires,
 // a decision from the policy thresholds, the top reasons, and the shadow model's opinion alongside.
 import type { Reason, Transaction } from '@vigil/contracts';
-import { FEATURE_NAMES, featureRecord, type FeatureVector } from '../features/features.js';
+import { featureRecord, type FeatureName, type FeatureVector } from '../features/features.js';
 import { REASONS } from '../features/reasons.js';
-import { contributions } from '../model/gbdt.js';
 import { decide, type CompiledPolicy, type Decision } from '../policy/scoring-policy.js';
 
 export interface RiskVerdict {
@@ -57,14 +56,13 @@ export function assessRisk(
 
 /** The features that pushed this model's score up the most, as reason codes. */
 function modelReasons(policy: CompiledPolicy, features: FeatureVector): Reason[] {
-  const byFeature = contributions(policy.model.artifact.model, features);
+  const byFeature = policy.model.contributions(features);
   return [...byFeature.entries()]
     .filter(([, c]) => c > 0)
     .sort((a, b) => b[1] - a[1])
     .slice(0, TOP_REASONS)
-    .map(([index]) => {
-      const name = FEATURE_NAMES[index]!;
-      const reason = REASONS[name];
+    .map(([name]) => {
+      const reason = REASONS[name as FeatureName];
       return { code: reason.code, message: reason.message, ...(reason.field ? { field: reason.field } : {}) };
     });
 }

@@ -8,9 +8,12 @@ import { ValidationService } from './validation.service.js';
 export class ValidationHandler {
   constructor(@Inject(ValidationService) private readonly validation: ValidationService) {}
 
-  /** The stream sequence tells a redelivery of this message apart from another message with the same id. */
+  /**
+   * The stream sequence tells a redelivery of this message apart from another message with the same id; the turn
+   * keeps verdicts published in the order records arrived, so each account's history reaches the scorer in order.
+   */
   @JetStreamConsumer(Consumers.validator)
   async onAccepted(@Payload() accepted: TransactionAccepted, @Ctx() ctx: JetStreamContext): Promise<void> {
-    await this.validation.process(accepted, ctx.info.streamSequence);
+    await this.validation.process(accepted, ctx.info.streamSequence, ctx.info.turn);
   }
 }

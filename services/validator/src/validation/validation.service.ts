@@ -2,6 +2,7 @@
 // (with duplicates settled and the audit entry written), then published.
 import { Inject, Injectable } from '@nestjs/common';
 import type { TransactionAccepted } from '@vigil/contracts';
+import type { Turn } from '@vigil/messaging';
 import { DataQualityMetrics } from '../data-quality/dq-metrics.js';
 import { RuleSetService } from '../rules/rule-set.service.js';
 import { DriftService } from '../schemas/drift.service.js';
@@ -24,15 +25,23 @@ export class ValidationService {
   ) {}
 
   /** Idempotent per message: a redelivery gets the verdict recorded the first time, published again (deduplicated). */
-  async process(accepted: TransactionAccepted, streamSeq: number): Promise<RecordedVerdict | ReplayVerdict> {
-    if (accepted.replay) return this.replay(accepted, streamSeq);
+  async process(
+    accepted: TransactionAccepted,
+    streamSeq: number,
+    turn?: Turn,
+  ): Promise<RecordedVerdict | ReplayVerdict> {
+    // verdicts are reached concurrently; published in arrival order when the consumer gives turns
+    const inOrder = <T>(step: () => Promise<T>): Promise<T> => (turn ? turn.inOrder(step) : step());
+    if (accepted.replay) return this.replay(accepted, streamSeq, inOrder);
     const judgement = this.rules
       .engine()
       .judge(accepted.record, accepted.source, new Date(accepted.received_at));
     await this.drift.observe(accepted.source, accepted.record, accepted.transaction_id, judgement.conforms);
     const verdict = await this.verdicts.record(accepted, streamSeq, judgement);
     const id = accepted.transaction_id;
-    await this.outcomes.publish(accepted, verdict, verdict.repeat ? `${id}:duplicate:${streamSeq}` : id);
+    await inOrder(() =>
+      this.outcomes.publish(accepted, verdict, verdict.repeat ? `${id}:duplicate:${streamSeq}` : id),
+    );
     if (verdict.outcome !== 'redelivered') {
       const outcome =
         verdict.outcome === 'duplicate'
@@ -48,13 +57,19 @@ export class ValidationService {
   }
 
   /** A replayed record after a fix: validated again, released (and scored) at most once. */
-  private async replay(accepted: TransactionAccepted, streamSeq: number): Promise<ReplayVerdict> {
+  private async replay(
+    accepted: TransactionAccepted,
+    streamSeq: number,
+    inOrder: <T>(step: () => Promise<T>) => Promise<T>,
+  ): Promise<ReplayVerdict> {
     const judgement = this.rules
       .engine()
       .judge(accepted.record, accepted.source, new Date(accepted.received_at));
     const verdict = await this.verdicts.recordReplay(accepted, streamSeq, judgement);
     if (verdict.outcome !== 'refused')
-      await this.outcomes.publish(accepted, verdict, `${accepted.transaction_id}:replay:${verdict.attempt}`);
+      await inOrder(() =>
+        this.outcomes.publish(accepted, verdict, `${accepted.transaction_id}:replay:${verdict.attempt}`),
+      );
     if (verdict.outcome !== 'redelivered') this.metrics.replay(verdict.outcome);
     return verdict;
   }
