@@ -1,6 +1,6 @@
 // Replays stored transactions through candidate scoring rules and measures them against the labels: alerts
 // raised, precision, recall, and the labelled fraud that the policy in force let through.
-import type { Transaction } from '@vigil/contracts';
+import { CURRENCY_MINOR_UNITS, type Transaction } from '@vigil/contracts';
 import type { CompiledRule, RuleContext } from '../policy/scoring-policy.js';
 import type { BacktestRepository, ScoredTransactionRow } from './backtest.repository.js';
 
@@ -143,7 +143,7 @@ export function ruleContext(row: ScoredTransactionRow, names: readonly string[] 
   const tx = {
     transaction_id: row.transaction_id,
     type: row.type,
-    amount: row.amount,
+    amount: amountText(row.amount, row.currency),
     currency: row.currency,
     timestamp: row.occurred_at.toISOString(),
     region: row.region,
@@ -154,4 +154,16 @@ export function ruleContext(row: ScoredTransactionRow, names: readonly string[] 
   const f: Record<string, number> = {};
   if (row.features && names) names.forEach((name, i) => (f[name] = row.features![i]!));
   return { tx, f };
+}
+
+/**
+ * The stored amount (numeric, four places) written with the currency's minor units, more only when the value
+ * needs them: "125.5000" NGN reads "125.50", as submitters and the generators write it, so a rule comparing
+ * `tx.amount` as text sees what the scorer saw for such records.
+ */
+export function amountText(stored: string, currency: string): string {
+  const [whole, fraction = ''] = stored.split('.');
+  const minorUnits = (CURRENCY_MINOR_UNITS as Record<string, number>)[currency] ?? 2;
+  const digits = fraction.replace(/0+$/, '').padEnd(minorUnits, '0');
+  return digits === '' ? whole! : `${whole}.${digits}`;
 }
