@@ -40,7 +40,7 @@ const SERVICES: readonly ServiceSpec[] = [
   { name: 'gateway', metricsPort: METRICS_PORT_BASE + 4 },
 ];
 // Stop order: the public entry first, then upstream before downstream, so each service drains what it has.
-const STOP_ORDER = ['traffic', 'gateway', 'ingest', 'validator', 'scorer', 'alerting'];
+const STOP_ORDER = ['traffic', 'cards', 'gateway', 'ingest', 'validator', 'scorer', 'alerting'];
 const INFRASTRUCTURE_STOP_ORDER = ['nats', 'postgres'];
 const SERVICE_STOP_TIMEOUT_MS = 10_000;
 const READY_TIMEOUT_MS = 90_000;
@@ -59,6 +59,9 @@ const DEMO_USERS = [
   'partner-b',
 ];
 const DEMO_TRAFFIC_RATE = 20;
+// A tenth of the demo traffic comes from the card generator (the Fraud Detection Handbook's simulator), so the
+// dashboard shows CARD_PAYMENT beside the mobile-money generator's transfers, cash-outs and payments.
+const DEMO_CARD_RATE = 2;
 // Gateway API the banner's example uses.
 const TOKEN_PATH = '/v1/auth/token';
 const TRANSACTIONS_PATH = '/v1/transactions';
@@ -78,7 +81,8 @@ Options:
 Environment: NATS_URL, DATABASE_URL, LOG_LEVEL, INGEST_PORT, GATEWAY_PORT, METRICS_PORT_BASE, DEMO_PASSWORD,
 JWT_SECRET, TOKENIZATION_KEY, ALERT_WEBHOOK_URL, ALERT_SCORE_THRESHOLD, OTEL_EXPORTER_OTLP_ENDPOINT,
 GATEWAY_WEBHOOK_ALLOW_PRIVATE_NETWORKS (true here: partner webhooks may reach this machine),
-DEMO_TRAFFIC=0 (no demo traffic), NATS_SERVER_BIN. Dev secrets are kept in .vigil/dev-secrets.json.`;
+DEMO_TRAFFIC=0 (no demo traffic), DEMO_SEED (the same demo traffic every run), NATS_SERVER_BIN.
+Dev secrets are kept in .vigil/dev-secrets.json.`;
 
 class StartupError extends Error {}
 /** A failure whose cause has been printed already; it still stops the run with exit code 1. */
@@ -257,39 +261,65 @@ async function startAndAwaitReady(spec: ServiceSpec, env: NodeJS.ProcessEnv): Pr
   );
 }
 
-function startDemoTraffic(ingestPort: number): ManagedProcess | undefined {
+/** The demo's seed: DEMO_SEED replays the same records every run; otherwise a new one, printed. */
+function demoSeed(): number {
+  const text = process.env.DEMO_SEED;
+  if (text === undefined || text === '') return randomInt(1, 2 ** 31 - 1);
+  if (!/^[0-9]{1,10}$/.test(text) || Number(text) > 2 ** 31 - 1)
+    throw new StartupError(
+      `DEMO_SEED must be an integer from 0 to ${2 ** 31 - 1}, got ${JSON.stringify(text)}`,
+    );
+  return Number(text);
+}
+
+/**
+ * Demo traffic at DEMO_TRAFFIC_RATE records/s: the mobile-money generator without end, and the card generator at
+ * DEMO_CARD_RATE of them. Both take the same seed, so a seed gives the same records of each kind.
+ */
+function startDemoTraffic(ingestPort: number, seed: number): ManagedProcess[] {
   const cli = join(REPO_ROOT, 'services', 'ingest', 'dist', 'cli', 'generate.js');
   if (!existsSync(cli)) {
     say('traffic', `demo traffic skipped: ${relative(REPO_ROOT, cli)} is not built`, 'warn');
-    return undefined;
+    return [];
   }
-  const seed = randomInt(1, 2 ** 31 - 1);
   const target = `http://127.0.0.1:${ingestPort}${INGEST_PATH}`;
   say(
     'traffic',
-    `generating ~${DEMO_TRAFFIC_RATE} records/s to ${target} (seed ${seed}; DEMO_TRAFFIC=0 turns this off)`,
+    `generating ~${DEMO_TRAFFIC_RATE} records/s to ${target}, ${DEMO_CARD_RATE} of them card payments ` +
+      `(seed ${seed}; DEMO_SEED=${seed} repeats them; DEMO_TRAFFIC=0 turns this off)`,
   );
-  return supervisor.start('traffic', {
-    command: process.execPath,
-    args: [
-      '--enable-source-maps',
-      cli,
-      '--target',
-      target,
-      '--rate',
-      String(DEMO_TRAFFIC_RATE),
-      '--continuous',
-      '--seed',
-      String(seed),
-    ],
-    cwd: REPO_ROOT,
-    env: process.env,
-    stopTimeoutMs: 5_000,
-    onLine: (line, stream) => sayRaw(formatChildLine('traffic', line, stream)),
-    // The demo is still usable without traffic, so this is reported, not fatal.
-    onUnexpectedExit: (exit) =>
+  const generator = (name: string, args: string[], onExit: (exit: ExitInfo) => void) =>
+    supervisor.start(name, {
+      command: process.execPath,
+      args: ['--enable-source-maps', cli, '--target', target, '--seed', String(seed), ...args],
+      cwd: REPO_ROOT,
+      env: process.env,
+      stopTimeoutMs: 5_000,
+      onLine: (line, stream) => sayRaw(formatChildLine(name, line, stream)),
+      onUnexpectedExit: onExit,
+    });
+  // The demo is still usable without traffic, so an exit is reported, not fatal.
+  const mobileMoney = generator(
+    'traffic',
+    ['--rate', String(DEMO_TRAFFIC_RATE - DEMO_CARD_RATE), '--continuous'],
+    (exit) =>
       say('traffic', `demo traffic stopped (${describeExit(exit)}); the services keep running`, 'warn'),
-  });
+  );
+  // The card simulator covers whole days: the 7 that ended at the last midnight (the validator accepts
+  // records up to 30 days old), about 69,000 payments, which last some 9 hours at this rate.
+  const cards = generator(
+    'cards',
+    ['--kind', 'card', '--start', 'now', '--rate', String(DEMO_CARD_RATE)],
+    (exit) =>
+      exit.code === 0
+        ? say('cards', 'card demo traffic sent its 7 simulated days; mobile money goes on')
+        : say(
+            'cards',
+            `card demo traffic stopped (${describeExit(exit)}); the services keep running`,
+            'warn',
+          ),
+  );
+  return [mobileMoney, cards];
 }
 
 /** Quotes a string for a POSIX shell, so the printed commands paste safely whatever the password is. */
@@ -338,7 +368,9 @@ function printBanner(options: {
   lines.push(
     row(
       'Demo traffic',
-      options.traffic ? `~${DEMO_TRAFFIC_RATE} records/s (DEMO_TRAFFIC=0 to turn off)` : 'off',
+      options.traffic
+        ? `~${DEMO_TRAFFIC_RATE} records/s, ${DEMO_CARD_RATE}/s of them card payments (DEMO_TRAFFIC=0 to turn off)`
+        : 'off',
     ),
   );
   if (has('gateway')) {
@@ -357,6 +389,7 @@ function printBanner(options: {
 async function startSuite(services: ServiceSpec[], rebuild: boolean): Promise<void> {
   mkdirSync(STATE_DIR, { recursive: true });
   const ingestPort = portFromEnv('INGEST_PORT', 8081);
+  const trafficSeed = demoSeed();
   const gatewayPort = portFromEnv('GATEWAY_PORT', 8080);
 
   const { secrets, created } = loadDevSecrets(join(STATE_DIR, 'dev-secrets.json'));
@@ -443,7 +476,7 @@ async function startSuite(services: ServiceSpec[], rebuild: boolean): Promise<vo
   if (stopping) return;
 
   const trafficWanted = process.env.DEMO_TRAFFIC !== '0' && services.some((s) => s.name === 'ingest');
-  const traffic = trafficWanted ? startDemoTraffic(ingestPort) : undefined;
+  const traffic = trafficWanted ? startDemoTraffic(ingestPort, trafficSeed) : [];
   printBanner({
     services,
     gatewayPort,
@@ -452,7 +485,7 @@ async function startSuite(services: ServiceSpec[], rebuild: boolean): Promise<vo
     natsUrl: nats.url,
     databaseUrl: postgres.url,
     webhookUrl: localWebhook,
-    traffic: traffic !== undefined,
+    traffic: traffic.length > 0,
   });
 }
 

@@ -15,6 +15,7 @@ const SOURCE_COLOURS: Record<string, Style> = {
   ingest: 'green',
   gateway: 'blue',
   traffic: 'gray',
+  cards: 'gray',
   webhook: 'greenBright',
 };
 const LEVELS: Record<number, { label: string; style: Style }> = {

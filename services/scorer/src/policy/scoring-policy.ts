@@ -49,8 +49,23 @@ export function compilePolicy(
       `thresholds.review (${policy.thresholds.review}) must not exceed thresholds.block (${policy.thresholds.block})`,
     );
   }
+  return {
+    version,
+    model,
+    ...(shadowModel ? { shadowModel } : {}),
+    review: policy.thresholds.review,
+    block: policy.thresholds.block,
+    rules: compileRules(policy.rules),
+  };
+}
+
+/**
+ * The CEL rules of a scoring policy, parsed once. The scorer and the rule backtest both compile rules here,
+ * so a rule fires in a backtest exactly when it would have fired in the scorer.
+ */
+export function compileRules(rules: ScoringPolicy['rules']): CompiledRule[] {
   const ids = new Set<string>();
-  const rules = policy.rules.map((rule): CompiledRule => {
+  return rules.map((rule): CompiledRule => {
     if (ids.has(rule.id)) throw new PolicyError(`rule ${rule.id} is defined twice`);
     ids.add(rule.id);
     let evaluate: (context: RuleContext) => unknown;
@@ -73,14 +88,6 @@ export function compilePolicy(
       },
     };
   });
-  return {
-    version,
-    model,
-    ...(shadowModel ? { shadowModel } : {}),
-    review: policy.thresholds.review,
-    block: policy.thresholds.block,
-    rules,
-  };
 }
 
 export function decide(score: number, policy: Pick<CompiledPolicy, 'review' | 'block'>): Decision {
