@@ -5,6 +5,7 @@
 
 export const DASHBOARD_SCRIPT = String.raw`// Vigil dashboard: sign in, then the caller's summary (volumes, fraud and DQ rates, alerts, forecast, health),
 // refreshed every second from GET /v1/summary; panels follow the permissions GET /v1/me reports.
+// An alert about a transaction can be labelled (POST /v1/labels); #/transactions/<id> opens a transaction's view.
 const TOKEN_KEY = 'vigil.accessToken';
 const REFRESH_MS = 1000;
 /** The latest transactions list reads Postgres per call, unlike the summary: every third refresh. */
@@ -13,6 +14,10 @@ const HIGH_RISK = 0.8;
 const SUMMARY_PATH = '/v1/summary';
 const TRANSACTIONS_PATH = '/v1/transactions?limit=25';
 const SVG = 'http://www.w3.org/2000/svg';
+/** Transactions of the payer's and of the payee's history shown in a transaction's view. */
+const HISTORY = 20;
+const ROUTE = '#/transactions/';
+const LABEL_NAMES = { fraud: 'confirmed fraud', legitimate: 'false positive (legitimate)' };
 
 const byId = (id) => document.getElementById(id);
 const ui = {
@@ -54,6 +59,25 @@ const ui = {
   healthChecks: byId('health-checks'),
   healthLag: byId('health-lag'),
   updated: byId('updated'),
+  view: byId('transaction-view'),
+  viewId: byId('tv-id'),
+  viewStatus: byId('tv-status'),
+  viewBody: byId('tv-body'),
+  viewState: byId('tv-state'),
+  viewScore: byId('tv-score'),
+  viewDecision: byId('tv-decision'),
+  viewLabel: byId('tv-label'),
+  viewAmount: byId('tv-amount'),
+  viewType: byId('tv-type'),
+  viewRegion: byId('tv-region'),
+  viewReceived: byId('tv-received'),
+  viewReasons: byId('tv-reasons'),
+  featureRows: byId('tv-feature-rows'),
+  noFeatures: byId('tv-features-empty'),
+  originTitle: byId('tv-origin-title'),
+  originRows: byId('tv-origin-rows'),
+  destinationTitle: byId('tv-destination-title'),
+  destinationRows: byId('tv-destination-rows'),
 };
 
 /** An answer of the gateway other than 2xx; status 0 when it could not be reached. */
@@ -174,6 +198,7 @@ async function startSession(token) {
   hideMessage();
   tick = 0;
   void refresh();
+  void route();
   return true;
 }
 
@@ -189,6 +214,7 @@ function endSession(message) {
   for (const tile of [ui.volume, ui.fraud, ui.dq, ui.openAlerts]) setText(tile, '–');
   for (const text of [ui.volumeSub, ui.fraudSub, ui.dqSub, ui.openAlertsSub, ui.updated, ui.volumeLegend])
     setText(text, '');
+  closeView();
   ui.dashboard.hidden = true;
   ui.session.hidden = true;
   for (const panel of [ui.alerts, ui.forecast, ui.health, ui.transactions]) panel.hidden = true;
@@ -446,7 +472,7 @@ const isHighRisk = (t) => typeof t.score === 'number' && t.score >= HIGH_RISK;
 
 function fillTransactionRow(row, t) {
   const [id, type, amount, region, status, score, reasons] = row.cells;
-  setText(id, t.transaction_id);
+  showTransactionId(id, t.transaction_id);
   setText(type, t.type || '—');
   // money stays the decimal string the API sent: never parsed into a float
   setText(amount, t.amount === null ? '—' : t.amount + ' ' + (t.currency || ''));
@@ -482,6 +508,29 @@ function newAlertItem(id) {
     span.className = part;
     text.append(span, ' ');
   }
+  // an alert raised by scored transactions names one: it links to its view and, for whoever may, is labelled here
+  const concerns = document.createElement('span');
+  concerns.className = 'alert-transaction';
+  concerns.hidden = true;
+  concerns.append('Transaction ', document.createElement('span'));
+  if (session && session.may('labels:write')) {
+    const actions = document.createElement('span');
+    actions.className = 'alert-actions';
+    for (const [label, name] of [['fraud', 'Confirmed fraud'], ['legitimate', 'False positive']]) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'label-' + label;
+      button.textContent = name;
+      button.addEventListener('click', () => void labelAlert(item, label));
+      actions.append(button);
+    }
+    concerns.append(' ', actions);
+  }
+  const outcome = document.createElement('span');
+  outcome.className = 'label-outcome';
+  outcome.setAttribute('role', 'status');
+  concerns.append(outcome);
+  text.append(concerns);
   item.append(severity, text);
   if (session && session.may('alerts:act')) {
     const button = document.createElement('button');
@@ -495,7 +544,15 @@ function newAlertItem(id) {
 
 function fillAlertItem(item, alert) {
   const severity = item.children[0];
-  const [name, summary, meta] = item.children[1].children;
+  const [name, summary, meta, concerns] = item.children[1].children;
+  const transactionId = alert.transaction_id || '';
+  concerns.hidden = !transactionId;
+  if (item.dataset.transaction !== transactionId) {
+    // a later occurrence names another transaction: what was said of the previous one no longer applies
+    item.dataset.transaction = transactionId;
+    showTransactionId(concerns.children[0], transactionId);
+    setText(concerns.querySelector('.label-outcome'), '');
+  }
   setText(severity, alert.severity);
   setClass(severity, 'severity severity-' + alert.severity);
   setText(name, alert.name);
@@ -528,6 +585,173 @@ async function acknowledge(id, item, button) {
   }
 }
 
+/** A transaction id as text, or as a link to its view for whoever may read transactions. */
+function showTransactionId(cell, id) {
+  if (!(session && session.may('transactions:read'))) {
+    setText(cell, id);
+    return;
+  }
+  let link = cell.firstChild;
+  if (!link || link.tagName !== 'A') {
+    link = document.createElement('a');
+    cell.replaceChildren(link);
+  }
+  setText(link, id);
+  const href = ROUTE + encodeURIComponent(id);
+  if (link.getAttribute('href') !== href) link.setAttribute('href', href);
+}
+
+async function labelAlert(item, label) {
+  const transactionId = item.dataset.transaction;
+  const buttons = [...item.querySelectorAll('.alert-actions button')];
+  const outcome = item.querySelector('.label-outcome');
+  for (const button of buttons) button.disabled = true;
+  setText(outcome, 'Recording…');
+  setClass(outcome, 'label-outcome');
+  try {
+    const answer = await api('/v1/labels', {
+      method: 'POST',
+      body: { items: [{ transaction_id: transactionId, label, source: 'analyst' }] },
+    });
+    const result = answer.results[0];
+    if (result.status === 'accepted') {
+      setText(outcome, 'Label recorded: ' + LABEL_NAMES[result.label] + ' (' + result.source + ', ' + result.labelled_at.slice(0, 19).replace('T', ' ') + ' UTC).');
+      setClass(outcome, 'label-outcome outcome-ok');
+    } else {
+      setText(outcome, 'Label not recorded: ' + result.reasons.map((r) => r.message).join('; ') + '.');
+      setClass(outcome, 'label-outcome outcome-bad');
+    }
+  } catch (error) {
+    if (error.status === 401) {
+      endSession('Your session has ended (' + error.message + '). Sign in again.');
+      return;
+    }
+    setText(outcome, 'Label not recorded: ' + error.message + '.');
+    setClass(outcome, 'label-outcome outcome-bad');
+  } finally {
+    for (const button of buttons) button.disabled = false;
+  }
+}
+
+const orDash = (value) => (value === null || value === undefined || value === '' ? '—' : String(value));
+const scoreText = (score) => (typeof score === 'number' ? score.toFixed(3) : '—');
+const timeText = (at) => (at ? at.slice(0, 19).replace('T', ' ') + ' UTC' : '—');
+
+function closeView() {
+  ui.view.hidden = true;
+  ui.view.dataset.id = '';
+  for (const list of [ui.viewReasons, ui.featureRows, ui.originRows, ui.destinationRows]) list.replaceChildren();
+}
+
+/** Opens the view the address names (#/transactions/<id>), or closes it; the address makes a view shareable. */
+async function route() {
+  if (!session) return;
+  const hash = location.hash;
+  if (!hash.startsWith(ROUTE)) {
+    closeView();
+    return;
+  }
+  let id;
+  try {
+    id = decodeURIComponent(hash.slice(ROUTE.length));
+  } catch {
+    id = '';
+  }
+  const current = session;
+  ui.view.hidden = false;
+  ui.view.dataset.id = id;
+  setText(ui.viewId, id);
+  ui.viewBody.hidden = true;
+  setText(ui.viewStatus, 'Loading…');
+  ui.view.scrollIntoView({ block: 'start' });
+  ui.view.focus({ preventScroll: true });
+  try {
+    const t = await api('/v1/transactions/' + encodeURIComponent(id) + '?history=' + HISTORY);
+    if (session !== current || ui.view.dataset.id !== id) return;
+    renderView(t);
+    setText(ui.viewStatus, '');
+    ui.viewBody.hidden = false;
+  } catch (error) {
+    if (session !== current || ui.view.dataset.id !== id) return;
+    if (error.status === 401) endSession('Your session has ended (' + error.message + '). Sign in again.');
+    else setText(ui.viewStatus, 'Could not load the transaction: ' + error.message + '.');
+  }
+}
+
+function labelText(label) {
+  if (!label) return 'none';
+  return LABEL_NAMES[label.label] + ' (' + label.source + (label.labelled_by ? ', by ' + label.labelled_by : '') + ', ' + timeText(label.labelled_at) + ')';
+}
+
+function cellsOf(values) {
+  const row = document.createElement('tr');
+  for (const [className, content] of values) {
+    const cell = document.createElement('td');
+    cell.className = className;
+    if (content instanceof Node) cell.append(content);
+    else cell.textContent = content;
+    row.append(cell);
+  }
+  return row;
+}
+
+function renderView(t) {
+  setText(ui.viewState, t.status);
+  setText(ui.viewScore, scoreText(t.score));
+  setText(ui.viewDecision, orDash(t.decision));
+  setText(ui.viewLabel, labelText(t.label));
+  setClass(ui.viewLabel, t.label ? 'label-' + t.label.label + '-text' : '');
+  setText(ui.viewAmount, t.amount === null ? '—' : t.amount + ' ' + (t.currency || ''));
+  setText(ui.viewType, orDash(t.type));
+  setText(ui.viewRegion, orDash(t.region));
+  setText(ui.viewReceived, timeText(t.received_at));
+  const reasons = t.reasons.map((r) => {
+    const item = document.createElement('li');
+    item.textContent = r.code + ': ' + r.message;
+    return item;
+  });
+  if (reasons.length === 0) reasons.push(Object.assign(document.createElement('li'), { textContent: 'none' }));
+  ui.viewReasons.replaceChildren(...reasons);
+  const features = Object.entries(t.features || {});
+  ui.featureRows.replaceChildren(
+    ...features.map(([name, value]) =>
+      cellsOf([['feature', name], ['num', typeof value === 'number' ? String(Number(value.toPrecision(6))) : '—']]),
+    ),
+  );
+  ui.noFeatures.hidden = features.length > 0;
+  renderHistory(ui.originTitle, ui.originRows, 'Payer', t.history && t.history.origin);
+  renderHistory(ui.destinationTitle, ui.destinationRows, 'Payee', t.history && t.history.destination);
+}
+
+function renderHistory(title, rows, who, history) {
+  setText(title, history ? who + ' ' + history.account + ': other transactions, latest ' + HISTORY : who + ': none named');
+  const items = history ? history.transactions : [];
+  rows.replaceChildren(
+    ...items.map((h) => {
+      const id = document.createElement('span');
+      showTransactionId(id, h.transaction_id);
+      const row = cellsOf([
+        ['id', id],
+        ['received', timeText(h.received_at)],
+        ['type', orDash(h.type)],
+        ['amount', h.amount === null ? '—' : h.amount + ' ' + (h.currency || '')],
+        ['score', scoreText(h.score)],
+        ['decision', orDash(h.decision)],
+        ['label', h.label ? LABEL_NAMES[h.label] : '—'],
+      ]);
+      row.dataset.id = h.transaction_id;
+      row.classList.toggle('high-risk', isHighRisk(h));
+      return row;
+    }),
+  );
+  if (items.length === 0) {
+    const empty = cellsOf([['muted', history ? 'No other transactions.' : '—']]);
+    empty.cells[0].colSpan = 7;
+    rows.append(empty);
+  }
+}
+
+window.addEventListener('hashchange', () => void route());
 ui.form.addEventListener('submit', (event) => {
   event.preventDefault();
   void signIn(ui.username.value.trim(), ui.password.value);
