@@ -47,6 +47,7 @@ export class ScorerWritePath {
       scored: rows,
       scoreJoined: () => [],
       publish: () => Promise.resolve(),
+      featuresOf: () => undefined,
     });
     if (result.fenced) throw new Error('bench partition fenced');
   }

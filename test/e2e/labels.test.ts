@@ -155,4 +155,98 @@ describe('labels: gateway -> LABELS stream -> scorer.labels -> GET /v1/transacti
     );
     expect(stored).toEqual({ merchant_id: `M-${run}`, partner_id: 'partner-a' });
   });
+
+  /** A feature of the vector stored with a transaction's score, by name. */
+  const storedFeature = async (key: string, name: string): Promise<number | undefined> => {
+    const [row] = await suite.db.query<{ value: number | null }>(
+      `SELECT s.features[array_position(f.names, $2)] AS value
+         FROM scorer.scores s JOIN scorer.feature_sets f USING (feature_set) WHERE s.transaction_id = $1`,
+      [key, name],
+    );
+    return row?.value ?? undefined;
+  };
+
+  it("raises a merchant's risk features for its next transaction within 5 s of a fraud label", async () => {
+    const terminal = `T-risk-${run}`;
+    const atTerminal = (n: number) =>
+      newTransaction({
+        transaction_id: `lbl-t${n}-${run}`,
+        destination: { account: terminal },
+        merchant: { id: terminal, mcc: '5411' },
+      });
+    const first = atTerminal(0);
+    expect(
+      (
+        await postJson(`${suite.gatewayUrl}/v1/transactions`, [first], {
+          authorization: `Bearer ${token.admin}`,
+        })
+      ).status,
+    ).toBe(202);
+    await waitFor(
+      () => view('admin', first.transaction_id),
+      (r) => r.body.status === 'scored',
+      { what: 'the first payment at the terminal scored' },
+    );
+    expect(await storedFeature(first.transaction_id, 'dest_fraud_known_30d')).toBe(0);
+
+    const given = await label('fraud-ops', [{ transaction_id: first.transaction_id, label: 'fraud' }]);
+    expect(given.body.accepted).toBe(1);
+    const labelledAt = Date.now();
+    // payments keep coming to the terminal; the first one submitted after the label reached the scorer sees it
+    const probes: { id: string; sentAt: number }[] = [];
+    let seenAt: number | undefined;
+    for (let n = 1; seenAt === undefined && Date.now() - labelledAt < 5000; n++) {
+      const probe = atTerminal(n);
+      const sentAt = Date.now();
+      await postJson(`${suite.gatewayUrl}/v1/transactions`, [probe], {
+        authorization: `Bearer ${token.admin}`,
+      });
+      probes.push({ id: probe.transaction_id, sentAt });
+      await waitFor(
+        () => view('admin', probe.transaction_id),
+        (r) => r.body.status === 'scored',
+        { what: `${probe.transaction_id} scored`, intervalMs: 25 },
+      );
+      if ((await storedFeature(probe.transaction_id, 'dest_fraud_known_30d')) === 1) seenAt = sentAt;
+    }
+    expect(seenAt).toBeDefined();
+    expect(seenAt! - labelledAt).toBeLessThan(5000);
+    const last = probes[probes.length - 1]!;
+    expect(await storedFeature(last.id, 'dest_log_hours_since_fraud')).toBeGreaterThanOrEqual(0);
+    expect(await storedFeature(last.id, 'dest_fraud_share_30d')).toBeGreaterThan(0);
+    // the payer's own history knows of it too; another terminal's does not
+    expect(await storedFeature(last.id, 'dest_fraud_known_7d')).toBe(1);
+    expect(await storedFeature(ofNg.transaction_id, 'dest_fraud_known_30d')).toBe(0);
+  });
+
+  it('takes a label from history with the time it became known, and refuses one from before its transaction', async () => {
+    const occurredAt = Date.parse(ofKe.timestamp);
+    const later = new Date(occurredAt + 1000).toISOString();
+    const reply = await label('fraud-ops', [
+      { transaction_id: ofKe.transaction_id, label: 'fraud', source: 'chargeback', labelled_at: later },
+    ]);
+    expect(reply.body).toMatchObject({ accepted: 1, results: [{ status: 'accepted' }] });
+    const [stored] = await waitFor(
+      () =>
+        suite.db.query<{ labelled_at: Date }>(
+          'SELECT labelled_at FROM scorer.labels WHERE transaction_id = $1',
+          [ofKe.transaction_id],
+        ),
+      (rows) => rows.length > 0,
+      { what: 'the label from history stored' },
+    );
+    expect(stored!.labelled_at.toISOString()).toBe(later);
+
+    const early = await label('fraud-ops', [
+      {
+        transaction_id: ofKe.transaction_id,
+        label: 'fraud',
+        labelled_at: new Date(occurredAt - 60_000).toISOString(),
+      },
+    ]);
+    expect(early.body).toMatchObject({
+      accepted: 0,
+      results: [{ status: 'rejected', reasons: [{ code: 'label.labelled_at' }] }],
+    });
+  });
 });

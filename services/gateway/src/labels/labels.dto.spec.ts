@@ -27,6 +27,34 @@ describe('parseLabelRequest', () => {
     ]);
   });
 
+  it('takes when a label from history became known, in UTC, and refuses one in the future or not a time', () => {
+    expect(
+      parseLabelRequest({
+        items: [{ transaction_id: 'tx-1', label: 'fraud', labelled_at: '2026-01-08T10:30:00+01:00' }],
+      }),
+    ).toEqual([{ transactionId: 'tx-1', label: 'fraud', labelledAt: '2026-01-08T09:30:00.000Z' }]);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
+    const problem = problemFrom(() =>
+      parseLabelRequest({
+        items: [
+          { transaction_id: 'tx-1', label: 'fraud', labelled_at: tomorrow },
+          { transaction_id: 'tx-2', label: 'fraud', labelled_at: '8 Jan 2026' },
+        ],
+      }),
+    );
+    expect(problem.status).toBe(400);
+    expect(problem.errors).toEqual([
+      {
+        pointer: '/items/0/labelled_at',
+        detail: 'items[0].labelled_at is in the future; a label is known when it is given',
+      },
+      {
+        pointer: '/items/1/labelled_at',
+        detail: 'items[1].labelled_at must be an RFC 3339 date-time such as 2026-01-08T09:30:00Z',
+      },
+    ]);
+  });
+
   it('refuses a body that is not {"items": [...]}', () => {
     expect(problemFrom(() => parseLabelRequest([{ transaction_id: 'a', label: 'fraud' }])).status).toBe(400);
     expect(problemFrom(() => parseLabelRequest({ items: [], extra: 1 })).detail).toMatch(

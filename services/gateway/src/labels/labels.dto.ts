@@ -38,6 +38,16 @@ export class LabelItemDto {
 
   @ApiPropertyOptional({ type: String, maxLength: LABEL_NOTE_MAX_LENGTH, example: 'card reported stolen' })
   note?: string;
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    example: '2026-01-08T09:30:00Z',
+    description:
+      'When the label became known, for labels brought in from history (a chargeback’s date). Default: now. Not ' +
+      'in the future and not before the transaction. Risk features count a label from this time on',
+  })
+  labelled_at?: string;
 }
 
 export class LabelRequestDto {
@@ -111,9 +121,14 @@ export interface LabelItem {
   label: LabelValue;
   source?: LabelSource;
   note?: string;
+  /** When the label became known, for history; ISO 8601 in UTC. */
+  labelledAt?: string;
 }
 
-const ITEM_FIELDS = ['transaction_id', 'label', 'source', 'note'];
+const ITEM_FIELDS = ['transaction_id', 'label', 'source', 'note', 'labelled_at'];
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+/** Clocks differ: a label a few seconds "from the future" is a caller's clock, not a mistake. */
+const CLOCK_SKEW_MS = 60_000;
 
 /**
  * `{"items": [{transaction_id, label, source?, note?}]}`, 1 to 1,000 items, each transaction once. Every invalid
@@ -154,7 +169,7 @@ export function parseLabelRequest(body: unknown): LabelItem[] {
     const before = errors.length;
     for (const unknown of Object.keys(fields).filter((k) => !ITEM_FIELDS.includes(k)))
       fail(index, unknown, `is not a field of a label; allowed: ${ITEM_FIELDS.join(', ')}`);
-    const { transaction_id: id, label, source, note } = fields;
+    const { transaction_id: id, label, source, note, labelled_at: labelledAt } = fields;
     if (typeof id !== 'string' || !isTransactionId(id))
       fail(index, 'transaction_id', 'must be a transaction id');
     else if (firstIndexOf.has(id))
@@ -170,12 +185,22 @@ export function parseLabelRequest(body: unknown): LabelItem[] {
       else if (unstorableText(note))
         fail(index, 'note', 'must not hold a NUL character or a lone UTF-16 surrogate');
     }
+    let labelledAtMs: number | undefined;
+    if (labelledAt !== undefined) {
+      labelledAtMs =
+        typeof labelledAt === 'string' && RFC3339.test(labelledAt) ? Date.parse(labelledAt) : NaN;
+      if (!Number.isFinite(labelledAtMs))
+        fail(index, 'labelled_at', 'must be an RFC 3339 date-time such as 2026-01-08T09:30:00Z');
+      else if (labelledAtMs > Date.now() + CLOCK_SKEW_MS)
+        fail(index, 'labelled_at', 'is in the future; a label is known when it is given');
+    }
     if (errors.length > before) return undefined;
     return {
       transactionId: id as string,
       label: label as LabelValue,
       ...(source !== undefined ? { source: source as LabelSource } : {}),
       ...(note !== undefined ? { note: note as string } : {}),
+      ...(labelledAtMs !== undefined ? { labelledAt: new Date(labelledAtMs).toISOString() } : {}),
     };
   });
   if (errors.length > 0) throw invalid(errors);

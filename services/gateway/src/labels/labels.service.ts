@@ -70,7 +70,19 @@ export class LabelsService {
             'source',
             `a partner's label is a chargeback: source must be ${PARTNER_LABEL_SOURCES.join(' or ')}`,
           );
-        const event = labelEvent(principal, item, source, row, labelledAt);
+        const givenAt = item.labelledAt ?? labelledAt;
+        if (
+          item.labelledAt !== undefined &&
+          Date.parse(item.labelledAt) < Date.parse(row.occurred_at as string)
+        )
+          return rejected(
+            index,
+            item,
+            'label.labelled_at',
+            'labelled_at',
+            `labelled_at is before transaction ${item.transactionId} occurred (${new Date(row.occurred_at as string).toISOString()})`,
+          );
+        const event = labelEvent(principal, item, source, row, givenAt);
         if (!Events.labelRecorded.validate(event))
           return rejected(
             index,
@@ -97,7 +109,7 @@ export class LabelsService {
           status: 'accepted',
           label: item.label,
           source,
-          labelled_at: labelledAt,
+          labelled_at: givenAt,
         };
       }),
     );

@@ -10,6 +10,7 @@ import {
   formatCardReport,
   HANDBOOK_PROTOCOL,
   type CardMatrices,
+  type PaymentFeatures,
   type ExternalScores,
 } from '../evaluation/card-evaluation.js';
 import { readLabelled } from '../evaluation/dataset.js';
@@ -23,6 +24,8 @@ import {
   type ModelArtifact,
 } from '../model/model-artifact.js';
 import { FEATURE_NAMES } from '../features/features.js';
+
+const DAY_MS = 86_400_000;
 
 export const MODEL_USAGE = `Usage:
   model train --input <train.ndjson> [--holdout <test.ndjson>] [--out <dir>] [--rounds <n>]
@@ -98,6 +101,7 @@ export async function runModelCommand(argv: readonly string[], io: ModelIo): Pro
         report: { type: 'string' },
         export: { type: 'string' },
         scores: { type: 'string', multiple: true },
+        features: { type: 'string' },
       },
     });
     if (command === 'train') return await trainCommand(values, io);
@@ -230,9 +234,12 @@ async function externalScores(specs: readonly string[]): Promise<ExternalScores>
   return out;
 }
 
-async function exportMatrices(dir: string, matrices: Pick<CardMatrices, 'train' | 'test'>): Promise<void> {
+async function exportMatrices(
+  dir: string,
+  matrices: Pick<CardMatrices, 'train' | 'test'> & { names: readonly string[] },
+): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const header = `label,${CARD_FEATURE_NAMES.join(',')}\n`;
+  const header = `label,${matrices.names.join(',')}\n`;
   const csv = (rows: readonly Float64Array[], labels: Uint8Array) =>
     header + rows.map((x, i) => `${labels[i]},${Array.from(x).join(',')}`).join('\n') + '\n';
   await writeFile(join(dir, 'train.csv'), csv(matrices.train.rows, matrices.train.labels));
@@ -251,15 +258,29 @@ async function evaluateCardsCommand(values: Record<string, unknown>, io: ModelIo
   };
   const reportPath = typeof values.report === 'string' ? values.report : 'card-evaluation.json';
   const started = Date.now();
+  const featureSet = values.features ?? 'online';
+  if (featureSet !== 'online' && featureSet !== 'handbook') {
+    throw new UsageError(`--features must be online or handbook, got ${JSON.stringify(featureSet)}`);
+  }
   const payments = await readCardPayments(input);
   io.stderr.write(`evaluate-cards: ${payments.length.toLocaleString('en-US')} payments from ${input}\n`);
+  let features: PaymentFeatures | undefined;
+  if (featureSet === 'online') {
+    // the scorer's own features, each fraud's label known `delay` days after it, as if posted then
+    const rows = featuresOf(await readLabelled(input), { labelDelayMs: protocol.delayDays * DAY_MS });
+    features = { names: FEATURE_NAMES, rows };
+    io.stderr.write(`evaluate-cards: the scorer's ${FEATURE_NAMES.length} features computed\n`);
+  }
   const external = await externalScores((values.scores as string[] | undefined) ?? []);
   const exportDir = typeof values.export === 'string' ? values.export : undefined;
   let exported: Promise<void> | undefined;
   const report = evaluateCards(payments, protocol, {
+    ...(features ? { features } : {}),
     onProgress: (message) => io.stderr.write(`evaluate-cards: ${message}\n`),
     external: (train, test) => {
-      if (exportDir) exported = exportMatrices(exportDir, { train, test });
+      if (exportDir) {
+        exported = exportMatrices(exportDir, { train, test, names: features?.names ?? CARD_FEATURE_NAMES });
+      }
       return external;
     },
   });

@@ -134,8 +134,16 @@ export interface CardEvaluationReport {
 /** Scores of extra models, one per test row, such as a reference library's on exported features. */
 export type ExternalScores = Record<string, readonly number[]>;
 
+/** Features of every payment, in the payments' order: what the trees train on instead of the Handbook's. */
+export interface PaymentFeatures {
+  names: readonly string[];
+  rows: readonly Float64Array[];
+}
+
 export interface CardEvaluationOptions {
   gbdt?: TrainingParameters;
+  /** The trees' features; default the Handbook's 15. Logistic regression always takes the Handbook's. */
+  features?: PaymentFeatures;
   onProgress?: (message: string) => void;
   /** Computes other models' test scores from the same training and test matrices. */
   external?: (train: CardMatrices['train'], test: CardMatrices['test']) => ExternalScores;
@@ -148,8 +156,14 @@ export interface CardMatrices {
 }
 
 /** The features of every payment, and the training and test matrices of the protocol's split. */
-export function cardMatrices(payments: readonly CardPayment[], protocol: CardProtocol): CardMatrices {
-  const features = cardFeatures(payments, { delayDays: protocol.delayDays });
+export function cardMatrices(
+  payments: readonly CardPayment[],
+  protocol: CardProtocol,
+  features: readonly Float64Array[] = cardFeatures(payments, { delayDays: protocol.delayDays }),
+): CardMatrices {
+  if (features.length !== payments.length) {
+    throw new Error(`${features.length} feature rows for ${payments.length} payments`);
+  }
   const split = splitByDays(payments, protocol);
   const labelsOf = (rows: number[]) => Uint8Array.from(rows, (i) => (payments[i]!.isFraud ? 1 : 0));
   return {
@@ -215,6 +229,9 @@ export function evaluateCards(
 ): CardEvaluationReport {
   const progress = options.onProgress ?? (() => undefined);
   const { split, train: training, test } = cardMatrices(payments, protocol);
+  const forTrees = options.features
+    ? cardMatrices(payments, protocol, options.features.rows)
+    : { train: training, test };
   const trainFraud = training.labels.reduce((s, y) => s + y, 0);
   const testFraud = test.labels.reduce((s, y) => s + y, 0);
   progress(
@@ -239,18 +256,18 @@ export function evaluateCards(
   );
 
   const parameters = options.gbdt ?? CARD_GBDT_PARAMETERS;
-  const trees = trainCardTrees(training.rows, training.labels, parameters, progress);
+  const trees = trainCardTrees(forTrees.train.rows, forTrees.train.labels, parameters, progress);
   results.push(
     figuresOf(
-      'gbdt (ours)',
-      test.rows.map((x) => predictProbability(trees.model, x)),
+      options.features ? 'gbdt (ours), online features' : 'gbdt (ours)',
+      forTrees.test.rows.map((x) => predictProbability(trees.model, x)),
       test,
       protocol.topK,
-      { parameters, rounds: trees.rounds },
+      { parameters, rounds: trees.rounds, features: options.features?.names ?? CARD_FEATURE_NAMES },
     ),
   );
 
-  for (const [model, scores] of Object.entries(options.external?.(training, test) ?? {})) {
+  for (const [model, scores] of Object.entries(options.external?.(forTrees.train, forTrees.test) ?? {})) {
     if (scores.length !== test.rows.length) {
       throw new Error(`${model}: ${scores.length} scores for ${test.rows.length} test payments`);
     }
@@ -263,7 +280,7 @@ export function evaluateCards(
   const oracle = figuresOf('labels', Array.from(test.labels), test, protocol.topK);
   return {
     protocol: { ...protocol, startDay: split.startDay },
-    features: CARD_FEATURE_NAMES,
+    features: options.features?.names ?? CARD_FEATURE_NAMES,
     records: payments.length,
     train: { payments: training.rows.length, fraud: trainFraud, fromDay: split.startDay },
     test: {

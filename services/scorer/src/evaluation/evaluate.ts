@@ -1,7 +1,8 @@
 // Scores a labelled, ordered dataset the way the running scorer would (same features, same model)
 // and reports the ranking figures.
-import { InMemoryAccountStates, fullFeatures } from '../features/feature-extractor.js';
+import { InMemoryAccountStates, accountKey, fullFeatures } from '../features/feature-extractor.js';
 import type { FeatureVector } from '../features/features.js';
+import { KnownFraudLabels, NO_KNOWN_FRAUD } from '../features/known-fraud.js';
 import type { LabelledTransaction } from './dataset.js';
 import { atAlertBudget, averagePrecision, recallAt, rocAuc, type AtBudget, type Scored } from './metrics.js';
 
@@ -16,10 +17,41 @@ export interface Evaluation {
   reviewThreshold: number;
 }
 
+export interface FeatureOptions {
+  /**
+   * Each fraud's label becomes known this long after the transaction, and from then on counts in the risk
+   * features of its card, account and merchant, as a label posted then would online. Without it no label is
+   * known.
+   */
+  labelDelayMs?: number;
+}
+
+/** The fraud labels of a dataset as they would have become known, `delayMs` after each fraud. */
+export function delayedFraudLabels(data: readonly LabelledTransaction[], delayMs: number): KnownFraudLabels {
+  const labels = new KnownFraudLabels();
+  for (const { transaction, isFraud } of data) {
+    if (!isFraud) continue;
+    const occurredAt = Date.parse(transaction.timestamp);
+    const destination = transaction.destination?.account;
+    labels.add({
+      occurredAt,
+      knownAt: occurredAt + delayMs,
+      origin: accountKey(transaction, transaction.origin.account),
+      destination: destination === undefined ? null : accountKey(transaction, destination),
+    });
+  }
+  return labels;
+}
+
 /** Feature vectors of a dataset in its order, as the scorer's partitions would compute them. */
-export function featuresOf(data: readonly LabelledTransaction[]): FeatureVector[] {
+export function featuresOf(
+  data: readonly LabelledTransaction[],
+  options: FeatureOptions = {},
+): FeatureVector[] {
   const states = new InMemoryAccountStates();
-  return data.map((d) => fullFeatures(d.transaction, states));
+  const fraud =
+    options.labelDelayMs === undefined ? NO_KNOWN_FRAUD : delayedFraudLabels(data, options.labelDelayMs);
+  return data.map((d) => fullFeatures(d.transaction, states, fraud));
 }
 
 export function evaluate(

@@ -33,6 +33,52 @@ export interface AccountState {
   cashOutsEver: number;
   /** Merchant countries paid in the last 24 h: [event time ms, country], oldest first. */
   countries?: [number, string][];
+  /** Outgoing per UTC day of event time over the last 30 days, oldest first: the 7- and 30-day windows. */
+  outDays?: DayBucket[];
+  /** Inbound per UTC day of event time over the last 30 days, oldest first. */
+  inDays?: DayBucket[];
+}
+
+/** [UTC day number of event time, transactions, amount in major units] */
+export type DayBucket = [number, number, number];
+
+/** Days kept per entity: the longest window. */
+export const WINDOW_DAYS_KEPT = 30;
+
+export const dayNumberOf = (atMs: number): number => Math.floor(atMs / DAY_MS);
+
+/** Adds a transaction to its day; days that left the 30-day window are dropped. */
+function addToDay(buckets: DayBucket[], atMs: number, amount: number): void {
+  const day = dayNumberOf(atMs);
+  let at = buckets.length - 1;
+  while (at >= 0 && buckets[at]![0] > day) at--;
+  if (at >= 0 && buckets[at]![0] === day) {
+    buckets[at]![1] += 1;
+    buckets[at]![2] += amount;
+  } else {
+    buckets.splice(at + 1, 0, [day, 1, amount]);
+  }
+  const newest = buckets[buckets.length - 1]![0];
+  let drop = 0;
+  while (drop < buckets.length && buckets[drop]![0] <= newest - WINDOW_DAYS_KEPT) drop++;
+  if (drop > 0) buckets.splice(0, drop);
+}
+
+/** Transactions and amount over the `days` calendar days ending with the day of `atMs`, that day so far included. */
+export function dayWindow(
+  buckets: readonly DayBucket[] | undefined,
+  atMs: number,
+  days: number,
+): [number, number] {
+  const last = dayNumberOf(atMs);
+  let count = 0;
+  let sum = 0;
+  for (const [day, n, amount] of buckets ?? []) {
+    if (day > last || day <= last - days) continue;
+    count += n;
+    sum += amount;
+  }
+  return [count, sum];
 }
 
 export const newAccountState = (): AccountState => ({
@@ -73,6 +119,7 @@ export function recordOutgoing(state: AccountState, transaction: Transaction): v
   state.lastOutAt = Math.max(state.lastOutAt ?? at, at);
   state.out.push([at, amount, payee]);
   prune(state.out, at);
+  addToDay((state.outDays ??= []), at, amount);
   if (payee) {
     const known = state.payees.indexOf(payee);
     if (known >= 0) state.payees.splice(known, 1);
@@ -96,4 +143,5 @@ export function recordInbound(state: AccountState, transaction: Transaction): vo
   state.inbound.push([at, amountOf(transaction), transaction.origin.account]);
   state.inboundEver = (state.inboundEver ?? 0) + 1;
   prune(state.inbound, at);
+  addToDay((state.inDays ??= []), at, amountOf(transaction));
 }

@@ -10,6 +10,7 @@ import {
   transactionFeatures,
   type FeatureVector,
 } from './features.js';
+import { NO_KNOWN_FRAUD, type KnownFraud } from './known-fraud.js';
 
 export interface AccountStates {
   /** The state of an account key (accountKey): the same account name at two partners is two accounts. */
@@ -38,11 +39,28 @@ export class InMemoryAccountStates implements AccountStates {
 }
 
 /** Origin half: the record's own features and its origin's history; then the origin remembers it. */
-export function originHalf(transaction: Transaction, states: AccountStates, vector: FeatureVector): void {
-  const origin = states.get(accountKey(transaction, transaction.origin.account));
+export function originHalf(
+  transaction: Transaction,
+  states: AccountStates,
+  vector: FeatureVector,
+  fraud: KnownFraud = NO_KNOWN_FRAUD,
+): void {
+  const key = accountKey(transaction, transaction.origin.account);
+  const origin = states.get(key);
   transactionFeatures(transaction, vector);
-  originFeatures(transaction, origin, vector);
+  originFeatures(transaction, origin, vector, fraud.asOrigin(key));
   recordOutgoing(origin, transaction);
+}
+
+/** The destination's features, before it remembers this transaction. */
+export function destinationRead(
+  transaction: Transaction,
+  destination: AccountState,
+  vector: FeatureVector,
+  fraud: KnownFraud,
+): void {
+  const key = accountKey(transaction, transaction.destination!.account);
+  destinationFeatures(transaction, destination, vector, fraud.asDestination(key));
 }
 
 /** Destination half: the destination's history; then the destination remembers the money it received. */
@@ -50,22 +68,27 @@ export function destinationHalf(
   transaction: Transaction,
   states: AccountStates,
   vector: FeatureVector,
+  fraud: KnownFraud = NO_KNOWN_FRAUD,
 ): void {
   const account = transaction.destination?.account;
   if (!account) return;
   const destination = states.get(accountKey(transaction, account));
-  destinationFeatures(transaction, destination, vector);
+  destinationRead(transaction, destination, vector, fraud);
   recordInbound(destination, transaction);
 }
 
 /** Both halves at once, in one process that owns every account. */
-export function fullFeatures(transaction: Transaction, states: AccountStates): FeatureVector {
+export function fullFeatures(
+  transaction: Transaction,
+  states: AccountStates,
+  fraud: KnownFraud = NO_KNOWN_FRAUD,
+): FeatureVector {
   const vector = newFeatureVector();
   const account = transaction.destination?.account;
   const destination = account ? states.get(accountKey(transaction, account)) : undefined;
   // both sides read before either writes, so a transfer to oneself sees neither side of itself
-  if (destination) destinationFeatures(transaction, destination, vector);
-  originHalf(transaction, states, vector);
+  if (destination) destinationRead(transaction, destination, vector, fraud);
+  originHalf(transaction, states, vector, fraud);
   if (destination) recordInbound(destination, transaction);
   return vector;
 }

@@ -1,8 +1,20 @@
-// The feature vector the model and rules see: what the transaction says about itself, what its origin
-// account's history says (velocity, payees, inbound money) and what its destination's history says (fan-in).
+// The feature vector the model and rules see: what the transaction says about itself (amount, balances, the
+// local time of day), what its origin's history says (the paying account or card: spending windows of an hour
+// to 30 days, amount against its own history, payees, inbound money, confirmed fraud) and what its
+// destination's history says (the payee, merchant or terminal: fan-in, volume windows, confirmed fraud).
 // Training and online scoring both build it here, so the model never sees features computed another way.
 import { CURRENCY_CODES, type Transaction } from '@vigil/contracts';
-import { DAY_MS, HOUR_MS, MINUTE_MS, amountOf, eventTimeOf, type AccountState } from './account-state.js';
+import { createHash } from 'node:crypto';
+import {
+  DAY_MS,
+  HOUR_MS,
+  MINUTE_MS,
+  amountOf,
+  dayWindow,
+  eventTimeOf,
+  type AccountState,
+} from './account-state.js';
+import { fraudSeen, type FraudLabel } from './known-fraud.js';
 
 /** Feature names in vector order; a model artifact records the list it was trained on. */
 export const FEATURE_NAMES = [
@@ -38,8 +50,32 @@ export const FEATURE_NAMES = [
   'dest_log_history_count',
   'dest_log_inbound_ever',
   'dest_cash_out_share',
+  'local_hour',
+  'weekend_local',
+  'night_local',
+  'out_mean_amount_24h',
+  'out_count_7d',
+  'out_mean_amount_7d',
+  'out_count_30d',
+  'out_mean_amount_30d',
+  'amount_over_mean_30d',
+  'origin_fraud_known_30d',
+  'origin_log_hours_since_fraud',
+  'dest_count_1d',
+  'dest_count_7d',
+  'dest_count_30d',
+  'dest_mean_amount_30d',
+  'amount_over_dest_mean_30d',
+  'dest_fraud_known_7d',
+  'dest_fraud_known_30d',
+  'dest_fraud_share_7d',
+  'dest_fraud_share_30d',
+  'dest_log_hours_since_fraud',
 ] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
+
+/** Names the list: stored vectors say which list they follow, so a later build can still read them. */
+export const FEATURE_SET = `fs-${createHash('sha256').update(FEATURE_NAMES.join(',')).digest('hex').slice(0, 12)}`;
 export type FeatureVector = Float64Array;
 
 /** Stands for "not applicable / unknown"; trees learn their own split for it. */
@@ -80,6 +116,18 @@ function relativeError(error: number, amount: number): number {
   return Math.min(Math.abs(error) / Math.max(amount, 1), 10);
 }
 
+const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})/;
+
+/** The hour and weekday on the record's own clock: its timestamp's offset is where the payment happened. */
+export function localTimeOf(timestamp: string): { hour: number; weekday: number } | undefined {
+  const parts = LOCAL_TIME.exec(timestamp);
+  if (!parts) return undefined;
+  const weekday = new Date(Date.UTC(Number(parts[1]), Number(parts[2]) - 1, Number(parts[3]))).getUTCDay();
+  return { hour: Number(parts[4]), weekday };
+}
+
+const logHours = (ms: number): number => Math.log1p(Math.max(ms, 0) / HOUR_MS);
+
 /** What the record alone says. */
 export function transactionFeatures(transaction: Transaction, vector: FeatureVector): void {
   const amount = amountOf(transaction);
@@ -87,6 +135,12 @@ export function transactionFeatures(transaction: Transaction, vector: FeatureVec
   // amounts are in the transaction's currency: the trees learn each currency's scale from its code
   vector[INDEX.currency_code] = CURRENCY_INDEX.get(transaction.currency) ?? MISSING;
   vector[INDEX.log_amount] = Math.log1p(amount);
+  const local = localTimeOf(transaction.timestamp);
+  if (local) {
+    vector[INDEX.local_hour] = local.hour;
+    vector[INDEX.weekend_local] = local.weekday === 0 || local.weekday === 6 ? 1 : 0;
+    vector[INDEX.night_local] = local.hour <= 6 ? 1 : 0;
+  }
   const before = num(transaction.origin.balance_before);
   const after = num(transaction.origin.balance_after);
   if (before !== undefined) vector[INDEX.drain_ratio] = before > 0 ? Math.min(amount / before, 10) : 10;
@@ -107,18 +161,25 @@ export function transactionFeatures(transaction: Transaction, vector: FeatureVec
 }
 
 /** What the origin account's history says, as of just before this transaction. */
-export function originFeatures(transaction: Transaction, state: AccountState, vector: FeatureVector): void {
+export function originFeatures(
+  transaction: Transaction,
+  state: AccountState,
+  vector: FeatureVector,
+  fraud: readonly FraudLabel[] = [],
+): void {
   const at = eventTimeOf(transaction);
   const amount = amountOf(transaction);
   let count1m = 0;
   let count1h = 0;
   let count24h = 0;
+  let sum24h = 0;
   let sum1h = 0;
   const payees1h = new Set<string>();
   for (const [t, value, payee] of state.out) {
     const age = at - t;
     if (age < 0 || age > DAY_MS) continue;
     count24h++;
+    sum24h += value;
     if (age <= HOUR_MS) {
       count1h++;
       sum1h += value;
@@ -130,6 +191,20 @@ export function originFeatures(transaction: Transaction, state: AccountState, ve
   vector[INDEX.out_count_1h] = count1h;
   vector[INDEX.out_count_24h] = count24h;
   vector[INDEX.out_log_sum_1h] = Math.log1p(sum1h);
+  if (count24h > 0) vector[INDEX.out_mean_amount_24h] = sum24h / count24h;
+  const [count7d, sum7d] = dayWindow(state.outDays, at, 7);
+  const [count30d, sum30d] = dayWindow(state.outDays, at, 30);
+  vector[INDEX.out_count_7d] = count7d;
+  vector[INDEX.out_count_30d] = count30d;
+  if (count7d > 0) vector[INDEX.out_mean_amount_7d] = sum7d / count7d;
+  if (count30d > 0) {
+    vector[INDEX.out_mean_amount_30d] = sum30d / count30d;
+    vector[INDEX.amount_over_mean_30d] = Math.min(amount / Math.max(sum30d / count30d, 0.01), 1000);
+  }
+  const seen = fraudSeen(fraud, at);
+  vector[INDEX.origin_fraud_known_30d] = seen.count30d;
+  if (seen.lastOccurredAt !== null)
+    vector[INDEX.origin_log_hours_since_fraud] = logHours(at - seen.lastOccurredAt);
   vector[INDEX.distinct_payees_1h] = payees1h.size;
   if (state.lastOutAt !== null) vector[INDEX.log_seconds_since_last_out] = logSeconds(at - state.lastOutAt);
   vector[INDEX.log_history_count] = Math.log1p(state.count);
@@ -181,6 +256,7 @@ export function destinationFeatures(
   transaction: Transaction,
   state: AccountState,
   vector: FeatureVector,
+  fraud: readonly FraudLabel[] = [],
 ): void {
   const at = eventTimeOf(transaction);
   const senders = new Set<string>();
@@ -196,4 +272,24 @@ export function destinationFeatures(
   vector[INDEX.dest_log_history_count] = Math.log1p(state.count);
   vector[INDEX.dest_log_inbound_ever] = Math.log1p(state.inboundEver ?? 0);
   if (state.count > 0) vector[INDEX.dest_cash_out_share] = (state.cashOutsEver ?? 0) / state.count;
+  const [count1d] = dayWindow(state.inDays, at, 1);
+  const [count7d] = dayWindow(state.inDays, at, 7);
+  const [count30d, sum30d] = dayWindow(state.inDays, at, 30);
+  vector[INDEX.dest_count_1d] = count1d;
+  vector[INDEX.dest_count_7d] = count7d;
+  vector[INDEX.dest_count_30d] = count30d;
+  if (count30d > 0) {
+    const mean = sum30d / count30d;
+    vector[INDEX.dest_mean_amount_30d] = mean;
+    // against what this merchant usually takes, so an outlier stands out in any currency
+    vector[INDEX.amount_over_dest_mean_30d] = Math.min(amountOf(transaction) / Math.max(mean, 0.01), 1000);
+  }
+  // the share of the payee's recent transactions known to be fraud: a compromised terminal's signature
+  const seen = fraudSeen(fraud, at);
+  vector[INDEX.dest_fraud_known_7d] = seen.count7d;
+  vector[INDEX.dest_fraud_known_30d] = seen.count30d;
+  vector[INDEX.dest_fraud_share_7d] = count7d > 0 ? Math.min(seen.count7d / count7d, 1) : 0;
+  vector[INDEX.dest_fraud_share_30d] = count30d > 0 ? Math.min(seen.count30d / count30d, 1) : 0;
+  if (seen.lastOccurredAt !== null)
+    vector[INDEX.dest_log_hours_since_fraud] = logHours(at - seen.lastOccurredAt);
 }

@@ -16,15 +16,29 @@ export interface ModelArtifact {
   model: BoostedTrees;
 }
 
-/** A model ready to score: refuses to load when its features differ from the ones this build computes. */
+/**
+ * A model ready to score. It names the features it was trained on; the scorer hands it those, by name, from the
+ * vector it computes, so a model trained on an earlier or narrower feature list keeps working. A model naming a
+ * feature this build does not compute is refused.
+ */
 export class FraudModel {
-  private constructor(readonly artifact: ModelArtifact) {}
+  /** Where each of the model's features sits in the scorer's vector; undefined when the lists are the same. */
+  private readonly picks: Int32Array | undefined;
+  private readonly picked: Float64Array;
+
+  private constructor(readonly artifact: ModelArtifact) {
+    const same = artifact.features.join(',') === FEATURE_NAMES.join(',');
+    this.picks = same
+      ? undefined
+      : Int32Array.from(artifact.features, (name) => (FEATURE_NAMES as readonly string[]).indexOf(name));
+    this.picked = new Float64Array(artifact.features.length);
+  }
 
   static from(artifact: ModelArtifact): FraudModel {
-    const expected = FEATURE_NAMES.join(',');
-    if (artifact.features.join(',') !== expected) {
+    const unknown = artifact.features.filter((name) => !(FEATURE_NAMES as readonly string[]).includes(name));
+    if (unknown.length > 0) {
       throw new Error(
-        `model ${artifact.version} was trained on features [${artifact.features.join(', ')}], this scorer computes [${FEATURE_NAMES.join(', ')}]`,
+        `model ${artifact.version} needs features this scorer does not compute: ${unknown.join(', ')}`,
       );
     }
     return new FraudModel(artifact);
@@ -34,16 +48,21 @@ export class FraudModel {
     return this.artifact.version;
   }
 
+  /** The model's probability for a vector in the scorer's feature order (FEATURE_NAMES). */
   probability(features: ArrayLike<number>): number {
-    return predictProbability(this.artifact.model, features);
+    if (!this.picks) return predictProbability(this.artifact.model, features);
+    for (let i = 0; i < this.picks.length; i++) this.picked[i] = features[this.picks[i]!]!;
+    return predictProbability(this.artifact.model, this.picked);
   }
 }
 
 /** The version names the content: the same data and parameters always give the same version. */
-export function versionOf(model: BoostedTrees, parameters: TrainingParameters): string {
-  const digest = createHash('sha256')
-    .update(JSON.stringify({ features: FEATURE_NAMES, parameters, model }))
-    .digest('hex');
+export function versionOf(
+  model: BoostedTrees,
+  parameters: TrainingParameters,
+  features: readonly string[] = FEATURE_NAMES,
+): string {
+  const digest = createHash('sha256').update(JSON.stringify({ features, parameters, model })).digest('hex');
   return `gbdt-${digest.slice(0, 12)}`;
 }
 

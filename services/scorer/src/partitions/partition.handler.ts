@@ -3,9 +3,22 @@
 // in one transaction. Holds the partition's account cache; a failed commit drops it (it ran ahead of Postgres).
 import type { MsgHdrs } from '@nats-io/transport-node';
 import { partitionOf, type TransactionScored, type TransactionValidated } from '@vigil/contracts';
-import { newAccountState, recordInbound, type AccountState } from '../features/account-state.js';
-import { accountKey, destinationHalf, mergeHalves, originHalf } from '../features/feature-extractor.js';
-import { destinationFeatures, newFeatureVector } from '../features/features.js';
+import {
+  DAY_MS,
+  eventTimeOf,
+  newAccountState,
+  recordInbound,
+  type AccountState,
+} from '../features/account-state.js';
+import {
+  accountKey,
+  destinationHalf,
+  destinationRead,
+  mergeHalves,
+  originHalf,
+} from '../features/feature-extractor.js';
+import { newFeatureVector, type FeatureVector } from '../features/features.js';
+import type { KnownFraud } from '../features/known-fraud.js';
 import type { ScoringEngine } from '../scoring/scoring.engine.js';
 import type { FeatureHalf, PartitionRepository } from './partition.repository.js';
 
@@ -69,6 +82,7 @@ export class PartitionHandler {
       scored: [],
       scoreJoined: () => [],
       publish: () => Promise.resolve(),
+      featuresOf: () => undefined,
     });
     if (result.fenced) throw new PartitionFencedError(this.partition);
   }
@@ -79,6 +93,7 @@ export class PartitionHandler {
     );
     const lastSeq = events[events.length - 1]!.seq;
     await this.loadAccounts(routed);
+    const fraud = await this.loadFraudLabels(routed);
 
     const touched = new Map<string, AccountState>();
     const states = {
@@ -93,6 +108,11 @@ export class PartitionHandler {
     const scored: TransactionScored[] = [];
     const byId = new Map<string, TransactionValidated>();
     const headersById = new Map<string, MsgHdrs | undefined>();
+    const vectors = new Map<string, FeatureVector>();
+    const scoreWith = (event: TransactionValidated, vector: FeatureVector): TransactionScored => {
+      vectors.set(event.transaction.transaction_id, vector);
+      return this.deps.engine.score(event, vector);
+    };
     for (const { event, role, headers } of routed) {
       const transaction = event.transaction;
       byId.set(transaction.transaction_id, event);
@@ -100,7 +120,7 @@ export class PartitionHandler {
       try {
         const vector = newFeatureVector();
         if (role === 'destination') {
-          destinationHalf(transaction, states, vector);
+          destinationHalf(transaction, states, vector, fraud);
           halves.push({ transactionId: transaction.transaction_id, role, vector: Array.from(vector) });
           continue;
         }
@@ -108,10 +128,10 @@ export class PartitionHandler {
         const local = destinationAccount !== undefined && partitionOf(destinationAccount) === this.partition;
         const destination = local ? states.get(accountKey(transaction, destinationAccount)) : undefined;
         // as in training: both sides read before either writes
-        if (destination) destinationFeatures(transaction, destination, vector);
-        originHalf(transaction, states, vector);
+        if (destination) destinationRead(transaction, destination, vector, fraud);
+        originHalf(transaction, states, vector, fraud);
         if (destination) recordInbound(destination, transaction);
-        if (destinationAccount === undefined || local) scored.push(this.deps.engine.score(event, vector));
+        if (destinationAccount === undefined || local) scored.push(scoreWith(event, vector));
         else halves.push({ transactionId: transaction.transaction_id, role, vector: Array.from(vector) });
       } catch (error) {
         throw new EventRefusedError(
@@ -130,7 +150,7 @@ export class PartitionHandler {
       scoreJoined: (joined) =>
         joined.map((j) => {
           try {
-            return this.deps.engine.score(
+            return scoreWith(
               byId.get(j.transactionId)!,
               mergeHalves(Float64Array.from(j.origin), Float64Array.from(j.destination)),
             );
@@ -141,10 +161,44 @@ export class PartitionHandler {
           }
         }),
       publish: (events) => this.deps.publish(events, headersById),
+      featuresOf: (transactionId) => vectors.get(transactionId),
     });
     if (result.fenced) throw new PartitionFencedError(this.partition);
     if (this.cache.size > MAX_CACHED_ACCOUNTS) this.cache.clear();
     return result.scored;
+  }
+
+  /**
+   * The fraud labels the batch's features may count, read fresh for every batch: a label recorded a moment ago
+   * changes the next transaction's features. Only entities this partition computes features for are asked.
+   */
+  private async loadFraudLabels(
+    routed: readonly { event: TransactionValidated; role: string }[],
+  ): Promise<KnownFraud> {
+    const origins = new Set<string>();
+    const destinations = new Set<string>();
+    let earliest = Infinity;
+    let latest = -Infinity;
+    for (const { event, role } of routed) {
+      const t = event.transaction;
+      const at = eventTimeOf(t);
+      if (Number.isFinite(at)) {
+        earliest = Math.min(earliest, at);
+        latest = Math.max(latest, at);
+      }
+      if (role === 'origin') origins.add(accountKey(t, t.origin.account));
+      const destination = t.destination?.account;
+      if (destination !== undefined && partitionOf(destination) === this.partition) {
+        destinations.add(accountKey(t, destination));
+      }
+    }
+    if (!Number.isFinite(earliest)) earliest = latest = Date.now();
+    return this.deps.repository.loadFraudLabels(
+      [...origins],
+      [...destinations],
+      earliest - 30 * DAY_MS,
+      latest,
+    );
   }
 
   private async loadAccounts(

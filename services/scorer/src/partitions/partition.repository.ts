@@ -8,6 +8,8 @@ import type { TransactionScored } from '@vigil/contracts';
 import { Database, sql } from '@vigil/db';
 import type pg from 'pg';
 import type { AccountState } from '../features/account-state.js';
+import { FEATURE_NAMES, FEATURE_SET } from '../features/features.js';
+import { KnownFraudLabels } from '../features/known-fraud.js';
 
 const claimPartition = sql(
   'scorer.claim_partition',
@@ -55,11 +57,27 @@ const insertScores = sql(
   'scorer.insert_scores',
   `INSERT INTO scorer.scores (transaction_id, score, reasons, model_version, type, amount, currency, region,
                               partner_id, origin_account, destination_account, occurred_at, scored_at,
-                              decision, policy_version, shadow)
-   SELECT * FROM unnest($1::text[], $2::numeric[], $3::jsonb[], $4::text[], $5::text[], $6::numeric[], $7::text[],
-                        $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::timestamptz[],
-                        $14::text[], $15::integer[], $16::jsonb[])
+                              decision, policy_version, shadow, features, feature_set)
+   SELECT id, score, reasons, model, type, amount, currency, region, partner, origin, destination, occurred,
+          scored, decision, policy, shadow, features::float8[], $18::text
+     FROM unnest($1::text[], $2::numeric[], $3::jsonb[], $4::text[], $5::text[], $6::numeric[], $7::text[],
+                 $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::timestamptz[],
+                 $14::text[], $15::integer[], $16::jsonb[], $17::text[])
+       AS t(id, score, reasons, model, type, amount, currency, region, partner, origin, destination, occurred,
+            scored, decision, policy, shadow, features)
    ON CONFLICT (transaction_id) DO NOTHING`,
+);
+const registerFeatureSet = sql(
+  'scorer.register_feature_set',
+  `INSERT INTO scorer.feature_sets (feature_set, names) VALUES ($1, $2) ON CONFLICT (feature_set) DO NOTHING`,
+);
+// the fraud labels of a batch's entities that a feature may count: of transactions in the 30 days before the
+// batch's earliest, given no later than its latest (each feature then keeps those known at its own record's time)
+const fraudLabels = sql(
+  'scorer.fraud_labels_of_entities',
+  `SELECT origin_key, destination_key, occurred_at, labelled_at FROM scorer.labels
+    WHERE label = 'fraud' AND occurred_at > $3 AND labelled_at <= $4
+      AND (origin_key = ANY($1::text[]) OR destination_key = ANY($2::text[]))`,
 );
 export type FeatureHalfRole = 'origin' | 'destination';
 
@@ -87,6 +105,8 @@ export interface BatchCommit {
   scoreJoined(joined: JoinedHalves[]): TransactionScored[];
   /** Publishes the batch's scores; runs inside the transaction, before it commits. */
   publish(scored: TransactionScored[]): Promise<void>;
+  /** The feature vector a score was computed from, stored with it. */
+  featuresOf(transactionId: string): ArrayLike<number> | undefined;
 }
 
 /** `fenced` when the lease was lost: nothing of the batch was written. */
@@ -116,6 +136,32 @@ export class PartitionRepository {
     return new Map(rows.map((r) => [r.account, r.state]));
   }
 
+  /** Fraud labels of the entities' transactions since `sinceMs`, given by `untilMs`. */
+  async loadFraudLabels(
+    origins: readonly string[],
+    destinations: readonly string[],
+    sinceMs: number,
+    untilMs: number,
+  ): Promise<KnownFraudLabels> {
+    const labels = new KnownFraudLabels();
+    if (origins.length === 0 && destinations.length === 0) return labels;
+    const rows = await this.db.query<{
+      origin_key: string | null;
+      destination_key: string | null;
+      occurred_at: Date;
+      labelled_at: Date;
+    }>(fraudLabels, [origins, destinations, new Date(sinceMs), new Date(untilMs)]);
+    for (const row of rows) {
+      labels.add({
+        origin: row.origin_key,
+        destination: row.destination_key,
+        occurredAt: row.occurred_at.getTime(),
+        knownAt: row.labelled_at.getTime(),
+      });
+    }
+    return labels;
+  }
+
   async commit(batch: BatchCommit): Promise<CommitResult> {
     try {
       return await this.write(batch);
@@ -125,8 +171,8 @@ export class PartitionRepository {
     }
   }
 
-  private write(batch: BatchCommit): Promise<CommitResult> {
-    return this.db.transaction(async (client) => {
+  private async write(batch: BatchCommit): Promise<CommitResult> {
+    const result = await this.db.transaction(async (client) => {
       // first, so a replica that lost its lease fails here before writing anything else
       const advanced = await run(client, advancePartition, [batch.partition, batch.epoch, batch.lastSeq]);
       if (advanced.rowCount === 0) throw new PartitionFencedError(batch.partition);
@@ -175,16 +221,32 @@ export class PartitionRepository {
         await run(client, saveStates, [accounts, accounts.map((a) => JSON.stringify(batch.states.get(a)))]);
       }
       if (scored.length > 0) {
+        if (!this.featureSetRegistered) await run(client, registerFeatureSet, [FEATURE_SET, FEATURE_NAMES]);
         // the insert first: a score the database refuses is never published
-        await run(client, insertScores, scoreColumns(scored));
+        await run(
+          client,
+          insertScores,
+          scoreColumns(scored, (id) => batch.featuresOf(id)),
+        );
         await batch.publish(scored);
       }
       return { fenced: false, scored: scored.length };
     });
+    if (result.scored > 0) this.featureSetRegistered = true;
+    return result;
   }
+
+  private featureSetRegistered = false;
 }
 
-function scoreColumns(rows: TransactionScored[]): unknown[] {
+/** A vector as a float8[] literal: JavaScript prints each number exactly as it parses back. */
+const vectorLiteral = (vector: ArrayLike<number> | undefined): string | null =>
+  vector === undefined ? null : `{${Array.from(vector).join(',')}}`;
+
+function scoreColumns(
+  rows: TransactionScored[],
+  featuresOf: (transactionId: string) => ArrayLike<number> | undefined,
+): unknown[] {
   const t = rows.map((r) => r.transaction);
   return [
     t.map((x) => x.transaction_id),
@@ -203,5 +265,7 @@ function scoreColumns(rows: TransactionScored[]): unknown[] {
     rows.map((r) => r.decision),
     rows.map((r) => r.policy_version),
     rows.map((r) => (r.shadow ? JSON.stringify(r.shadow) : null)),
+    t.map((x) => vectorLiteral(featuresOf(x.transaction_id))),
+    FEATURE_SET,
   ];
 }
