@@ -64,6 +64,8 @@ describe('labelling from the dashboard', () => {
   const contexts: BrowserContext[] = [];
   const confirmed = newCase();
   const cleared = newCase();
+  /** A partner's own transaction, submitted through the gateway: a partner labels it as a chargeback. */
+  const partnerOwn = newTransaction({ amount: '64.00' });
   const alerts: Record<'confirmed' | 'cleared', AlertView> = {} as never;
 
   const view = (id: string) =>
@@ -95,13 +97,22 @@ describe('labelling from the dashboard', () => {
     ]);
     const ingested = await postJson<{ accepted: number }>(`${suite.ingestUrl}/v1/transactions`, records);
     expect(ingested.body.accepted).toBe(records.length);
+    const submitted = await postJson<{ accepted: number }>(
+      `${suite.gatewayUrl}/v1/transactions`,
+      partnerOwn,
+      {
+        authorization: `Bearer ${await tokenFor(suite.gatewayUrl, 'partner-a')}`,
+      },
+    );
+    expect(submitted.body.accepted).toBe(1);
+    const stored = [...records.map((r) => r.transaction_id), `partner-a~${partnerOwn.transaction_id}`];
     await waitFor(
       () =>
         suite.db.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM scorer.scores WHERE transaction_id = ANY($1)`,
-          [records.map((r) => r.transaction_id)],
+          [stored],
         ),
-      (rows) => rows[0]!.n === records.length,
+      (rows) => rows[0]!.n === stored.length,
       { what: 'every posted record to be scored' },
     );
     for (const [name, c] of [
@@ -246,6 +257,13 @@ describe('labelling from the dashboard', () => {
       .filter({ hasText: /^confirmed fraud/ })
       .waitFor();
     expect(await page.locator('#tv-feature-rows tr').count()).toBe(features.length);
+    // on second thoughts: the view labels its transaction too, and the later label is the current one
+    await panel.getByRole('button', { name: 'False positive' }).click();
+    await panel
+      .getByRole('status')
+      .filter({ hasText: /^Label recorded: false positive \(legitimate\) \(analyst, / })
+      .waitFor();
+    await labelled(confirmed.payerBefore.transaction_id, 'legitimate');
     await page.getByRole('link', { name: 'Close' }).click();
     await panel.waitFor({ state: 'hidden' });
     expect(problems).toEqual([]);
@@ -312,7 +330,41 @@ describe('labelling from the dashboard', () => {
       expect(await item.getByRole('button', { name: 'Acknowledge' }).count()).toBe(
         username === 'sre' ? 1 : 0,
       );
+      if (username === 'auditor') {
+        // nor in a transaction's view
+        await item.getByRole('link', { name: confirmed.cashOut.transaction_id }).click();
+        await page.locator('#tv-body').waitFor({ state: 'visible' });
+        expect(await page.locator('#tv-actions').isHidden()).toBe(true);
+        expect(await page.getByRole('button', { name: 'Confirmed fraud' }).count()).toBe(0);
+      }
       expect(problems).toEqual([]);
     }
+  });
+
+  it('lets a partner label its own transaction from its view, as a chargeback', async () => {
+    const { page, problems } = await signedIn('partner-a');
+    const id = partnerOwn.transaction_id;
+    // a partner names its transaction by its own id, and gets no alerts to start from
+    await page.locator('#transaction-rows td.id').getByRole('link', { name: id }).click();
+    const panel = page.locator('#transaction-view');
+    await page.locator('#tv-body').waitFor({ state: 'visible' });
+    expect(await page.locator('#tv-id').textContent()).toBe(id);
+    await panel.getByRole('button', { name: 'Confirmed fraud' }).click();
+    await panel
+      .getByRole('status')
+      .filter({ hasText: /^Label recorded: confirmed fraud \(chargeback, / })
+      .waitFor();
+    const partnerToken = await tokenFor(suite.gatewayUrl, 'partner-a');
+    const labelledView = await waitFor(
+      () =>
+        getJson<TransactionView>(
+          `${suite.gatewayUrl}/v1/transactions/${encodeURIComponent(id)}`,
+          partnerToken,
+        ),
+      (r) => r.status === 200 && r.body.label?.label === 'fraud',
+      { what: `${id} labelled by its partner`, timeoutMs: 10_000, intervalMs: 100 },
+    );
+    expect(labelledView.body.label).toMatchObject({ source: 'chargeback', labelled_by: 'partner-a' });
+    expect(problems).toEqual([]);
   });
 });

@@ -72,8 +72,9 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .check-ok { color: var(--good); }
 .check-bad { color: var(--bad); font-weight: 600; }
 #alert-list .alert-actions { display: flex; flex-wrap: wrap; gap: .3rem; align-items: baseline; }
-#alert-list button.label-fraud { background: var(--bad); border-color: var(--bad); }
-#alert-list button.label-legitimate { background: #fff; color: var(--accent); }
+button.label-fraud { background: var(--bad); border-color: var(--bad); }
+button.label-legitimate { background: #fff; color: var(--accent); }
+#tv-actions { margin: .6rem 0 0; }
 .label-outcome { display: block; font-size: .85rem; }
 .outcome-ok { color: var(--good); }
 .outcome-bad { color: var(--bad); }
@@ -136,6 +137,11 @@ const HTML = `<!doctype html>
           <dt>Region</dt><dd id="tv-region"></dd>
           <dt>Received</dt><dd id="tv-received"></dd>
         </dl>
+        <p id="tv-actions" hidden>
+          <button id="tv-fraud" type="button" class="label-fraud">Confirmed fraud</button>
+          <button id="tv-legitimate" type="button" class="label-legitimate">False positive</button>
+          <span id="tv-outcome" class="label-outcome" role="status"></span>
+        </p>
         <h3>Reasons</h3>
         <ul id="tv-reasons"></ul>
         <h3>Features</h3>

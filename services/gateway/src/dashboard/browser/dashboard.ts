@@ -194,6 +194,10 @@ const ui = {
   viewType: byId('tv-type'),
   viewRegion: byId('tv-region'),
   viewReceived: byId('tv-received'),
+  viewActions: byId('tv-actions'),
+  viewFraud: byId<HTMLButtonElement>('tv-fraud'),
+  viewLegitimate: byId<HTMLButtonElement>('tv-legitimate'),
+  viewOutcome: byId('tv-outcome'),
   viewReasons: byId('tv-reasons'),
   featureRows: byId<HTMLTableSectionElement>('tv-feature-rows'),
   noFeatures: byId('tv-features-empty'),
@@ -872,8 +876,22 @@ async function labelAlert(item: HTMLLIElement, label: LabelValue): Promise<void>
   const parts = alertParts.get(item);
   const transactionId = item.dataset.transaction;
   if (!parts || !transactionId) return;
-  const { outcome } = parts;
   const buttons = [...item.querySelectorAll<HTMLButtonElement>('.alert-actions button')];
+  await recordLabel(transactionId, label, buttons, parts.outcome);
+}
+
+/**
+ * Labels one transaction (POST /v1/labels) and says how it went beside the buttons: the label recorded, or why
+ * not. Staff label as analysts; a partner's label takes the partner's default source, a chargeback.
+ */
+async function recordLabel(
+  transactionId: string,
+  label: LabelValue,
+  buttons: HTMLButtonElement[],
+  outcome: HTMLElement,
+): Promise<void> {
+  const current = session;
+  if (!current) return;
   const say = (text: string, className: string) => {
     setText(outcome, text);
     setClass(outcome, 'label-outcome ' + className);
@@ -881,9 +899,14 @@ async function labelAlert(item: HTMLLIElement, label: LabelValue): Promise<void>
   for (const button of buttons) button.disabled = true;
   say('Recording…', '');
   try {
+    const item = {
+      transaction_id: transactionId,
+      label,
+      ...(current.me.partner_id ? {} : { source: 'analyst' }),
+    };
     const answer = await api<{ results: LabelResult[] }>('/v1/labels', {
       method: 'POST',
-      body: { items: [{ transaction_id: transactionId, label, source: 'analyst' }] },
+      body: { items: [item] },
     });
     const result = answer.results[0];
     if (result?.status === 'accepted' && result.label) {
@@ -944,6 +967,8 @@ async function route(): Promise<void> {
   ui.view.hidden = false;
   ui.view.dataset.id = id;
   setText(ui.viewId, id);
+  ui.viewActions.hidden = !current.may('labels:write');
+  setText(ui.viewOutcome, '');
   ui.viewBody.hidden = true;
   setText(ui.viewStatus, 'Loading…');
   ui.view.scrollIntoView({ block: 'start' });
@@ -1059,6 +1084,13 @@ function renderHistory(
   }
 }
 
+const viewLabelButtons = [ui.viewFraud, ui.viewLegitimate];
+const labelViewed = (label: LabelValue) => {
+  const id = ui.view.dataset.id;
+  if (id) void recordLabel(id, label, viewLabelButtons, ui.viewOutcome);
+};
+ui.viewFraud.addEventListener('click', () => labelViewed('fraud'));
+ui.viewLegitimate.addEventListener('click', () => labelViewed('legitimate'));
 window.addEventListener('hashchange', () => void route());
 ui.form.addEventListener('submit', (event) => {
   event.preventDefault();
