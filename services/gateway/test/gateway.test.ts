@@ -257,6 +257,7 @@ describe('reading transactions', () => {
       transaction_id: 'partner-a~a-0',
       status: 'scored',
       score: 0.91,
+      decision: 'block',
       reasons: [
         { code: 'TRANSFER_THEN_CASH_OUT', message: 'cash-out of a fresh transfer', severity: 'warn' },
         { code: 'amount.round', message: 'amount is a round number', field: 'amount', severity: 'warn' },

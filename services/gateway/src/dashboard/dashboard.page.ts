@@ -71,6 +71,21 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 #health-checks { margin: 0; padding: 0; list-style: none; display: flex; flex-wrap: wrap; gap: .4rem 1.2rem; }
 .check-ok { color: var(--good); }
 .check-bad { color: var(--bad); font-weight: 600; }
+#alert-list .alert-actions { display: flex; flex-wrap: wrap; gap: .3rem; align-items: baseline; }
+button.label-fraud { background: var(--bad); border-color: var(--bad); }
+button.label-legitimate { background: #fff; color: var(--accent); }
+#tv-actions { margin: .6rem 0 0; }
+.label-outcome { display: block; font-size: .85rem; }
+.outcome-ok { color: var(--good); }
+.outcome-bad { color: var(--bad); }
+#transaction-view header { padding: 0; background: none; color: inherit; min-height: 0; margin-bottom: .6rem; }
+#transaction-view h3 { margin: .9rem 0 .4rem; font-size: .95rem; }
+#transaction-view dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: 0; }
+#transaction-view dt { color: var(--muted); }
+#transaction-view dd { margin: 0; }
+#transaction-view ul { margin: 0; padding-left: 1.2rem; }
+.label-fraud-text { color: var(--bad); font-weight: 600; }
+.label-legitimate-text { color: var(--good); font-weight: 600; }
 [hidden] { display: none !important; }
 `;
 
@@ -105,6 +120,41 @@ const HTML = `<!doctype html>
     </form>
   </section>
   <div id="dashboard" hidden>
+    <section id="transaction-view" class="panel" aria-labelledby="tv-title" tabindex="-1" hidden>
+      <header>
+        <h2 id="tv-title">Transaction <span id="tv-id" class="id"></span></h2>
+        <a id="tv-close" href="#">Close</a>
+      </header>
+      <p id="tv-status" class="muted" role="status"></p>
+      <div id="tv-body" hidden>
+        <dl>
+          <dt>Status</dt><dd id="tv-state"></dd>
+          <dt>Score</dt><dd id="tv-score"></dd>
+          <dt>Decision</dt><dd id="tv-decision"></dd>
+          <dt>Label</dt><dd id="tv-label"></dd>
+          <dt>Amount</dt><dd id="tv-amount"></dd>
+          <dt>Type</dt><dd id="tv-type"></dd>
+          <dt>Region</dt><dd id="tv-region"></dd>
+          <dt>Received</dt><dd id="tv-received"></dd>
+        </dl>
+        <p id="tv-actions" hidden>
+          <button id="tv-fraud" type="button" class="label-fraud">Confirmed fraud</button>
+          <button id="tv-legitimate" type="button" class="label-legitimate">False positive</button>
+          <span id="tv-outcome" class="label-outcome" role="status"></span>
+        </p>
+        <h3>Reasons</h3>
+        <ul id="tv-reasons"></ul>
+        <h3>Features</h3>
+        <div class="table-wrap">
+          <table id="tv-features"><thead><tr><th scope="col">Feature</th><th scope="col" class="num">Value</th></tr></thead><tbody id="tv-feature-rows"></tbody></table>
+        </div>
+        <p id="tv-features-empty" class="muted" hidden>No feature vector was stored with this score.</p>
+        <h3 id="tv-origin-title">Payer history</h3>
+        <div class="table-wrap"><table id="tv-origin"><thead><tr><th scope="col">Transaction</th><th scope="col">Received</th><th scope="col">Type</th><th scope="col" class="amount">Amount</th><th scope="col" class="score">Score</th><th scope="col">Decision</th><th scope="col">Label</th></tr></thead><tbody id="tv-origin-rows"></tbody></table></div>
+        <h3 id="tv-destination-title">Payee history</h3>
+        <div class="table-wrap"><table id="tv-destination"><thead><tr><th scope="col">Transaction</th><th scope="col">Received</th><th scope="col">Type</th><th scope="col" class="amount">Amount</th><th scope="col" class="score">Score</th><th scope="col">Decision</th><th scope="col">Label</th></tr></thead><tbody id="tv-destination-rows"></tbody></table></div>
+      </div>
+    </section>
     <ul class="tiles" aria-label="The last hour at a glance">
       <li><span class="label">Transactions, last hour</span><span id="tile-volume" class="count">–</span><span id="tile-volume-sub" class="sub"></span></li>
       <li><span class="label">Fraud rate</span><span id="tile-fraud" class="count">–</span><span id="tile-fraud-sub" class="sub"></span></li>

@@ -46,6 +46,7 @@ const newSnapshot = (overrides: Partial<RollupSnapshot> = {}): RollupSnapshot =>
       partner_id: null,
       occurrences: 1,
       last_seen: iso(now),
+      transaction_id: 'txn-1',
     },
   ],
   forecasts: [{ region: 'KE', bucket_start: iso(now), actual: 4, forecast: 5, lower: 2, upper: 8 }],

@@ -102,6 +102,14 @@ class OpenAlertDto {
   @ApiProperty({ type: String, nullable: true }) partner_id!: string | null;
   @ApiProperty({ type: Number }) occurrences!: number;
   @ApiProperty({ type: String, format: 'date-time' }) last_seen!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'The transaction of the latest occurrence (its key, as GET /v1/transactions/{id} takes it) for an alert ' +
+      'raised by scored transactions; null for other alerts',
+  })
+  transaction_id!: string | null;
 }
 
 class AlertsSummaryDto {

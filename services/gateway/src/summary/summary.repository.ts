@@ -38,6 +38,8 @@ export interface OpenAlertRow {
   partner_id: string | null;
   occurrences: number;
   last_seen: string;
+  /** The transaction of the latest occurrence, for alerts raised by scored transactions; null for others. */
+  transaction_id: string | null;
 }
 
 export interface ForecastRow {
@@ -88,11 +90,15 @@ const openAlertCounts = sql(
 
 const latestOpenAlerts = sql(
   'gateway.summary_latest_open_alerts',
-  `SELECT alert_id::text AS alert_id, name, severity, summary, labels, region, partner_id, occurrences,
-          to_char(last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS last_seen
-     FROM alerting.alerts
-    WHERE status = 'open'
-    ORDER BY last_seen DESC, alert_id DESC
+  `SELECT a.alert_id::text AS alert_id, a.name, a.severity, a.summary, a.labels, a.region, a.partner_id,
+          a.occurrences, to_char(a.last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS last_seen,
+          (SELECT e.transaction_id FROM alerting.alert_events e
+            WHERE e.alert_id = a.alert_id
+            ORDER BY e.occurred_at DESC, e.transaction_id DESC
+            LIMIT 1) AS transaction_id
+     FROM alerting.alerts a
+    WHERE a.status = 'open'
+    ORDER BY a.last_seen DESC, a.alert_id DESC
     LIMIT $1`,
 );
 

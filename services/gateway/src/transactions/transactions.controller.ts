@@ -36,7 +36,10 @@ import {
   parseSubmission,
   parseTransactionFilters,
   parseTransactionId,
+  parseTransactionViewOptions,
+  MAX_HISTORY,
   type Submission,
+  type TransactionViewOptions,
   type TransactionFilters,
 } from './transactions.dto.js';
 import { EXPORT_COLUMNS, TransactionsService } from './transactions.service.js';
@@ -179,23 +182,35 @@ export class TransactionsController {
   @Get(':id')
   @Requires('transactions:read')
   @ApiOperation({
-    summary: 'Status, risk score and reasons of one transaction',
+    summary: 'Status, risk score, decision, reasons, label and features of one transaction',
     description:
       "Partners see their own only, by the ids they sent; others are 404. Operators name a partner's record by its key " +
-      '<partner_id>~<transaction_id>. Permission: transactions:read.',
+      '<partner_id>~<transaction_id>. With history=N, also the latest N other transactions of its paying account and of ' +
+      "its receiving account at the same partner, in the caller's scope. Unknown query parameters are 400. " +
+      'Permission: transactions:read.',
   })
   @ApiParam({
     name: 'id',
     type: String,
     description: "transaction_id: a partner's own id, or for operators <partner_id>~<transaction_id>",
   })
+  @ApiQuery({
+    name: 'history',
+    required: false,
+    type: Number,
+    description: `0 to ${MAX_HISTORY}, default 0: how many recent transactions of each account to include`,
+  })
   @ApiOkResponse({ type: TransactionViewDto })
-  @ApiBadRequestResponse({ type: ErrorDto })
+  @ApiBadRequestResponse({
+    type: ErrorDto,
+    description: 'The id or a query parameter is invalid; the message names it',
+  })
   @ApiNotFoundResponse({ type: ErrorDto, description: 'Unknown, or not visible to the caller' })
   get(
     @CurrentPrincipal() principal: Principal,
     @Param('id', new ParseWith(parseTransactionId)) id: string,
+    @Query(new ParseWith(parseTransactionViewOptions)) options: TransactionViewOptions,
   ): Promise<TransactionViewDto> {
-    return this.transactions.get(principal, id);
+    return this.transactions.get(principal, id, options);
   }
 }

@@ -71,6 +71,66 @@ export class TransactionLabelDto {
   labelled_by_role!: string;
 }
 
+export const DECISIONS = ['approve', 'review', 'block'] as const;
+export type Decision = (typeof DECISIONS)[number];
+
+/** One transaction of an account's recent history: enough to see its pattern, scores and labels at a glance. */
+export class HistoryItemDto {
+  @ApiProperty({ type: String, example: 'txn-000122' })
+  transaction_id!: string;
+
+  @ApiProperty({ type: String, enum: TRANSACTION_STATUSES })
+  status!: TransactionStatus;
+
+  @ApiProperty({ type: Number, nullable: true, minimum: 0, maximum: 1 })
+  score!: number | null;
+
+  @ApiProperty({ type: String, nullable: true, enum: DECISIONS })
+  decision!: Decision | null;
+
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  received_at!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: '125.50', description: 'Decimal string' })
+  amount!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'NGN' })
+  currency!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'TRANSFER' })
+  type!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, enum: LABEL_VALUES, description: 'The current label, if any' })
+  label!: LabelValue | null;
+}
+
+export class AccountHistoryDto {
+  @ApiProperty({ type: String, example: 'C-1042', description: 'The account as the record names it' })
+  account!: string;
+
+  @ApiProperty({
+    type: [HistoryItemDto],
+    description: "Its other transactions at the same partner, in the caller's scope, newest first",
+  })
+  transactions!: HistoryItemDto[];
+}
+
+export class TransactionHistoryDto {
+  @ApiProperty({
+    type: AccountHistoryDto,
+    nullable: true,
+    description: 'The paying account (card or account); null when the stored record names none',
+  })
+  origin!: AccountHistoryDto | null;
+
+  @ApiProperty({
+    type: AccountHistoryDto,
+    nullable: true,
+    description: 'The receiving account (merchant, terminal or account); null when the record names none',
+  })
+  destination!: AccountHistoryDto | null;
+}
+
 export class TransactionViewDto {
   @ApiProperty({ type: String, example: 'txn-000123' })
   transaction_id!: string;
@@ -91,6 +151,14 @@ export class TransactionViewDto {
     description: 'Fraud risk, 0 (none) to 1 (certain); null until scored',
   })
   score!: number | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    enum: DECISIONS,
+    description: "The scorer's decision under its policy; null until scored",
+  })
+  decision!: Decision | null;
 
   @ApiProperty({
     type: [ReasonDto],
@@ -133,6 +201,23 @@ export class TransactionViewDto {
       'The current label (the latest given, POST /v1/labels), null when none; on GET /v1/transactions/{id} only',
   })
   label?: TransactionLabelDto | null;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'number', nullable: true },
+    example: { amount_log: 4.83, origin_txn_count_1h: 3 },
+    description:
+      'The feature values the score was computed from, by feature name (null for a value that is not a finite ' +
+      'number); on GET /v1/transactions/{id} only, and absent for scores stored without their features',
+  })
+  features?: Record<string, number | null>;
+
+  @ApiPropertyOptional({
+    type: TransactionHistoryDto,
+    description:
+      'The recent transactions of its payer and payee; on GET /v1/transactions/{id}?history=N only',
+  })
+  history?: TransactionHistoryDto;
 }
 
 export class TransactionPageDto {
@@ -245,6 +330,23 @@ function parseFilters(raw: RawQuery): TransactionFilters {
   if (from && to && Date.parse(from) >= Date.parse(to))
     throw new InvalidParameterException('from', 'from must be earlier than to');
   return filters;
+}
+
+/** What GET /v1/transactions/{id} may add: `history` transactions of each of its accounts (0, the default: none). */
+export interface TransactionViewOptions {
+  history: number;
+}
+
+export const MAX_HISTORY = 100;
+
+export function parseTransactionViewOptions(query: unknown): TransactionViewOptions {
+  const raw = onlyKnownParameters(query, ['history']);
+  const value = single(raw, 'history');
+  if (value === undefined) return { history: 0 };
+  const history = /^[0-9]{1,3}$/.test(value) ? Number(value) : NaN;
+  if (!(history >= 0 && history <= MAX_HISTORY))
+    throw new InvalidParameterException('history', `history must be an integer from 0 to ${MAX_HISTORY}`);
+  return { history };
 }
 
 export function parseTransactionId(id: unknown): string {

@@ -10,6 +10,7 @@ import {
   refusalStatusOf,
   type IngestSubmitReply,
   type IngestSubmitRequest,
+  type LabelValue,
   type RecordRefusal,
   type SubmissionResult,
 } from '@vigil/contracts';
@@ -22,7 +23,11 @@ import { MAX_RECORDS_PER_REQUEST } from './transactions.dto.js';
 import { encodeCursor } from '../http/query.js';
 import { requestService } from '../http/service-request.js';
 import type {
+  AccountHistoryDto,
+  Decision,
   ExportFilters,
+  TransactionHistoryDto,
+  TransactionViewOptions,
   ReasonDto,
   SubmittedRecord,
   Submission,
@@ -32,7 +37,7 @@ import type {
   TransactionViewDto,
 } from './transactions.dto.js';
 import { transactionIdsOf, type TransactionIds } from './transaction-ids.js';
-import { TransactionsRepository, type TransactionRow } from './transactions.repository.js';
+import { TransactionsRepository, type HistorySide, type TransactionRow } from './transactions.repository.js';
 
 @Injectable()
 export class TransactionsService {
@@ -131,14 +136,55 @@ export class TransactionsService {
     return this.client.unwrap<NatsClient>().connection.info?.max_payload ?? 1024 * 1024;
   }
 
-  async get(principal: Principal, id: string): Promise<TransactionViewDto> {
+  async get(
+    principal: Principal,
+    id: string,
+    options: TransactionViewOptions = { history: 0 },
+  ): Promise<TransactionViewDto> {
     // out of scope reads as absent: a partner must not learn that another partner's id exists
     const scope = readScopeOf(principal);
     const ids = transactionIdsOf(scope);
     const key = ids.keyOf(id);
     const row = key === undefined ? undefined : await this.transactions.find(key, scope);
     if (!row) throw new NotFoundException(`transaction ${id} not found`);
-    return { ...viewOf(row, ids), label: labelOf(row, principal) };
+    const features = featuresOf(row);
+    const view: TransactionViewDto = {
+      ...viewOf(row, ids),
+      label: labelOf(row, principal),
+      ...(features ? { features } : {}),
+    };
+    if (options.history > 0) view.history = await this.historyOf(row, options.history, scope, ids);
+    return view;
+  }
+
+  /** The latest transactions of the payer and of the payee, read with the caller's own scope. */
+  private async historyOf(
+    row: TransactionRow,
+    limit: number,
+    scope: ReadScope,
+    ids: TransactionIds,
+  ): Promise<TransactionHistoryDto> {
+    const of = async (side: HistorySide, account: string): Promise<AccountHistoryDto> => ({
+      account,
+      transactions: (
+        await this.transactions.history(side, account, row.partner_id, row.transaction_id, limit, scope)
+      ).map((item) => ({
+        transaction_id: ids.shown(item.transaction_id),
+        status: item.status,
+        score: item.score,
+        decision: item.decision as Decision | null,
+        received_at: item.received_at,
+        amount: item.amount,
+        currency: item.currency,
+        type: item.type,
+        label: item.label as LabelValue | null,
+      })),
+    });
+    const [origin, destination] = await Promise.all([
+      row.origin_account ? of('origin', row.origin_account) : null,
+      row.destination_account ? of('destination', row.destination_account) : null,
+    ]);
+    return { origin, destination };
   }
 
   async list(principal: Principal, filters: TransactionFilters): Promise<TransactionPageDto> {
@@ -248,6 +294,7 @@ function viewOf(row: TransactionRow, ids: TransactionIds): TransactionViewDto {
     transaction_id: ids.shown(row.transaction_id),
     status: row.status,
     score: row.score,
+    decision: row.decision as Decision | null,
     reasons: [
       ...reasonsOf(row.score_reasons, 'warn'),
       ...reasonsOf(row.validation_reasons, validationSeverity),
@@ -259,6 +306,19 @@ function viewOf(row: TransactionRow, ids: TransactionIds): TransactionViewDto {
     currency: row.currency,
     type: row.type,
   };
+}
+
+/**
+ * The stored feature vector by name, when the score kept one and its feature set is known. A value that is not
+ * a finite number (JSON has no NaN) is null; a vector whose length differs from its names' is not shown at all,
+ * since zipping it would put values under the wrong names.
+ */
+function featuresOf(row: TransactionRow): Record<string, number | null> | undefined {
+  const { features, feature_names: names } = row;
+  if (!features || !names || features.length !== names.length) return undefined;
+  return Object.fromEntries(
+    names.map((name, i) => [name, Number.isFinite(features[i]) ? features[i]! : null]),
+  );
 }
 
 /** The current label; a partner sees who gave it only when it was one of its own principals. */
