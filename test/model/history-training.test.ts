@@ -176,5 +176,5 @@ describe('training on history: card payments replayed through the suite with lat
     const model = FraudModel.from(await loadArtifact(join(out, file!)));
     expect(model.version).toBe(fromDb.model);
     expect(model.artifact.features).toEqual([...FEATURE_NAMES]);
-  });
+  }, 300_000);
 });
