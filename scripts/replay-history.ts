@@ -9,13 +9,14 @@ import { loadDevSecrets } from './lib/dev-secrets.ts';
 import { replayHistory, type HistoryRecord } from './lib/history-replay.ts';
 
 const USAGE = `Usage: npm run replay:history -- --in <records.ndjson> [--label-delay 7d] [--gateway <url>]
-                                  [--user admin] [--password <p>] [--database-url <url>]
+                                  [--user admin] [--password <p>] [--database-url <url>] [--from <day>]
 
 Submits the records through the gateway a UTC day at a time and waits until each day is scored (or
 quarantined) before the next. Before each day it labels, as chargebacks, the frauds (labels.is_fraud) whose
 delay ends within that day, with labelled_at = their time + the delay; after the last day, the labels due
 by now. Defaults: the gateway of \`npm start\`
-(http://127.0.0.1:$GATEWAY_PORT, 8080), its admin user and demo password, $DATABASE_URL.`;
+(http://127.0.0.1:$GATEWAY_PORT, 8080), its admin user and demo password, $DATABASE_URL. --from resumes an
+interrupted replay at a UTC day (2018-05-04): earlier days are taken as submitted and their labels as given.`;
 
 const { values } = parseArgs({
   options: {
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     user: { type: 'string', default: 'admin' },
     password: { type: 'string' },
     'database-url': { type: 'string' },
+    from: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -38,6 +40,11 @@ if (!delay) {
   process.exit(2);
 }
 const labelDelayMs = Number(delay[1]) * (delay[2] === 'd' ? 86_400_000 : 3_600_000);
+const fromMs = values.from === undefined ? undefined : Date.parse(`${values.from}T00:00:00Z`);
+if (fromMs !== undefined && !Number.isFinite(fromMs)) {
+  process.stderr.write(`--from must be a day such as 2018-05-04\n\n${USAGE}\n`);
+  process.exit(2);
+}
 const root = fileURLToPath(new URL('..', import.meta.url));
 const gatewayUrl = values.gateway ?? `http://127.0.0.1:${process.env.GATEWAY_PORT || 8080}`;
 const password =
@@ -66,6 +73,7 @@ const result = await replayHistory(records, {
   databaseUrl:
     values['database-url'] ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/vigil',
   labelDelayMs,
+  ...(fromMs !== undefined ? { fromMs } : {}),
   onProgress: (message) => process.stderr.write(`replay: ${message}\n`),
 });
 process.stdout.write(

@@ -18,8 +18,10 @@ export interface HistoryReplayOptions {
   databaseUrl: string;
   labelDelayMs: number;
   batchSize?: number;
-  /** How long one day may take to be scored. */
-  dayTimeoutMs?: number;
+  /** How long a wait may go without progress (a day being scored, labels being stored) before it fails. */
+  stallTimeoutMs?: number;
+  /** Resume: submit only the days from this one on (ms, a UTC midnight); earlier days' labels were given. */
+  fromMs?: number;
   onProgress?: (message: string) => void;
 }
 
@@ -57,11 +59,15 @@ export async function replayHistory(
     .filter((r) => r.labels?.is_fraud === true)
     .map((r) => ({ id: r.transaction_id, knownAt: Date.parse(r.timestamp) + options.labelDelayMs }));
   let nextFraud = 0;
+  const fromMs = options.fromMs ?? -Infinity;
+  // a resumed replay: the labels due before its first day were given by the run it resumes
+  while (nextFraud < frauds.length && frauds[nextFraud]!.knownAt < fromMs) nextFraud++;
   const db = new pg.Client({ connectionString: options.databaseUrl });
   await db.connect();
   const result: HistoryReplayResult = { days: 0, submitted: 0, scored: 0, quarantined: 0, labelled: 0 };
   try {
     for (const [day, dayRecords] of [...byDay.entries()].sort(([a], [b]) => a - b)) {
+      if (day * DAY_MS < fromMs) continue;
       const dayEnd = (day + 1) * DAY_MS;
       // labels that became known during this day are in the scorer before the day's first payment is scored
       const due: { id: string; knownAt: number }[] = [];
@@ -73,7 +79,7 @@ export async function replayHistory(
           'SELECT count(*)::int AS n FROM scorer.labels WHERE transaction_id = ANY($1)',
           due.map((d) => d.id),
           due.length,
-          options.dayTimeoutMs ?? 120_000,
+          options.stallTimeoutMs ?? 120_000,
           `${due.length} labels stored`,
         );
         result.labelled += due.length;
@@ -87,7 +93,7 @@ export async function replayHistory(
               + (SELECT count(DISTINCT transaction_id) FROM validator.quarantine WHERE transaction_id = ANY($1)) AS n`,
         ids,
         accepted,
-        options.dayTimeoutMs ?? 120_000,
+        options.stallTimeoutMs ?? 120_000,
         `day ${new Date(day * DAY_MS).toISOString().slice(0, 10)} scored`,
       );
       const [counts] = (
@@ -118,7 +124,7 @@ export async function replayHistory(
         'SELECT count(*)::int AS n FROM scorer.labels WHERE transaction_id = ANY($1)',
         late.map((d) => d.id),
         late.length,
-        options.dayTimeoutMs ?? 120_000,
+        options.stallTimeoutMs ?? 120_000,
         `${late.length} labels stored`,
       );
       result.labelled += late.length;
@@ -201,15 +207,17 @@ async function waitForCount(
   query: string,
   ids: readonly string[],
   expected: number,
-  timeoutMs: number,
+  stallTimeoutMs: number,
   what: string,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let count = 0;
-  while (Date.now() < deadline) {
-    count = Number((await db.query<{ n: number }>(query, [ids])).rows[0]!.n);
-    if (count >= expected) return;
+  let count = -1;
+  let movedAt = Date.now();
+  while (Date.now() - movedAt < stallTimeoutMs) {
+    const now = Number((await db.query<{ n: number }>(query, [ids])).rows[0]!.n);
+    if (now >= expected) return;
+    if (now !== count) movedAt = Date.now();
+    count = now;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${count} of ${expected}`);
+  throw new Error(`no progress for ${stallTimeoutMs} ms waiting for ${what}: ${count} of ${expected}`);
 }
