@@ -8,6 +8,7 @@ import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DataQualityModule } from './data-quality/data-quality.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LabelsModule } from './labels/labels.module.js';
+import { ModelsModule } from './models/models.module.js';
 import { ApiExceptionFilter } from './http/api-exception.filter.js';
 import { ProtectionModule } from './protection/protection.module.js';
 import type { GatewayEnv } from './config.js';
@@ -53,6 +54,7 @@ export class GatewayModule {
         QuarantineModule,
         DataQualityModule,
         ReconciliationModule,
+        ModelsModule,
         HealthModule,
         SummaryModule,
         DashboardModule,

@@ -24,6 +24,8 @@ export const PERMISSIONS = [
   'reconciliation:read',
   /** Label transactions as fraud or legitimate: staff within their regions, a partner its own (chargebacks). */
   'labels:write',
+  /** Compare the shadow model with the active one on the scores both gave (read only, staff in their regions). */
+  'models:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -37,6 +39,7 @@ const READ_ALL: Permission[] = [
   'summary:read',
   'feed:read',
   'health:read',
+  'models:read',
 ];
 
 /** What each role may do; scoping (regions, partner) narrows the rows, never widens the verbs. */

@@ -183,6 +183,16 @@ const HTML = `<!doctype html>
       </div>
       <p id="regions-empty" class="muted" hidden>No transactions in the last hour.</p>
     </section>
+    <section id="shadow" class="panel" aria-labelledby="shadow-title" hidden>
+      <h2 id="shadow-title">Shadow model, last 24 hours</h2>
+      <div class="table-wrap">
+        <table>
+          <thead><tr><th scope="col">Model</th><th scope="col" class="num">Review</th><th scope="col" class="num">Block</th><th scope="col" class="num">Precision</th><th scope="col" class="num">Recall</th><th scope="col" class="num">Avg precision</th></tr></thead>
+          <tbody id="shadow-rows"></tbody>
+        </table>
+      </div>
+      <p id="shadow-legend" class="legend"></p>
+    </section>
     <section id="alerts" class="panel" aria-labelledby="alerts-title" hidden>
       <h2 id="alerts-title">Open alerts</h2>
       <ul id="alert-list"></ul>

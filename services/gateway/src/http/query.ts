@@ -53,14 +53,19 @@ export function regionOf(query: RawQuery, extra: readonly string[] = []): string
   return region;
 }
 
-export function limitOf(query: RawQuery, max: number, fallback: number): number {
-  const value = single(query, 'limit');
+/** A whole number parameter within [min, max]; `fallback` when absent. */
+export function integerOf(query: RawQuery, name: string, min: number, max: number, fallback: number): number {
+  const value = single(query, name);
   if (value === undefined) return fallback;
-  const limit = /^[0-9]{1,4}$/.test(value) ? Number(value) : NaN;
-  if (!(limit >= 1 && limit <= max))
-    throw new InvalidParameterException('limit', `limit must be an integer from 1 to ${max}`);
-  return limit;
+  // digits only, and no more than max has: '1e3', '0x10' and '12.0' are refused
+  const number = new RegExp(`^[0-9]{1,${String(max).length}}$`).test(value) ? Number(value) : NaN;
+  if (!(number >= min && number <= max))
+    throw new InvalidParameterException(name, `${name} must be an integer from ${min} to ${max}`);
+  return number;
 }
+
+export const limitOf = (query: RawQuery, max: number, fallback: number): number =>
+  integerOf(query, 'limit', 1, max, fallback);
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 

@@ -1,6 +1,7 @@
 // Vigil dashboard, the browser module: sign in, then the caller's summary (volumes, fraud and DQ rates, alerts,
 // forecast, health), refreshed every second from GET /v1/summary; panels follow the permissions GET /v1/me
-// reports. An alert about a transaction can be labelled (POST /v1/labels); #/transactions/<id> opens a
+// reports; once a minute, the shadow model against the active one (GET /v1/models/comparison) when one is
+// scoring. An alert about a transaction can be labelled (POST /v1/labels); #/transactions/<id> opens a
 // transaction's view. Type-checked against the DOM library by this folder's tsconfig.json; the gateway's build
 // compiles it to dist/dashboard/browser/dashboard.js, which dashboard.script.ts serves. It imports nothing, so
 // the compiled file is the whole bundle.
@@ -128,6 +129,25 @@ interface Summary {
   health: HealthSummary | null;
 }
 
+interface ModelOpinion {
+  model_version: string;
+  review: number;
+  block: number;
+  labelled: {
+    precision: number | null;
+    recall: number | null;
+    average_precision: number | null;
+  };
+}
+
+interface ModelComparison {
+  scores: number;
+  agreement_rate: number;
+  labels: { scores: number; fraud: number };
+  active: ModelOpinion;
+  shadow: ModelOpinion;
+}
+
 interface LabelResult {
   status: 'accepted' | 'rejected';
   label?: LabelValue;
@@ -182,6 +202,9 @@ const ui = {
   healthChecks: byId('health-checks'),
   healthLag: byId('health-lag'),
   updated: byId('updated'),
+  shadow: byId('shadow'),
+  shadowRows: byId<HTMLTableSectionElement>('shadow-rows'),
+  shadowLegend: byId('shadow-legend'),
   view: byId('transaction-view'),
   viewId: byId('tv-id'),
   viewStatus: byId('tv-status'),
@@ -232,6 +255,7 @@ let session: Session | null = null;
 let refreshTimer = 0;
 let inFlight: AbortController | null = null;
 let tick = 0;
+let shadowTimer = 0;
 const transactionRows = new Map<string, HTMLTableRowElement>();
 const alertItems = new Map<string, HTMLLIElement>();
 const regionRows = new Map<string, HTMLTableRowElement>();
@@ -356,16 +380,26 @@ async function startSession(token: string): Promise<boolean> {
   hideMessage();
   tick = 0;
   void refresh();
+  void refreshShadow();
   void route();
   return true;
 }
 
 function endSession(message?: string): void {
   clearTimeout(refreshTimer);
+  clearTimeout(shadowTimer);
   inFlight?.abort();
   session = null;
   sessionStorage.removeItem(TOKEN_KEY);
-  for (const list of [ui.rows, ui.alertList, ui.regionRows, ui.healthChecks, ui.sparkline, ui.forecastChart])
+  for (const list of [
+    ui.rows,
+    ui.alertList,
+    ui.regionRows,
+    ui.healthChecks,
+    ui.sparkline,
+    ui.forecastChart,
+    ui.shadowRows,
+  ])
     list.replaceChildren();
   transactionRows.clear();
   alertItems.clear();
@@ -377,7 +411,7 @@ function endSession(message?: string): void {
   closeView();
   ui.dashboard.hidden = true;
   ui.session.hidden = true;
-  for (const panel of [ui.alerts, ui.forecast, ui.health, ui.transactions]) panel.hidden = true;
+  for (const panel of [ui.alerts, ui.forecast, ui.health, ui.transactions, ui.shadow]) panel.hidden = true;
   ui.signIn.hidden = false;
   ui.password.value = '';
   if (message) showMessage(message);
@@ -447,6 +481,68 @@ async function refresh(): Promise<void> {
     if (inFlight === controller) inFlight = null;
     if (session === current && !signal.aborted) scheduleRefresh();
   }
+}
+
+// The panel shows only while a shadow model scored in the last day, to those who may compare models.
+async function refreshShadow(): Promise<void> {
+  clearTimeout(shadowTimer);
+  const current = session;
+  if (!current?.may('models:read')) return;
+  // it reads a day of scores from Postgres: once a minute is plenty for deciding on a promotion
+  shadowTimer = window.setTimeout(() => void refreshShadow(), 60_000);
+  if (document.hidden) return;
+  const to = Date.now();
+  try {
+    const report = await api<{ comparisons: ModelComparison[] }>(
+      '/v1/models/comparison?from=' +
+        new Date(to - 864e5).toISOString() +
+        '&to=' +
+        new Date(to).toISOString(),
+    );
+    if (session === current) renderShadow(report.comparisons);
+  } catch (error) {
+    if (session === current) setText(ui.shadowLegend, 'Could not compare: ' + messageOf(error) + '.');
+  }
+}
+
+function renderShadow(comparisons: ModelComparison[]): void {
+  ui.shadow.hidden = comparisons.length === 0;
+  const rows: HTMLTableRowElement[] = [];
+  for (const c of comparisons) {
+    for (const [side, opinion] of [
+      ['active', c.active],
+      ['shadow', c.shadow],
+    ] as const) {
+      const q = opinion.labelled;
+      const figures = [q.precision, q.recall, q.average_precision].map(percent);
+      rows.push(
+        rowOf([
+          ['', opinion.model_version + ' (' + side + ')'],
+          ...[count(opinion.review), count(opinion.block), ...figures].map((f): [string, string] => [
+            'num',
+            f,
+          ]),
+        ]),
+      );
+    }
+  }
+  ui.shadowRows.replaceChildren(...rows);
+  setText(
+    ui.shadowLegend,
+    comparisons
+      .map(
+        (c) =>
+          count(c.scores) +
+          ' scores, same decision on ' +
+          percent(c.agreement_rate) +
+          '; ' +
+          count(c.labels.fraud) +
+          ' fraud of ' +
+          count(c.labels.scores) +
+          ' labelled.',
+      )
+      .join(' '),
+  );
 }
 
 function renderSummary(s: Summary): void {
