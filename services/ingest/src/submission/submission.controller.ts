@@ -1,4 +1,15 @@
-import { Body, Controller, Headers, HttpCode, HttpException, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Headers,
+  HttpCode,
+  HttpException,
+  Inject,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
