@@ -669,6 +669,7 @@ describe('documentation and health', () => {
       '/v1/forecasts',
       '/v1/labels',
       '/v1/me',
+      '/v1/models/comparison',
       '/v1/quarantine',
       '/v1/quarantine/replay',
       '/v1/summary',
