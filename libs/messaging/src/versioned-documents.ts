@@ -82,8 +82,10 @@ export class DocumentStore<T> {
     if (expectedVersion !== undefined && expectedVersion !== currentVersion) {
       throw new DocumentConflictError(this.spec.key, expectedVersion);
     }
+    // after a removal the numbers go on from the last version kept, so a version names one document for good
+    const lastVersion = live ? currentVersion : entry ? await this.lastKeptVersion() : 0;
     const next: VersionedDocument<T> = {
-      version: currentVersion + 1,
+      version: lastVersion + 1,
       document,
       applied_at: new Date().toISOString(),
       applied_by: appliedBy,
@@ -98,6 +100,34 @@ export class DocumentStore<T> {
       throw error;
     }
     return next;
+  }
+
+  /**
+   * Removes the document if it is still at `expectedVersion` (a delete marker: the history stays). Running
+   * services keep the version they applied; returns false when there was no document.
+   */
+  async remove(expectedVersion: number): Promise<boolean> {
+    const entry = await this.kv.get(this.spec.key);
+    if (!entry || entry.operation !== 'PUT') return false;
+    if (this.decode(entry).version !== expectedVersion)
+      throw new DocumentConflictError(this.spec.key, expectedVersion);
+    try {
+      await this.kv.delete(this.spec.key, { previousSeq: entry.revision });
+    } catch (error) {
+      if (isWrongLastSequence(error)) throw new DocumentConflictError(this.spec.key, expectedVersion);
+      throw error;
+    }
+    return true;
+  }
+
+  /** The highest version number the bucket still keeps, removed or not (0 when none). */
+  private async lastKeptVersion(): Promise<number> {
+    let last = 0;
+    for await (const entry of await this.kv.history({ key: this.spec.key })) {
+      const version = entry.operation === 'PUT' ? entry.json<{ version?: unknown }>()?.version : undefined;
+      if (typeof version === 'number' && version > last) last = version;
+    }
+    return last;
   }
 
   /** Every version still kept by the bucket, oldest first. */

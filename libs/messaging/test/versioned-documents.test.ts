@@ -72,6 +72,21 @@ describe('DocumentStore', () => {
     expect((await store.current())?.document.max_amount).toBe(11);
   });
 
+  it('removes a document only at the version expected, and numbers the next one after the last kept', async () => {
+    const store = await DocumentStore.open(messaging.nats, limitsSpec('removed'), logger);
+    await store.apply({ max_amount: 10 }, 'alice');
+    await store.apply({ max_amount: 20 }, 'alice', 1);
+
+    await expect(store.remove(1)).rejects.toBeInstanceOf(DocumentConflictError);
+    expect(await store.remove(2)).toBe(true);
+    expect(await store.current()).toBeUndefined();
+    expect(await store.remove(2)).toBe(false);
+
+    const next = await store.apply({ max_amount: 30 }, 'bob', 0);
+    expect(next.version).toBe(3);
+    expect((await store.history()).map((v) => v.version)).toEqual([1, 2, 3]);
+  });
+
   it('delivers the current document to a new watcher, then each new version to every watcher', async () => {
     const writer = await DocumentStore.open(messaging.nats, limitsSpec('watched'), logger);
     await writer.apply({ max_amount: 1 }, 'alice');

@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { runUntilSignalled } from '@vigil/runtime';
+import { startOperator } from './app.js';
+
+await runUntilSignalled(() => startOperator());
