@@ -102,12 +102,12 @@ describe('trace context across NATS', () => {
     // the consumer span ends after the handler returns and the message is acked
     await waitFor(
       () => Promise.resolve(exporter.getFinishedSpans().map((s) => s.name)),
-      (names) => seen.length === 1 && names.includes('test.traced.KE process'),
+      (names) => seen.length === 1 && names.includes('process test.traced.KE'),
       { what: 'the handler to run and its span to end' },
     );
 
-    const publish = spanNamed('test.traced.KE publish');
-    const process = spanNamed('test.traced.KE process');
+    const publish = spanNamed('publish test.traced.KE');
+    const process = spanNamed('process test.traced.KE');
     const [handled] = seen as [Seen];
     expect(handled.info.headers?.get(Headers.traceparent)).toBe(
       `00-${traceId}-${publish.spanContext().spanId}-01`,
@@ -121,6 +121,21 @@ describe('trace context across NATS', () => {
     });
     expect(handled.correlationId).toBe('corr-42');
     expect(handled.info.correlationId).toBe('corr-42');
+    // the messaging conventions (no NATS instrumentation upstream: these attributes are the reference)
+    expect(publish.kind).toBe(SpanKind.PRODUCER);
+    expect(publish.attributes).toMatchObject({
+      'messaging.system': 'nats',
+      'messaging.destination.name': 'test.traced.KE',
+      'messaging.operation.type': 'send',
+      'messaging.operation.name': 'publish',
+    });
+    expect(process.attributes).toMatchObject({
+      'messaging.system': 'nats',
+      'messaging.destination.name': 'test.traced.KE',
+      'messaging.operation.type': 'process',
+      'messaging.consumer.group.name': consumer.durable,
+      'messaging.nats.message.delivery_count': 1,
+    });
   });
 
   it("carries the requester's trace and correlation id into a request handler", async () => {
@@ -134,8 +149,8 @@ describe('trace context across NATS', () => {
     );
 
     const inTrace = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
-    const requester = inTrace.find((s) => s.kind === SpanKind.CLIENT && s.name === 'testsvc.greet request');
-    const responder = inTrace.find((s) => s.kind === SpanKind.SERVER && s.name === 'testsvc.greet request');
+    const requester = inTrace.find((s) => s.kind === SpanKind.CLIENT && s.name === 'request testsvc.greet');
+    const responder = inTrace.find((s) => s.kind === SpanKind.SERVER && s.name === 'process testsvc.greet');
     const [handled] = seen as [Seen];
     expect(responder?.parentSpanContext?.spanId).toBe(requester?.spanContext().spanId);
     expect({ traceId: handled.traceId, spanId: handled.spanId }).toEqual({

@@ -1,12 +1,14 @@
 // The operations port: Prometheus metrics and liveness/readiness, apart from the service's own traffic.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { collectDefaultMetrics, type Registry } from 'prom-client';
+import { openMetricsRegistry } from './metrics.js';
 
 export type ReadinessCheck = () => Promise<void>;
 
 export class OpsServer {
-  readonly registry = new Registry();
+  /** OpenMetrics, so histograms can carry trace-id exemplars. */
+  readonly registry: Registry = openMetricsRegistry();
   private readonly checks = new Map<string, ReadinessCheck>();
   private readonly details = new Map<string, () => unknown>();
   private server?: Server;

@@ -1,6 +1,7 @@
 // One typed, validated parse of the environment per process.
 import AjvModule from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import type { TelemetryOptions } from '@vigil/observability';
 
 const Ajv = AjvModule.default;
 const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true, strict: false });
@@ -35,6 +36,11 @@ export const commonEnv = {
     default: 'info',
   },
   OTEL_EXPORTER_OTLP_ENDPOINT: { type: 'string', default: '' },
+  // share of new traces kept (parent-based: a trace carried in keeps its caller's decision)
+  OTEL_TRACES_SAMPLER_ARG: { type: 'number', minimum: 0, maximum: 1, default: 1 },
+  // resource attributes of every span: the build (the chart sets the image tag) and the pod (downward API)
+  SERVICE_VERSION: { type: 'string', default: '0.1.0' },
+  POD_NAME: { type: 'string', default: '' },
   // mTLS to NATS (PEM files, e.g. a mounted cert-manager Secret); PostgreSQL takes its certificates
   // through DATABASE_URL (sslmode=verify-full&sslrootcert=...&sslcert=...&sslkey=...).
   NATS_TLS_CA_FILE: { type: 'string', default: '' },
@@ -48,10 +54,30 @@ export interface CommonEnv {
   VIGIL_ENV: 'development' | 'production';
   LOG_LEVEL: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   OTEL_EXPORTER_OTLP_ENDPOINT: string;
+  OTEL_TRACES_SAMPLER_ARG: number;
+  SERVICE_VERSION: string;
+  POD_NAME: string;
   METRICS_PORT: number;
   NATS_TLS_CA_FILE?: string;
   NATS_TLS_CERT_FILE?: string;
   NATS_TLS_KEY_FILE?: string;
+}
+
+/** The telemetry options every process derives from its environment. */
+export function telemetryOptions(
+  serviceName: string,
+  env: Pick<
+    CommonEnv,
+    'OTEL_EXPORTER_OTLP_ENDPOINT' | 'OTEL_TRACES_SAMPLER_ARG' | 'SERVICE_VERSION' | 'POD_NAME'
+  >,
+): TelemetryOptions {
+  return {
+    serviceName,
+    serviceVersion: env.SERVICE_VERSION,
+    podName: env.POD_NAME || undefined,
+    otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
+    sampleRatio: env.OTEL_TRACES_SAMPLER_ARG,
+  };
 }
 
 /** The NATS TLS files named in the environment, or undefined when none is (plain connection). */

@@ -20,7 +20,7 @@ export class PlatformModule {
         { provide: JetStreamPublisher, useValue: platform.publisher },
         {
           provide: JetStreamClient,
-          useFactory: () => new JetStreamClient(platform.nats, platform.publisher),
+          useFactory: () => new JetStreamClient(platform.nats, platform.publisher, platform.ops.registry),
         },
         { provide: OpsServer, useValue: platform.ops },
         { provide: LOGGER, useValue: platform.logger },

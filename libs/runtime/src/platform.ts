@@ -1,9 +1,9 @@
 // What every service process starts with: logs, traces, the ops port, NATS, and its own migrated schema.
 import { Streams } from '@vigil/contracts';
-import { Database, migrate } from '@vigil/db';
+import { Database, migrate, type DatabaseOptions } from '@vigil/db';
 import { JetStreamPublisher, NatsClient } from '@vigil/messaging';
 import { OpsServer, createLogger, startTelemetry, type Logger } from '@vigil/observability';
-import { natsTlsFiles, type CommonEnv } from './env.js';
+import { natsTlsFiles, telemetryOptions, type CommonEnv } from './env.js';
 
 export interface PlatformOptions {
   service: string;
@@ -12,6 +12,8 @@ export interface PlatformOptions {
   migrationsDir?: string;
   /** Set to false where another process already migrated (tests that restart a service). */
   runMigrations?: boolean;
+  /** The pool's size, acquire deadline and statement timeout, where the service configures them. */
+  database?: Pick<DatabaseOptions, 'maxConnections' | 'acquireTimeoutMs' | 'statementTimeoutMs'>;
 }
 
 export class Platform {
@@ -28,7 +30,7 @@ export class Platform {
 
   static async start(options: PlatformOptions): Promise<Platform> {
     const { service, env } = options;
-    startTelemetry({ serviceName: service, otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined });
+    startTelemetry(telemetryOptions(service, env));
     const logger = createLogger(service, env.LOG_LEVEL);
     if (options.migrationsDir && options.runMigrations !== false) {
       const applied = await migrate({
@@ -38,7 +40,7 @@ export class Platform {
       });
       if (applied.length > 0) logger.info({ migrations: applied }, 'database schema migrated');
     }
-    const db = new Database({ url: env.DATABASE_URL, service });
+    const db = new Database({ ...options.database, url: env.DATABASE_URL, service });
     const nats = await NatsClient.connect({
       url: env.NATS_URL,
       name: service,
@@ -47,8 +49,8 @@ export class Platform {
     });
     // every stream exists before anything publishes: a subject without a stream loses nothing, it just fails
     for (const stream of Object.values(Streams)) await nats.ensureStream(stream);
-    const publisher = new JetStreamPublisher(nats);
     const ops = new OpsServer(service);
+    const publisher = new JetStreamPublisher(nats, { registry: ops.registry });
     ops.addReadinessCheck('nats', () => nats.ping());
     ops.addReadinessCheck('postgres', () => db.ping());
     const platform = new Platform(service, logger, ops, nats, publisher, db);

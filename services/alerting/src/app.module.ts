@@ -3,6 +3,7 @@ import { PlatformModule, type Platform } from '@vigil/runtime';
 import { ALERT_SETTINGS, type AlertSettings } from './alerts/alert-settings.js';
 import { AlertsHandler } from './alerts/alerts.handler.js';
 import { AlertsRepository } from './alerts/alerts.repository.js';
+import { AlertingMetrics } from './alerts/alerting-metrics.js';
 import { AlertsService } from './alerts/alerts.service.js';
 import { Clock } from './clock/clock.js';
 import { WorkSignals } from './clock/work-signals.js';
@@ -65,6 +66,7 @@ export class AlertingModule {
         { provide: WorkSignals, useValue: overrides.signals ?? new WorkSignals() },
         PolicyService,
         AlertsRepository,
+        AlertingMetrics,
         AlertsService,
         GroupsRepository,
         GroupingService,

@@ -9,6 +9,7 @@ import { WorkSignals } from '../clock/work-signals.js';
 import type { Tx } from '../db/tx.js';
 import { GroupingService } from '../grouping/grouping.service.js';
 import { alertRaisedOf } from '../notifications/notification-payloads.js';
+import { AlertingMetrics } from './alerting-metrics.js';
 import { AlertsRepository, type AlertRow, type RecordedOccurrence } from './alerts.repository.js';
 import type { AlertSignal } from './signals.js';
 
@@ -21,12 +22,14 @@ export class AlertsService {
     @Inject(JetStreamPublisher) private readonly publisher: JetStreamPublisher,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(WorkSignals) private readonly signals: WorkSignals,
+    @Inject(AlertingMetrics) private readonly metrics: AlertingMetrics,
   ) {}
 
   /** Idempotent per event: a redelivered event changes nothing but may publish what a crash left unpublished. */
   async raise(signal: AlertSignal): Promise<RecordedOccurrence> {
     const now = this.clock.now();
-    const recorded = await this.db.transaction((client) => this.raiseIn(client, signal, now));
+    const recorded = await this.db.transaction((client) => this.raiseIn(client, signal, now), 'raise alert');
+    if (recorded.opened && !recorded.duplicate) this.metrics.alertOpened(signal.source, signal.severity);
     await this.afterCommit(recorded, signal);
     return recorded;
   }

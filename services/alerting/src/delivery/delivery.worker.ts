@@ -3,9 +3,10 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { AlertNotification, AlertRaised, CampaignTrigger } from '@vigil/contracts';
 import { backoffMs, type BackoffPolicy } from '@vigil/messaging';
-import type { Logger } from '@vigil/observability';
+import { clientSpan, type Logger } from '@vigil/observability';
 import { LOGGER } from '@vigil/runtime';
 import { ALERT_SETTINGS, type AlertSettings } from '../alerts/alert-settings.js';
+import { AlertingMetrics } from '../alerts/alerting-metrics.js';
 import { AlertsService } from '../alerts/alerts.service.js';
 import { Clock } from '../clock/clock.js';
 import { Ticker } from '../clock/ticker.js';
@@ -45,6 +46,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(WebhookChannel) webhook: WebhookChannel,
     @Inject(EmailChannel) email: EmailChannel,
     @Inject(SmsChannel) sms: SmsChannel,
+    @Inject(AlertingMetrics) private readonly metrics: AlertingMetrics,
   ) {
     this.senders = { webhook, email, sms };
     this.breakers = new CircuitBreakers({
@@ -83,13 +85,24 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const startedAt = this.clock.now();
     const started = performance.now();
     try {
-      const result = await breaker.fire({
-        deliveryId: delivery.delivery_id,
-        channelName: delivery.channel_name,
-        target: delivery.target,
-        subject: delivery.subject,
-        payload,
-      });
+      // one span per attempt: the channel and its server, never the recipient or the message
+      const result = await clientSpan(
+        'alerting',
+        `notify ${delivery.channel}`,
+        {
+          'vigil.notification.channel': delivery.channel,
+          'vigil.notification.attempt': delivery.attempts,
+          ...(delivery.channel === 'webhook' ? { 'server.address': hostOf(endpoint) } : {}),
+        },
+        () =>
+          breaker.fire({
+            deliveryId: delivery.delivery_id,
+            channelName: delivery.channel_name,
+            target: delivery.target,
+            subject: delivery.subject,
+            payload,
+          }),
+      );
       await this.deliveries.settle(delivery.delivery_id, {
         attempt: delivery.attempts,
         startedAt,
@@ -99,6 +112,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
         status: 'delivered',
         nextAttemptAt: startedAt,
       });
+      this.metrics.notification(delivery.channel, 'delivered');
       this.logger.info(
         { delivery: delivery.delivery_id, channel: delivery.channel_name, attempts: delivery.attempts },
         'notification delivered',
@@ -107,6 +121,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       if (isOpenCircuit(error)) {
         const until = new Date(startedAt.getTime() + this.breakers.resetMs);
         await this.deliveries.defer(delivery.delivery_id, until, `circuit open for ${endpoint}`);
+        this.metrics.notification(delivery.channel, 'circuit_open');
         return;
       }
       await this.recordFailure(delivery, error, startedAt, Math.round(performance.now() - started));
@@ -131,6 +146,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       status: exhausted ? 'failed' : 'pending',
       nextAttemptAt: new Date(startedAt.getTime() + retryDelaySeconds(delivery.attempts) * 1000),
     });
+    this.metrics.notification(delivery.channel, exhausted ? 'failed' : 'retry');
     this.logger.warn(
       {
         delivery: delivery.delivery_id,
@@ -174,5 +190,14 @@ function payloadOf(delivery: DueDelivery): NotificationPayload {
     case 'group':
     case 'escalation':
       return { kind: 'group', body: delivery.payload as AlertNotification };
+  }
+}
+
+/** The host of a webhook endpoint, for a span; an endpoint that is not a URL gives nothing away. */
+function hostOf(endpoint: string): string {
+  try {
+    return new URL(endpoint).hostname;
+  } catch {
+    return 'unknown';
   }
 }

@@ -5,6 +5,7 @@ import { Database } from '@vigil/db';
 import type { Logger } from '@vigil/observability';
 import { LOGGER } from '@vigil/runtime';
 import { ALERT_SETTINGS, type AlertSettings } from '../alerts/alert-settings.js';
+import { AlertingMetrics } from '../alerts/alerting-metrics.js';
 import { AlertsRepository } from '../alerts/alerts.repository.js';
 import { Clock } from '../clock/clock.js';
 import { Ticker } from '../clock/ticker.js';
@@ -35,6 +36,7 @@ export class EscalationWorker implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(WorkSignals) private readonly signals: WorkSignals,
     @Inject(ALERT_SETTINGS) settings: AlertSettings,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(AlertingMetrics) private readonly metrics: AlertingMetrics,
   ) {
     this.ticker = new Ticker('escalation', settings.pollIntervalMs, () => this.stepDue(), logger);
     signals.register('escalations', this.ticker);
@@ -145,6 +147,7 @@ export class EscalationWorker implements OnApplicationBootstrap, OnModuleDestroy
       },
       'escalation step sent',
     );
+    this.metrics.escalationStep(escalation.chain, index + 1);
     return queued > 0;
   }
 
