@@ -1,10 +1,15 @@
+// @long-running: minutes on two cores, so a run without recorded durations starts it first (jest.sequencer.js)
 // Property-based fuzzing of every way records come in: the gateway's POST /v1/transactions, ingest's JSON and
 // ingest's NDJSON, each with thousands of generated requests that mix valid records with hostile ones. Whatever
 // comes in, no answer is a 5xx, no service dies, and every record answered "accepted" ends scored or
-// quarantined exactly once. The seed is printed; FUZZ_SEED=<seed> replays a run, FUZZ_REQUESTS sets its size.
+// quarantined exactly once. The GET routes of the query API get thousands of generated query strings each, valid
+// and hostile (timestamps Postgres cannot hold, huge numbers, NUL bytes, forged cursors, unknown and repeated
+// parameters): none is a 5xx, and every 400 names the parameter. The seed is printed; FUZZ_SEED=<seed> replays a
+// run, FUZZ_REQUESTS sets the size of the first part (5,000 per target), FUZZ_QUERIES of the second (2,000 per list
+// route in a normal run; FUZZ_QUERIES=5000 is the query API's acceptance size, about 4.5 minutes).
 import * as fc from 'fast-check';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { transactionKey } from '@vigil/contracts';
+import { TRANSACTION_TYPES, transactionKey } from '@vigil/contracts';
 import { newTransaction, waitFor } from '@vigil/testing';
 import { tokenFor } from '../support/api.js';
 import { SERVICES, Suite } from '../support/suite.js';
@@ -12,6 +17,8 @@ import { SERVICES, Suite } from '../support/suite.js';
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 const REQUESTS_PER_TARGET = Number(process.env.FUZZ_REQUESTS ?? 5000);
 const CONCURRENCY = 8;
+const QUERIES_PER_ROUTE = Number(process.env.FUZZ_QUERIES ?? 2000);
+const QUERY_CONCURRENCY = 16;
 
 type Target = 'gateway' | 'ingest-json' | 'ingest-ndjson';
 
@@ -309,6 +316,153 @@ function buildRequest(target: Target, index: number, shape: RequestShape): Gener
   return { contentType: shape.contentType ?? defaultType, body };
 }
 
+// ---- query strings of the GET routes ---------------------------------------------------------------------
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+/** RFC 3339 texts around and beyond what Postgres and the calendar hold: year 0, 9999, offsets to ±23:59. */
+const timestampText = fc
+  .tuple(
+    fc.integer({ min: 0, max: 10_000 }),
+    fc.integer({ min: 0, max: 13 }),
+    fc.integer({ min: 0, max: 32 }),
+    fc.integer({ min: 0, max: 25 }),
+    fc.integer({ min: 0, max: 61 }),
+    fc.integer({ min: 0, max: 61 }),
+    fc.constantFrom('', '.5', '.123456', '.123456789', '.1234567890'),
+    fc.oneof(
+      fc.constantFrom('Z', 'z', ''),
+      fc
+        .tuple(fc.constantFrom('+', '-'), fc.integer({ min: 0, max: 24 }), fc.integer({ min: 0, max: 60 }))
+        .map(([sign, h, m]) => `${sign}${pad(h, 2)}:${pad(m, 2)}`),
+    ),
+    fc.constantFrom('T', 't', ' '),
+  )
+  .map(([y, mo, d, h, mi, sec, frac, zone, t]) => {
+    const year = y === 10_000 ? '10000' : pad(y, 4);
+    return `${year}-${pad(mo, 2)}-${pad(d, 2)}${t}${pad(h, 2)}:${pad(mi, 2)}:${pad(sec, 2)}${frac}${zone}`;
+  });
+const plausibleTimestamp = fc
+  .date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2030-01-01T00:00:00Z'), noInvalidDate: true })
+  .map((d) => d.toISOString());
+const anyTimestamp = fc.oneof(plausibleTimestamp, timestampText);
+
+const numberText = fc.oneof(
+  fc.integer({ min: -10, max: 1_000 }).map(String),
+  fc.constantFrom('0', '1', '0.5', '0.9999', '1.0000001', '-0', '1e3', '0x10', '12.0', '', ' 5', '5 ', 'NaN'),
+  fc.constantFrom('9'.repeat(20), '9'.repeat(400), '1e400', String(2 ** 53 + 1), '-9223372036854775809'),
+  fc.double().map(String),
+);
+
+const cursorText = fc.oneof(
+  fc
+    .tuple(anyTimestamp, fc.oneof(fc.constantFrom('seed-1', 'partner-a~t-1', 'a\u0000b', ''), fc.string()))
+    .map(([at, id]) => Buffer.from(JSON.stringify([at, id])).toString('base64url')),
+  fc.uuid().map((id) => Buffer.from(JSON.stringify(['2026-01-01T00:00:00Z', id])).toString('base64url')),
+  fc.string({ maxLength: 60 }),
+  fc.constantFrom('bnVsbA', 'W10', 'WzEsMl0', '%%%', 'W251bGwsbnVsbF0'),
+);
+
+/** The values a parameter of each name is given: plausible ones, the edges of each type, and hostile text. */
+const valueFor: Record<string, fc.Arbitrary<string>> = {
+  status: fc.constantFrom(
+    'accepted',
+    'valid',
+    'quarantined',
+    'scored',
+    'open',
+    'acknowledged',
+    'resolved',
+    'SCORED',
+  ),
+  severity: fc.constantFrom('critical', 'warning', 'info', 'fatal'),
+  region: fc.constantFrom('NG', 'ke', 'GH', 'XX', 'ZZ', 'N', 'NGA'),
+  type: fc.constantFrom(...TRANSACTION_TYPES, 'transfer', 'WIRE'),
+  min_score: numberText,
+  from: anyTimestamp,
+  to: anyTimestamp,
+  limit: numberText,
+  budget: numberText,
+  history: numberText,
+  horizon: numberText,
+  grace_seconds: numberText,
+  cursor: cursorText,
+  source: fc.constantFrom('api', 'paysim', 'generator', 'NDJSON'),
+  rule: fc.constantFrom('region.currency', 'amount.range', '1bad', 'a'.repeat(70)),
+  series_id: fc.constantFrom('NG:TRANSFER', 'KE', 'none'),
+};
+const queryHostile = hostileString.filter((value) => value.length < 2_000);
+const parameterValue = (name: string): fc.Arbitrary<string> =>
+  fc.oneof(
+    { weight: 3, arbitrary: Object.hasOwn(valueFor, name) ? valueFor[name]! : queryHostile },
+    { weight: 1, arbitrary: queryHostile },
+  );
+
+interface GetRoute {
+  path: string;
+  parameters: readonly string[];
+  /** Generated queries; the list routes get QUERIES_PER_ROUTE. */
+  queries: number;
+}
+const GET_ROUTES: readonly GetRoute[] = [
+  {
+    path: '/v1/transactions',
+    parameters: ['status', 'region', 'min_score', 'type', 'from', 'to', 'limit', 'cursor'],
+    queries: QUERIES_PER_ROUTE,
+  },
+  {
+    path: '/v1/transactions/export',
+    parameters: ['status', 'region', 'min_score', 'type', 'from', 'to'],
+    queries: QUERIES_PER_ROUTE,
+  },
+  {
+    path: '/v1/quarantine',
+    parameters: ['source', 'region', 'rule', 'from', 'to', 'limit', 'cursor'],
+    queries: QUERIES_PER_ROUTE,
+  },
+  { path: '/v1/alerts', parameters: ['status', 'severity', 'limit', 'cursor'], queries: QUERIES_PER_ROUTE },
+  {
+    path: '/v1/data-quality',
+    parameters: ['source', 'region', 'from', 'to', 'limit'],
+    queries: QUERIES_PER_ROUTE,
+  },
+  { path: '/v1/data-quality/drift', parameters: ['source', 'limit'], queries: QUERIES_PER_ROUTE },
+  { path: '/v1/transactions/seed-1', parameters: ['history'], queries: QUERIES_PER_ROUTE / 5 },
+  { path: '/v1/forecasts', parameters: ['series_id', 'history', 'horizon'], queries: QUERIES_PER_ROUTE / 5 },
+  {
+    path: '/v1/admin/reconciliation',
+    parameters: ['from', 'to', 'grace_seconds', 'limit'],
+    queries: QUERIES_PER_ROUTE / 5,
+  },
+  { path: '/v1/models/comparison', parameters: ['from', 'to', 'budget'], queries: QUERIES_PER_ROUTE / 5 },
+  { path: '/v1/summary', parameters: ['region'], queries: QUERIES_PER_ROUTE / 5 },
+];
+
+/** A query string: a few of the route's parameters (now and then an unknown or a repeated one), URL-encoded. */
+const queryString = (route: GetRoute): fc.Arbitrary<string> =>
+  fc
+    .tuple(
+      fc.array(
+        fc.oneof(
+          { weight: 12, arbitrary: fc.constantFrom(...route.parameters) },
+          { weight: 1, arbitrary: fc.constantFrom('q', 'LIMIT', 'from[]', '__proto__', 'a\u0000') },
+        ),
+        { maxLength: 5 },
+      ),
+      fc.constantFrom('', '', '', '&%zz', '&limit=1&limit=2', '&%00=1', '&from=%E0%A4%A'),
+      fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    )
+    .chain(([names, tail, salt]) =>
+      fc
+        .tuple(...names.map((name) => parameterValue(name).map((value) => [name, value] as const)))
+        .map((pairs) => {
+          const search = new URLSearchParams(
+            pairs.map(([name, value]): [string, string] => [name, value]),
+          ).toString();
+          return `${search}${tail}${salt % 50 === 0 ? '&cursor=' : ''}`;
+        }),
+    );
+
 // ---- the run ------------------------------------------------------------------------------------------
 
 interface Outcome {
@@ -326,6 +480,7 @@ interface SubmitReply {
 describe(`fuzzing the ways in (seed ${SEED}, ${REQUESTS_PER_TARGET} requests per target)`, () => {
   let suite: Suite;
   let partnerToken = '';
+  let adminToken = '';
 
   beforeAll(async () => {
     // child processes: a crash or restart of any service is visible, not hidden in this process
@@ -334,6 +489,7 @@ describe(`fuzzing the ways in (seed ${SEED}, ${REQUESTS_PER_TARGET} requests per
       env: { gateway: { GATEWAY_RATE_LIMIT_PRINCIPAL_MAX: '0' } },
     });
     partnerToken = await tokenFor(suite.gatewayUrl, 'partner-a');
+    adminToken = await tokenFor(suite.gatewayUrl, 'admin');
     process.stdout.write(`fuzz seed ${SEED} (replay with FUZZ_SEED=${SEED})\n`);
   }, 120_000);
   afterAll(async () => {
@@ -440,4 +596,58 @@ describe(`fuzzing the ways in (seed ${SEED}, ${REQUESTS_PER_TARGET} requests per
     const fatal = suite.logs().filter((line) => /"level":(60|"fatal")/.test(line));
     expect(fatal).toEqual([]);
   }, 1_800_000);
+
+  it('answers every generated query of the GET routes without a 5xx, and names the parameter of every 400', async () => {
+    const plan = GET_ROUTES.flatMap((route, r) =>
+      fc
+        .sample(queryString(route), { numRuns: route.queries, seed: SEED + 100 + r })
+        .map((query, index) => ({ route, index, query })),
+    );
+    const answers: { path: string; query: string; status: number; named: boolean; body: string }[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < plan.length) {
+        const { route, index, query } = plan[next++]!;
+        // partners read their own transactions; the admin reads everything (and the staff-only routes)
+        const token =
+          route.path.startsWith('/v1/transactions') && index % 3 === 0 ? partnerToken : adminToken;
+        const response = await fetch(`${suite.gatewayUrl}${route.path}?${query}`, {
+          headers: { authorization: `Bearer ${token}` },
+        }).catch(
+          (error: unknown) =>
+            new Response(`connection failed: ${String((error as Error).cause ?? error)}`, { status: 599 }),
+        );
+        // a body cut short (a stream that failed after its head) counts as a failure, like a 5xx
+        const body = await response.text().catch((error: unknown) => `body cut short: ${String(error)}`);
+        const status = body.startsWith('body cut short') ? 598 : response.status;
+        const named =
+          status === 400 &&
+          (JSON.parse(body) as { errors?: { parameter?: string }[] }).errors?.[0]?.parameter;
+        answers.push({ path: route.path, query, status, named: Boolean(named), body: body.slice(0, 400) });
+      }
+    };
+    await Promise.all(Array.from({ length: QUERY_CONCURRENCY }, worker));
+
+    const byRoute: Record<string, Record<number, number>> = {};
+    for (const { path, status } of answers) {
+      const counts = (byRoute[path] ??= {});
+      counts[status] = (counts[status] ?? 0) + 1;
+    }
+    process.stdout.write(`GET answers by route and status (seed ${SEED}): ${JSON.stringify(byRoute)}\n`);
+    const failures = answers
+      .filter((a) => a.status >= 500)
+      .map((a) => `${a.path}?${a.query}: ${a.status} ${a.body.slice(0, 200)}`);
+    expect(failures.slice(0, 20)).toEqual([]);
+    // a refusal names the parameter it refuses
+    const unnamed = answers
+      .filter((a) => a.status === 400 && !a.named)
+      .map((a) => `${a.path}?${a.query}: ${a.body.slice(0, 200)}`);
+    expect(unnamed.slice(0, 20)).toEqual([]);
+    // the generator really mixes: each list route both answers and refuses
+    for (const route of GET_ROUTES.filter((r) => r.queries === QUERIES_PER_ROUTE)) {
+      expect(byRoute[route.path]?.[200] ?? 0).toBeGreaterThan(route.queries / 20);
+      expect(byRoute[route.path]?.[400] ?? 0).toBeGreaterThan(route.queries / 20);
+    }
+    for (const name of SERVICES) expect(suite.process(name).alive).toBe(true);
+  }, 900_000);
 });

@@ -8,15 +8,68 @@ export interface DatabaseOptions {
   /** The service, for spans and the application_name Postgres shows in pg_stat_activity. */
   service: string;
   maxConnections?: number;
+  /** How long a statement waits for a free connection before it fails with DatabaseBusyError (default 5 s). */
+  acquireTimeoutMs?: number;
+  /** Server-side statement_timeout of every connection, in ms; unset leaves the server's (none by default). */
+  statementTimeoutMs?: number;
+}
+
+/**
+ * The database cannot take the statement now: no connection came free within the acquire deadline, or the
+ * statement ran past its timeout. A retry later may pass, so HTTP callers answer 503 with Retry-After.
+ */
+export class DatabaseBusyError extends Error {
+  constructor(
+    readonly reason: 'pool-exhausted' | 'statement-timeout' | 'too-many-connections',
+    message: string,
+    cause?: unknown,
+  ) {
+    super(message, { cause });
+    this.name = 'DatabaseBusyError';
+  }
+}
+
+/** The busy error `error` stands for (pg-pool's acquire timeout, SQLSTATE 57014 or 53300), else undefined. */
+export function databaseBusy(error: unknown): DatabaseBusyError | undefined {
+  if (error instanceof DatabaseBusyError) return error;
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (code === '57014' && /statement timeout/.test(error.message))
+    return new DatabaseBusyError('statement-timeout', 'the query ran past its statement timeout', error);
+  if (code === '53300')
+    return new DatabaseBusyError('too-many-connections', 'the database has no free connection', error);
+  // pg-pool's own words when connectionTimeoutMillis passes with every client checked out, or while a new
+  // connection is still being opened (a loaded server, a pool refilling after its connections were dropped)
+  if (
+    code === undefined &&
+    /timeout exceeded when trying to connect|Connection terminated due to connection timeout/.test(
+      error.message,
+    )
+  )
+    return new DatabaseBusyError('pool-exhausted', 'no database connection came free in time', error);
+  return undefined;
 }
 
 /** A named SQL statement: the name shows in traces, the text stays reviewable in one place. */
 export interface NamedQuery {
   name: string;
   text: string;
+  /**
+   * Set for statements whose every variant has its own text (composeQuery): the server prepares it once per
+   * connection under this name, and a generic plan is as good as a custom one since no condition is a
+   * catch-all. Catch-all statements (`$1 IS NULL OR ...`) must stay unnamed, planned with their values each time.
+   */
+  prepareAs?: string;
 }
 
 export const sql = (name: string, text: string): NamedQuery => ({ name, text });
+
+/** Statements on the one connection of `Database.session`. */
+export interface Session {
+  query<R extends QueryResultRow>(query: NamedQuery, values?: unknown[]): Promise<R[]>;
+}
+
+type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
 interface Closable {
   close(): Promise<void>;
@@ -32,7 +85,8 @@ export class Database {
       connectionString: options.url,
       max: options.maxConnections ?? 10,
       application_name: options.service,
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: options.acquireTimeoutMs ?? 5_000,
+      ...(options.statementTimeoutMs === undefined ? {} : { statement_timeout: options.statementTimeoutMs }),
     });
     // an idle client losing its server must not crash the process; the next query reconnects
     this.pool.on('error', () => undefined);
@@ -44,16 +98,50 @@ export class Database {
   }
 
   async query<R extends QueryResultRow>(query: NamedQuery, values: unknown[] = []): Promise<R[]> {
+    return this.traced<R>(this.pool, query, values);
+  }
+
+  /**
+   * Runs `fn` with one pooled connection for the statements it issues, outside any transaction: a read of
+   * several statements waits for the pool once, not once a statement, which under load is the wait that counts.
+   */
+  async session<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect().catch((error: unknown) => {
+      throw databaseBusy(error) ?? error;
+    });
+    let failure: Error | undefined;
+    try {
+      return await fn({ query: (query, values = []) => this.traced(client, query, values) });
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      // as pg-pool does for a failed pool.query: a connection a statement failed on is not pooled again
+      client.release(failure);
+    }
+  }
+
+  private async traced<R extends QueryResultRow>(
+    on: Queryable,
+    query: NamedQuery,
+    values: unknown[],
+  ): Promise<R[]> {
+    // A query outside any trace (a poller's or a lease's idle tick) gets no span: it would be a root trace of
+    // its own on every tick and bury the traces of real work. Within a trace, every statement is a span.
+    if (!trace.getActiveSpan()?.isRecording()) return this.run<R>(on, query, values);
     return this.tracer.startActiveSpan(
       query.name,
       {
         kind: SpanKind.CLIENT,
-        attributes: { 'db.system.name': 'postgresql', 'db.operation.name': query.name },
+        attributes: {
+          'db.system.name': 'postgresql',
+          'db.operation.name': query.name,
+          'db.namespace': this.options.service,
+        },
       },
       async (span) => {
         try {
-          const result = await this.pool.query<R>(query.text, values);
-          return result.rows;
+          return await this.run<R>(on, query, values);
         } catch (error) {
           span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
           throw error;
@@ -64,9 +152,53 @@ export class Database {
     );
   }
 
-  /** Runs `fn` in one transaction on one client. */
-  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+  /** One statement on a pooled connection: prepared when composed, a busy database raised as DatabaseBusyError. */
+  private async run<R extends QueryResultRow>(
+    on: Queryable,
+    query: NamedQuery,
+    values: unknown[],
+  ): Promise<R[]> {
+    try {
+      const result =
+        query.prepareAs === undefined
+          ? await on.query<R>(query.text, values)
+          : await on.query<R>({ name: query.prepareAs, text: query.text, values });
+      return result.rows;
+    } catch (error) {
+      throw databaseBusy(error) ?? error;
+    }
+  }
+
+  /** Runs `fn` in one transaction on one client; within a trace, one span covers the whole transaction. */
+  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>, name = 'transaction'): Promise<T> {
+    if (!trace.getActiveSpan()?.isRecording()) return this.runTransaction(fn);
+    return this.tracer.startActiveSpan(
+      name,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'db.system.name': 'postgresql',
+          'db.operation.name': name,
+          'db.namespace': this.options.service,
+        },
+      },
+      async (span) => {
+        try {
+          return await this.runTransaction(fn);
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  private async runTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect().catch((error: unknown) => {
+      throw databaseBusy(error) ?? error;
+    });
     let failure: Error | undefined;
     try {
       await client.query('BEGIN');
@@ -76,7 +208,7 @@ export class Database {
     } catch (error) {
       failure = error instanceof Error ? error : new Error(String(error));
       await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      throw databaseBusy(error) ?? error;
     } finally {
       // a client whose transaction failed may hold a broken connection: destroy it rather than pool it
       client.release(failure);

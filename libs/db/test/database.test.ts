@@ -1,6 +1,8 @@
-// The service's pool: named queries, and transactions that are all or nothing and always give their client back.
+// The service's pool: named queries, transactions that are all or nothing and always give their client back, and
+// a database that cannot take a statement in time raised as DatabaseBusyError.
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { TestDatabase } from '@vigil/testing';
-import { Database, sql } from '../src/index.js';
+import { Database, DatabaseBusyError, sql } from '../src/index.js';
 
 const insertAccount = sql('test.insert_account', `INSERT INTO accounts (account_id) VALUES ($1)`);
 const accountIds = sql('test.account_ids', `SELECT account_id FROM accounts ORDER BY account_id`);
@@ -33,6 +35,36 @@ describe('Database', () => {
       { account_id: 'acc-a' },
       { account_id: 'acc-b' },
     ]);
+  });
+
+  it('runs the statements of a session on one connection, and gives it back when the session fails', async () => {
+    const backend = sql('test.backend', `SELECT pg_backend_pid() AS pid`);
+    const wide = new Database({ url: testDb.url, service: 'db-test-session', maxConnections: 4 });
+    try {
+      // four sessions at once on a pool of four: each sees one backend for both of its statements
+      const pids = await Promise.all(
+        [1, 2, 3, 4].map(() =>
+          wide.session(async (session) => {
+            const [first] = await session.query<{ pid: number }>(backend);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            const [second] = await session.query<{ pid: number }>(backend);
+            return [first!.pid, second!.pid];
+          }),
+        ),
+      );
+      for (const [first, second] of pids) expect(second).toBe(first);
+      expect(new Set(pids.map(([first]) => first)).size).toBe(4);
+
+      const failure = wide.session((session) =>
+        session.query(sql('test.broken', 'SELECT * FROM missing_table')),
+      );
+      await expect(failure).rejects.toThrow(/missing_table/);
+      // every connection is free again: four sessions that each hold one for a moment all complete
+      await Promise.all([1, 2, 3, 4].map(() => wide.session((session) => session.query(backend))));
+      expect(wide.pool.waitingCount).toBe(0);
+    } finally {
+      await wide.close();
+    }
   });
 
   it('commits every statement of a transaction whose function resolves, and returns its result', async () => {
@@ -74,5 +106,31 @@ describe('Database', () => {
 
     await db.transaction((client) => client.query(insertAccount.text, ['acc-after']));
     expect(await storedIds()).toEqual(['acc-after']);
+  });
+});
+
+describe('Database busy', () => {
+  it('raises DatabaseBusyError when a connection cannot be opened within the acquire deadline', async () => {
+    // a server that accepts the TCP connection and never answers the startup message: a database too loaded to
+    // open a connection in time
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const db = new Database({
+      url: `postgres://nobody@127.0.0.1:${port}/none`,
+      service: 'db-test',
+      acquireTimeoutMs: 100,
+    });
+    try {
+      const failure = await db.query(sql('test.one', 'SELECT 1')).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(DatabaseBusyError);
+      expect(failure).toMatchObject({ reason: 'pool-exhausted' });
+      await expect(db.transaction(() => Promise.resolve())).rejects.toBeInstanceOf(DatabaseBusyError);
+    } finally {
+      await db.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

@@ -18,7 +18,7 @@ import {
 import type { AlertView, Silence } from '@vigil/contracts';
 import type { Principal } from '../auth/principal.js';
 import { CurrentPrincipal, Requires } from '../auth/roles.decorator.js';
-import { ErrorDto } from '../http/error.dto.js';
+import { ApiDatabaseBusyResponse, ErrorDto } from '../http/error.dto.js';
 import { ParseWith } from '../http/parse-with.pipe.js';
 import {
   ALERT_SEVERITIES,
@@ -46,6 +46,7 @@ export class AlertsController {
 
   // Partners are refused: alerts span partners and describe fraud-ops work, not one partner's data.
   @Get()
+  @ApiDatabaseBusyResponse()
   @Requires('alerts:read')
   @ApiOperation({
     summary: 'List alerts, most recently seen first, with keyset pagination',

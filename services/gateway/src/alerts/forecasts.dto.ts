@@ -1,6 +1,6 @@
-import { BadRequestException } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { onlyKnownParameters, single } from '../http/query.js';
+import { onlyKnownParameters, single, textOf } from '../http/query.js';
+import { InvalidParameterException } from '../http/problem.js';
 
 export class ForecastPointDto {
   @ApiProperty({ type: String, format: 'date-time', description: 'Start of the interval' })
@@ -79,14 +79,13 @@ function count(raw: Record<string, unknown>, name: string, max: number): number 
   if (value === undefined) return undefined;
   const parsed = /^[0-9]{1,4}$/.test(value) ? Number(value) : NaN;
   if (!(parsed >= 0 && parsed <= max))
-    throw new BadRequestException(`${name} must be an integer from 0 to ${max}`);
+    throw new InvalidParameterException(name, `${name} must be an integer from 0 to ${max}`);
   return parsed;
 }
 
 export function parseForecastQuery(query: unknown): ForecastQuery {
   const raw = onlyKnownParameters(query, ['series_id', 'history', 'horizon']);
-  const seriesId = single(raw, 'series_id');
-  if (seriesId !== undefined && seriesId.length > 200) throw new BadRequestException('series_id is too long');
+  const seriesId = textOf(raw, 'series_id', 200);
   const history = count(raw, 'history', 2000);
   const horizon = count(raw, 'horizon', 48);
   return {

@@ -12,7 +12,7 @@ import {
 import { REGION_CODES } from '@vigil/contracts';
 import type { Principal } from '../auth/principal.js';
 import { CurrentPrincipal, Requires } from '../auth/roles.decorator.js';
-import { ErrorDto } from '../http/error.dto.js';
+import { ApiDatabaseBusyResponse, ErrorDto } from '../http/error.dto.js';
 import { ParseWith } from '../http/parse-with.pipe.js';
 import {
   DataQualityDto,
@@ -33,6 +33,7 @@ export class DataQualityController {
   constructor(@Inject(DataQualityService) private readonly dataQuality: DataQualityService) {}
 
   @Get()
+  @ApiDatabaseBusyResponse()
   @Requires('data_quality:read')
   @ApiOperation({
     summary: 'Pass rate and failures by rule, per minute, source and region, newest first',
@@ -65,6 +66,7 @@ export class DataQualityController {
   }
 
   @Get('drift')
+  @ApiDatabaseBusyResponse()
   @Requires('data_quality:read')
   @ApiOperation({
     summary: 'Schema changes seen on each source, one row per change',

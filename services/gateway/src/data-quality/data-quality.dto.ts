@@ -1,7 +1,6 @@
 // The data-quality API: per-minute windows of validator verdicts, and schema drift per source.
-import { BadRequestException } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { limitOf, onlyKnownParameters, regionOf, single, timestampOf } from '../http/query.js';
+import { checkRange, limitOf, onlyKnownParameters, regionOf, textOf, timestampOf } from '../http/query.js';
 
 export class DataQualityWindowDto {
   @ApiProperty({ type: String, format: 'date-time' })
@@ -118,24 +117,20 @@ export interface DataQualityFilters {
 export function parseDataQualityFilters(query: unknown): DataQualityFilters {
   const raw = onlyKnownParameters(query, ['source', 'region', 'from', 'to', 'limit']);
   const filters: DataQualityFilters = { limit: limitOf(raw, 1440, 60) };
-  const source = single(raw, 'source');
-  if (source !== undefined) {
-    if (source.length > 64) throw new BadRequestException('source must be at most 64 characters');
-    filters.source = source;
-  }
+  const source = textOf(raw, 'source', 64);
+  if (source !== undefined) filters.source = source;
   const region = regionOf(raw, ['XX']);
   if (region !== undefined) filters.region = region;
   const from = timestampOf(raw, 'from');
   if (from) filters.from = from;
   const to = timestampOf(raw, 'to');
   if (to) filters.to = to;
-  if (from && to && Date.parse(from) >= Date.parse(to))
-    throw new BadRequestException('from must be earlier than to');
+  checkRange(from, to);
   return filters;
 }
 
 export function parseDriftFilters(query: unknown): { source?: string; limit: number } {
   const raw = onlyKnownParameters(query, ['source', 'limit']);
-  const source = single(raw, 'source');
+  const source = textOf(raw, 'source', 64);
   return { limit: limitOf(raw, 500, 100), ...(source !== undefined ? { source } : {}) };
 }

@@ -13,6 +13,10 @@ import { LOGGER } from '@vigil/runtime';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, ProblemException, isProblem, problem, type Problem } from './problem.js';
 import { redactCardNumbers } from '@vigil/contracts';
+import { databaseBusy } from '@vigil/db';
+
+/** Seconds a client is asked to wait when the database is saturated: one statement timeout's worth at most. */
+const DATABASE_BUSY_RETRY_AFTER_SECONDS = 1;
 
 /** A dependency is briefly unavailable: 503 with Retry-After, so clients back off instead of losing data. */
 export class RetryLaterException extends ServiceUnavailableException {
@@ -89,6 +93,12 @@ function problemOf(exception: unknown, logger: Logger): Problem {
     return problem(status, detailOf(response, status), extensions);
   }
   if (isFastifyClientError(exception)) return problem(exception.statusCode, exception.message);
+  // a full pool or a cancelled statement is back-pressure: the client retries later, nothing is broken
+  const busy = databaseBusy(exception);
+  if (busy)
+    return problem(503, `the database is busy (${busy.message}); retry later`, {
+      retry_after: DATABASE_BUSY_RETRY_AFTER_SECONDS,
+    });
   // logged with the request's trace and correlation ids; the caller gets the id, not the internals
   logger.error({ err: exception }, 'request failed');
   return problem(500, 'internal error; quote the x-request-id response header when reporting it');

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiServiceUnavailableResponse } from '@nestjs/swagger';
 
 /** One invalid field of a request: exactly one of parameter, header or pointer says where. */
 export class InvalidFieldDto {
@@ -51,3 +51,18 @@ export class ErrorDto {
   @ApiPropertyOptional({ type: Number, description: 'Seconds to wait before retrying (429, 503)' })
   retry_after?: number;
 }
+
+/**
+ * 503 of a route that reads Postgres: every pooled connection stayed busy past the acquire deadline, or the
+ * statement ran past its timeout. Back-pressure, not a failure: retry after Retry-After seconds.
+ */
+export const ApiDatabaseBusyResponse = (): MethodDecorator & ClassDecorator =>
+  ApiServiceUnavailableResponse({
+    type: ErrorDto,
+    description:
+      'The database is saturated (no connection came free in time, or the query ran past its statement timeout); ' +
+      'retry after the Retry-After header',
+    headers: {
+      'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } },
+    },
+  });

@@ -1,5 +1,5 @@
 // Checks for query strings and keyset cursors shared by the list routes; each failure names its parameter.
-import { REGION_CODES } from '@vigil/contracts';
+import { REGION_CODES, timestampProblem } from '@vigil/contracts';
 import { InvalidParameterException, InvalidParametersException } from './problem.js';
 
 export type RawQuery = Record<string, unknown>;
@@ -67,17 +67,51 @@ export function integerOf(query: RawQuery, name: string, min: number, max: numbe
 export const limitOf = (query: RawQuery, max: number, fallback: number): number =>
   integerOf(query, 'limit', 1, max, fallback);
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|([+-])(\d{2}):(\d{2}))$/;
 
+/**
+ * An RFC 3339 timestamp PostgreSQL stores as written: what a record's timestamps must be too (timestampProblem:
+ * a real calendar date from year 1 to 9999, an offset within ±15:59), with fractions to nanoseconds and no leap
+ * second (a query bound is compared, and Date.parse, like most clients, has none).
+ */
+export function isStorableTimestamp(value: string): boolean {
+  return (
+    RFC3339.test(value) &&
+    timestampProblem(value) === undefined &&
+    !Number.isNaN(Date.parse(value.replace(' ', 'T')))
+  );
+}
+
+/** The timestamp named `name`, with a `T` between date and time (RFC 3339 allows a space, which Date.parse refuses). */
 export function timestampOf(query: RawQuery, name: string): string | undefined {
   const value = single(query, name);
   if (value === undefined) return undefined;
-  if (!RFC3339.test(value) || Number.isNaN(Date.parse(value))) {
+  if (!isStorableTimestamp(value)) {
     throw new InvalidParameterException(
       name,
-      `${name} must be an RFC 3339 timestamp with a time zone, e.g. 2025-01-31T00:00:00Z`,
+      `${name} must be an RFC 3339 timestamp with a time zone, from year 0001 to 9999, e.g. 2025-01-31T00:00:00Z`,
     );
   }
+  return value.replace(' ', 'T');
+}
+
+/** `from` must come before `to` when both are given; the error names `from`. */
+export function checkRange(from: string | undefined, to: string | undefined): void {
+  if (from !== undefined && to !== undefined && Date.parse(from) >= Date.parse(to))
+    throw new InvalidParameterException('from', 'from must be earlier than to');
+}
+
+/**
+ * A free-text parameter (a source name, a series id): at most `maxLength` characters, none of them a control
+ * character (a NUL byte cannot be stored in Postgres text) or half of a surrogate pair (not valid UTF-8).
+ */
+export function textOf(query: RawQuery, name: string, maxLength: number): string | undefined {
+  const value = single(query, name);
+  if (value === undefined) return undefined;
+  // eslint-disable-next-line no-control-regex
+  if (value.length > maxLength || /[\u0000-\u001f\u007f]/.test(value) || !value.isWellFormed())
+    throw new InvalidParameterException(name, `${name} must be at most ${maxLength} printable characters`);
   return value;
 }
 
@@ -108,6 +142,7 @@ export function cursorOf(
   }
   if (!Array.isArray(decoded) || decoded.length !== 2) throw invalid();
   const [at, id] = decoded as unknown[];
-  if (typeof at !== 'string' || typeof id !== 'string' || !RFC3339.test(at) || !isId(id)) throw invalid();
+  if (typeof at !== 'string' || typeof id !== 'string' || !isStorableTimestamp(at) || !isId(id))
+    throw invalid();
   return { at, id };
 }

@@ -30,12 +30,14 @@ export async function requestService<Req, Rep>(
   spec: RequestSpec<Req, Rep>,
   payload: Req,
   failures: ServiceRequestFailures,
+  timeoutMs = SERVICE_TIMEOUT_MS,
+  retryAfterSeconds = RETRY_AFTER_SECONDS,
 ): Promise<Rep> {
   try {
-    return await client.request(spec, payload, SERVICE_TIMEOUT_MS);
+    return await client.request(spec, payload, timeoutMs);
   } catch (error) {
     if (error instanceof RemoteRequestError) {
-      if (error.status >= 500) throw new RetryLaterException(error.message, RETRY_AFTER_SECONDS);
+      if (error.status >= 500) throw new RetryLaterException(error.message, retryAfterSeconds);
       throw httpError(error.status >= 400 ? error.status : 502, error.message);
     }
     if (
@@ -44,7 +46,7 @@ export async function requestService<Req, Rep>(
       error instanceof ClosedConnectionError ||
       error instanceof DrainingConnectionError
     )
-      throw new RetryLaterException(failures.unavailable(messageOf(error)), RETRY_AFTER_SECONDS);
+      throw new RetryLaterException(failures.unavailable(messageOf(error)), retryAfterSeconds);
     if (failures.unusable) throw new BadGatewayException(failures.unusable(messageOf(error)));
     throw error;
   }

@@ -15,7 +15,7 @@ import {
 import { REGION_CODES } from '@vigil/contracts';
 import type { Principal } from '../auth/principal.js';
 import { CurrentPrincipal, Requires } from '../auth/roles.decorator.js';
-import { ErrorDto } from '../http/error.dto.js';
+import { ApiDatabaseBusyResponse, ErrorDto } from '../http/error.dto.js';
 import { ParseWith } from '../http/parse-with.pipe.js';
 import {
   QuarantinePageDto,
@@ -37,6 +37,7 @@ export class QuarantineController {
   constructor(@Inject(QuarantineService) private readonly quarantine: QuarantineService) {}
 
   @Get()
+  @ApiDatabaseBusyResponse()
   @Requires('quarantine:read')
   @ApiOperation({
     summary: 'Records held in quarantine, most recent first, with every reason',

@@ -2,7 +2,17 @@
 import { BadRequestException, PayloadTooLargeException } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { submittedTransactionId } from '@vigil/contracts';
-import { cursorOf, limitOf, onlyKnownParameters, regionOf, single, timestampOf } from '../http/query.js';
+import { InvalidParameterException } from '../http/problem.js';
+import {
+  checkRange,
+  cursorOf,
+  limitOf,
+  onlyKnownParameters,
+  regionOf,
+  single,
+  textOf,
+  timestampOf,
+} from '../http/query.js';
 import { ReasonDto } from '../transactions/transactions.dto.js';
 import { isTransactionId } from '../transactions/transactions.dto.js';
 
@@ -127,25 +137,21 @@ export interface QuarantineFilters {
 export function parseQuarantineFilters(query: unknown): QuarantineFilters {
   const raw = onlyKnownParameters(query, ['source', 'region', 'rule', 'from', 'to', 'limit', 'cursor']);
   const filters: QuarantineFilters = { limit: limitOf(raw, 500, 50) };
-  const source = single(raw, 'source');
-  if (source !== undefined) {
-    if (source.length > 64) throw new BadRequestException('source must be at most 64 characters');
-    filters.source = source;
-  }
+  const source = textOf(raw, 'source', 64);
+  if (source !== undefined) filters.source = source;
   const region = regionOf(raw);
   if (region !== undefined) filters.region = region;
   const rule = single(raw, 'rule');
   if (rule !== undefined) {
     if (!/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(rule))
-      throw new BadRequestException('rule must be a rule id, e.g. region.currency');
+      throw new InvalidParameterException('rule', 'rule must be a rule id, e.g. region.currency');
     filters.rule = rule;
   }
   const from = timestampOf(raw, 'from');
   if (from) filters.from = from;
   const to = timestampOf(raw, 'to');
   if (to) filters.to = to;
-  if (from && to && Date.parse(from) >= Date.parse(to))
-    throw new BadRequestException('from must be earlier than to');
+  checkRange(from, to);
   const cursor = cursorOf(raw, isTransactionId);
   if (cursor) filters.cursor = cursor;
   return filters;

@@ -1,6 +1,6 @@
 // Reads the records the validator holds in quarantine (read only; the validator owns validator.quarantine).
 import { Inject, Injectable } from '@nestjs/common';
-import { Database, sql } from '@vigil/db';
+import { Database, composeQuery, fragment, sql, type ComposedQuery, type Fragment } from '@vigil/db';
 import type { ReadScope } from '../auth/principal.js';
 import type { QuarantineFilters, QuarantinedRecordDto } from './quarantine.dto.js';
 
@@ -10,22 +10,37 @@ const COLUMNS = `transaction_id, source, partner_id, region, reasons, record,
   to_char(quarantined_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS quarantined_at,
   rule_set_version, replay_attempt AS replay_attempts`;
 
-const listHeld = sql(
-  'gateway.list_quarantine',
-  `SELECT ${COLUMNS}
-     FROM validator.quarantine
-    WHERE released_at IS NULL
-      AND ($1::text IS NULL OR partner_id = $1)
-      AND ($2::text[] IS NULL OR region = ANY($2))
-      AND ($3::text IS NULL OR source = $3)
-      AND ($4::text IS NULL OR region = $4)
-      AND ($5::text IS NULL OR reasons @> jsonb_build_array(jsonb_build_object('code', $5::text)))
-      AND ($6::timestamptz IS NULL OR quarantined_at >= $6)
-      AND ($7::timestamptz IS NULL OR quarantined_at < $7)
-      AND ($8::timestamptz IS NULL OR (quarantined_at, transaction_id) < ($8::timestamptz, $9::text))
-    ORDER BY quarantined_at DESC, transaction_id DESC
-    LIMIT $10`,
-);
+// Held records newest first on quarantine_held / quarantine_partner_held (quarantined_at, transaction_id, partial
+// on released_at IS NULL); the statement holds only the filters given (fixed fragments, composed).
+export function listHeldStatement(filters: QuarantineFilters, scope: ReadScope): ComposedQuery {
+  const conditions: Fragment[] = [fragment('held', 'released_at IS NULL')];
+  if (scope.partnerId !== null) conditions.push(fragment('partner', 'partner_id = $1', scope.partnerId));
+  if (scope.regions !== null) conditions.push(fragment('regions', 'region = ANY($1::text[])', scope.regions));
+  if (filters.source !== undefined) conditions.push(fragment('source', 'source = $1', filters.source));
+  if (filters.region !== undefined) conditions.push(fragment('region', 'region = $1', filters.region));
+  if (filters.rule !== undefined)
+    conditions.push(
+      fragment('rule', "reasons @> jsonb_build_array(jsonb_build_object('code', $1::text))", filters.rule),
+    );
+  if (filters.from !== undefined)
+    conditions.push(fragment('from', 'quarantined_at >= $1::timestamptz', filters.from));
+  if (filters.to !== undefined)
+    conditions.push(fragment('to', 'quarantined_at < $1::timestamptz', filters.to));
+  if (filters.cursor !== undefined)
+    conditions.push(
+      fragment(
+        'cursor',
+        '(quarantined_at, transaction_id) < ($1::timestamptz, $2::text)',
+        filters.cursor.at,
+        filters.cursor.id,
+      ),
+    );
+  return composeQuery('gateway.list_quarantine', [
+    `SELECT ${COLUMNS}\n     FROM validator.quarantine\n    WHERE`,
+    conditions,
+    fragment('page', 'ORDER BY quarantined_at DESC, transaction_id DESC\n    LIMIT $1', filters.limit),
+  ]);
+}
 
 // a record out of the caller's scope reads as absent
 const findHeld = sql(
@@ -42,18 +57,8 @@ export class QuarantineRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
 
   list(filters: QuarantineFilters, scope: ReadScope): Promise<QuarantineRow[]> {
-    return this.db.query<QuarantineRow>(listHeld, [
-      scope.partnerId,
-      scope.regions,
-      filters.source ?? null,
-      filters.region ?? null,
-      filters.rule ?? null,
-      filters.from ?? null,
-      filters.to ?? null,
-      filters.cursor?.at ?? null,
-      filters.cursor?.id ?? null,
-      filters.limit,
-    ]);
+    const { query, values } = listHeldStatement(filters, scope);
+    return this.db.query<QuarantineRow>(query, values);
   }
 
   find(ids: string[], scope: ReadScope): Promise<(QuarantineRow & { released: boolean })[]> {

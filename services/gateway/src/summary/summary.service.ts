@@ -1,15 +1,13 @@
 // Serves GET /v1/summary from memory: a background loop reads the rollups once a second (one query set for
 // all callers), and each scope's answer is serialised once per refresh, so a request never waits on Postgres.
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Consumers } from '@vigil/contracts';
 import { NatsClient } from '@vigil/messaging';
 import { OpsServer, type Logger } from '@vigil/observability';
 import { LOGGER } from '@vigil/runtime';
-import type { Encoding } from '../dashboard/dashboard.assets.js';
 import { RetryLaterException } from '../http/api-exception.filter.js';
+import { SerialisedJson } from '../http/serialised-json.js';
 import {
   LATEST_ALERTS,
   BUCKET_MS,
@@ -36,35 +34,10 @@ const FORECAST_AHEAD_MS = 6 * 60 * MINUTE_MS;
 /** How long a request made before the first refresh may wait for it. */
 const WARM_UP_WAIT_MS = 5_000;
 
-/** One scope's answer, ready to send; compressed variants are made once, for the first client that asks. */
-export class SerialisedSummary {
-  readonly etag: string;
-  private readonly encoded: Partial<Record<Encoding, Buffer>>;
-
-  constructor(body: Buffer) {
-    this.etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
-    this.encoded = { identity: body };
-  }
-
-  body(encoding: Encoding): Buffer {
-    let body = this.encoded[encoding];
-    if (!body) {
-      const identity = this.encoded.identity!;
-      // fast settings: made every second per scope, and a summary is a few KB of repetitive JSON
-      body =
-        encoding === 'br'
-          ? brotliCompressSync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } })
-          : gzipSync(identity, { level: 6 });
-      this.encoded[encoding] = body;
-    }
-    return body;
-  }
-}
-
 @Injectable()
 export class SummaryService implements OnApplicationBootstrap, OnApplicationShutdown {
   private snapshot: RollupSnapshot | undefined;
-  private served = new Map<string, SerialisedSummary>();
+  private served = new Map<string, SerialisedJson>();
   private readonly buckets = new RecentBuckets();
   private lastFullRead = 0;
   private forecasts: readonly ForecastRow[] = [];
@@ -94,12 +67,12 @@ export class SummaryService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /** The summary of one view as JSON bytes and their ETag; computed at most once per refresh and view. */
-  async summaryFor(view: SummaryView): Promise<SerialisedSummary> {
+  async summaryFor(view: SummaryView): Promise<SerialisedJson> {
     if (!this.snapshot) await this.warmUp();
     const key = viewKey(view);
     let found = this.served.get(key);
     if (!found) {
-      found = new SerialisedSummary(Buffer.from(JSON.stringify(summarise(this.snapshot!, view))));
+      found = new SerialisedJson(summarise(this.snapshot!, view));
       this.served.set(key, found);
     }
     return found;

@@ -1,6 +1,15 @@
 // Reads the transaction, its verdict and its score from the tables ingest, validator and scorer own (read only).
 import { Inject, Injectable } from '@nestjs/common';
-import { Database, sql, type NamedQuery } from '@vigil/db';
+import {
+  Database,
+  composeQuery,
+  fragment,
+  sql,
+  type ComposedQuery,
+  type Session,
+  type Fragment,
+  type Piece,
+} from '@vigil/db';
 import type { ReadScope } from '../auth/principal.js';
 import type { TransactionFilters, TransactionStatus } from './transactions.dto.js';
 
@@ -36,6 +45,8 @@ export interface TransactionRow {
 
 /** A transaction of an account's or a payee's recent history. */
 export interface HistoryRow {
+  /** Whose history it belongs to: the payer's (origin) or the payee's (destination). */
+  side: HistorySide;
   transaction_id: string;
   status: TransactionStatus;
   score: number | null;
@@ -87,49 +98,119 @@ const findTransaction = sql(
       AND ($3::text[] IS NULL OR coalesce(t.region, v.region, s.region) = ANY($3))`,
 );
 
-// Lists walk ingest's landing table on its (partner_id,) received_at, transaction_id indexes, newest first;
-// the keyset condition continues strictly after the last row of the previous page.
-const listTransactions = sql(
-  'gateway.list_transactions',
-  `SELECT transaction_id, status, score, score_reasons, validation_status, validation_reasons,
-          region, partner_id, to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS received_at,
-          amount, currency, type, decision
-     FROM (SELECT t.transaction_id,
-                  CASE WHEN s.transaction_id IS NOT NULL THEN 'scored' ELSE coalesce(v.status, 'accepted') END AS status,
-                  s.score::float8 AS score,
-                  s.decision,
-                  s.score AS score_exact,
-                  s.reasons AS score_reasons,
-                  v.status AS validation_status,
-                  v.reasons AS validation_reasons,
-                  t.region,
-                  t.partner_id,
-                  t.received_at,
-                  coalesce(t.record->>'amount', s.amount::text) AS amount,
-                  coalesce(t.record->>'currency', s.currency) AS currency,
-                  coalesce(t.record->>'type', s.type) AS type
-             FROM ingest.transactions t
-             LEFT JOIN validator.results v ON v.transaction_id = t.transaction_id
-             LEFT JOIN scorer.scores s ON s.transaction_id = t.transaction_id) x
-    WHERE ($1::text IS NULL OR partner_id = $1)
-      AND ($2::text[] IS NULL OR region = ANY($2))
-      AND ($3::text IS NULL OR status = $3)
-      AND ($4::text IS NULL OR region = $4)
-      AND ($5::numeric IS NULL OR score_exact >= $5)
-      AND ($6::text IS NULL OR type = $6)
-      AND ($7::timestamptz IS NULL OR received_at >= $7)
-      AND ($8::timestamptz IS NULL OR received_at < $8)
-      AND ($9::timestamptz IS NULL OR (received_at, transaction_id) < ($9::timestamptz, $10::text))
-    ORDER BY received_at DESC, transaction_id DESC
-    LIMIT $11`,
-);
+// A list page walks ingest's landing table newest first, in the caller's scope, on the index that leads with the
+// equality filters present: (received_at), (partner_id,), (region,) or (partner_id, region,) then received_at,
+// transaction_id (ingest migrations 001 and 005); from, to and the keyset cursor bound the walk on the same
+// index. The verdict and the score of each row walked are probed by primary key (OFFSET 0 keeps each a probe,
+// never a hash of a whole table), and the filters on them (status, min_score, type) keep the page's rows; the
+// walk stops when the page is full, and after LIST_WALK_ROWS rows at most. A page therefore costs at most that
+// many index rows and probes whatever the filters, and never a sort; when the walk ends before the page is full,
+// the page says where it stopped (listWalkEndStatement) and the next one continues from there.
+// Each filter is one fixed condition and a statement holds only the filters given, so every filter set is
+// planned on its own: no catch-all `$n IS NULL OR ...` whose generic plan falls back to a scan and a sort.
+export const LIST_WALK_ROWS = 2000;
+
+const WALK_HEAD = `FROM ingest.transactions t
+    WHERE`;
+const WALK_ORDER = 'ORDER BY t.received_at DESC, t.transaction_id DESC';
+
+const LIST_HEAD = `SELECT t.transaction_id,
+          CASE WHEN s.transaction_id IS NOT NULL THEN 'scored' ELSE coalesce(v.status, 'accepted') END AS status,
+          s.score::float8 AS score,
+          s.reasons AS score_reasons,
+          v.status AS validation_status,
+          v.reasons AS validation_reasons,
+          t.region,
+          t.partner_id,
+          to_char(t.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS received_at,
+          coalesce(t.record->>'amount', s.amount::text) AS amount,
+          coalesce(t.record->>'currency', s.currency) AS currency,
+          coalesce(t.record->>'type', s.type) AS type,
+          s.decision
+     FROM (SELECT t.transaction_id, t.partner_id, t.region, t.received_at, t.record`;
+const LIST_PROBES = `) t
+     LEFT JOIN LATERAL (SELECT r.transaction_id, r.status, r.reasons FROM validator.results r
+                         WHERE r.transaction_id = t.transaction_id OFFSET 0) v ON TRUE
+     LEFT JOIN LATERAL (SELECT c.transaction_id, c.score, c.reasons, c.amount, c.currency, c.type, c.decision
+                          FROM scorer.scores c WHERE c.transaction_id = t.transaction_id OFFSET 0) s ON TRUE
+    WHERE`;
+
+/** The conditions of the walk: scope, region and the received_at bounds, all on the landing table's indexes. */
+function walkConditions(filters: TransactionFilters, scope: ReadScope): Fragment[] {
+  const walk: Fragment[] = [];
+  if (scope.partnerId !== null) walk.push(fragment('partner', 't.partner_id = $1', scope.partnerId));
+  if (scope.regions !== null) walk.push(regionsCondition(scope.regions));
+  if (filters.region !== undefined) walk.push(fragment('region', 't.region = $1', filters.region));
+  if (filters.from !== undefined)
+    walk.push(fragment('from', 't.received_at >= $1::timestamptz', filters.from));
+  if (filters.to !== undefined) walk.push(fragment('to', 't.received_at < $1::timestamptz', filters.to));
+  if (filters.cursor !== undefined)
+    walk.push(
+      fragment(
+        'cursor',
+        '(t.received_at, t.transaction_id) < ($1::timestamptz, $2::text)',
+        filters.cursor.at,
+        filters.cursor.id,
+      ),
+    );
+  return walk;
+}
+
+/** The conditions on the verdict and the score, applied to the rows walked. */
+function matchConditions(filters: TransactionFilters): Fragment[] {
+  const match: Fragment[] = [];
+  if (filters.type !== undefined)
+    match.push(fragment('type', "coalesce(t.record->>'type', s.type) = $1", filters.type));
+  if (filters.status !== undefined) match.push(statusCondition[filters.status]);
+  if (filters.minScore !== undefined)
+    match.push(fragment('min_score', 's.score >= $1::numeric', filters.minScore));
+  return match;
+}
+
+/** The statement of one list page: the scope's and the filters' conditions, in a fixed order. */
+export function listStatement(filters: TransactionFilters, scope: ReadScope): ComposedQuery {
+  return composeQuery('gateway.list_transactions', [
+    LIST_HEAD,
+    WALK_HEAD,
+    walkConditions(filters, scope),
+    fragment('walk', `${WALK_ORDER}\n    LIMIT $1`, LIST_WALK_ROWS),
+    LIST_PROBES,
+    matchConditions(filters),
+    fragment('page', `${WALK_ORDER}\n    LIMIT $1`, filters.limit),
+  ]);
+}
+
+/** The last row of a whole walk (the LIST_WALK_ROWS-th), or none when the walk reaches the end of the rows. */
+export function listWalkEndStatement(filters: TransactionFilters, scope: ReadScope): ComposedQuery {
+  return composeQuery('gateway.list_transactions_walk_end', [
+    `SELECT to_char(t.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at, t.transaction_id AS id`,
+    WALK_HEAD,
+    walkConditions(filters, scope),
+    fragment('walk', `${WALK_ORDER}\n    OFFSET $1 LIMIT 1`, LIST_WALK_ROWS - 1),
+  ]);
+}
+
+// A scope of one region is an equality, which the (region, received_at) index returns in order; `= ANY` of
+// an array is not read in order, whatever its length.
+const regionsCondition = (regions: readonly string[]): Fragment =>
+  regions.length === 1
+    ? fragment('scope-region', 't.region = $1', regions[0])
+    : fragment('regions', 't.region = ANY($1::text[])', regions);
+
+// A status is where the transaction stands: scored once a score exists, else its verdict, else accepted.
+const statusCondition: Record<TransactionStatus, Fragment> = {
+  scored: fragment('status=scored', 's.transaction_id IS NOT NULL'),
+  valid: fragment('status=valid', "s.transaction_id IS NULL AND v.status = 'valid'"),
+  quarantined: fragment('status=quarantined', "s.transaction_id IS NULL AND v.status = 'quarantined'"),
+  accepted: fragment('status=accepted', 's.transaction_id IS NULL AND v.transaction_id IS NULL'),
+};
 
 // The recent transactions of one account as payer (origin) or as payee (destination), the viewed one excluded,
 // in the caller's scope. An account name is its partner's own, so a history stays within the viewed
-// transaction's partner ($2, null for records without one). Ingest's account indexes serve both (migration 004).
-const originHistory = sql(
-  'gateway.origin_account_history',
-  `SELECT t.transaction_id,
+// transaction's partner. Ingest's account indexes serve each side (migration 004); the side picks the
+// expression, the rest of the statement is shared. Each side takes its latest rows from ingest alone (every
+// condition is on ingest's row) and only those few are joined to their verdict, score and label.
+const HISTORY_COLUMNS = `t.transaction_id,
           CASE WHEN s.transaction_id IS NOT NULL THEN 'scored' ELSE coalesce(v.status, 'accepted') END AS status,
           s.score::float8 AS score,
           s.decision,
@@ -138,87 +219,110 @@ const originHistory = sql(
           coalesce(t.record->>'currency', s.currency) AS currency,
           coalesce(t.record->>'type', s.type) AS type,
           l.label
-     FROM ingest.transactions t
-     LEFT JOIN validator.results v ON v.transaction_id = t.transaction_id
-     LEFT JOIN scorer.scores s ON s.transaction_id = t.transaction_id
-     LEFT JOIN scorer.labels l ON l.transaction_id = t.transaction_id
-    WHERE t.record->'origin'->>'account' = $1
-      AND t.partner_id IS NOT DISTINCT FROM $2
-      AND t.transaction_id <> $3
-      AND ($4::text IS NULL OR t.partner_id = $4)
-      AND ($5::text[] IS NULL OR t.region = ANY($5))
-    ORDER BY t.received_at DESC, t.transaction_id DESC
-    LIMIT $6`,
-);
-const destinationHistory = sql(
-  'gateway.destination_account_history',
-  `SELECT t.transaction_id,
-          CASE WHEN s.transaction_id IS NOT NULL THEN 'scored' ELSE coalesce(v.status, 'accepted') END AS status,
-          s.score::float8 AS score,
-          s.decision,
-          to_char(t.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS received_at,
-          coalesce(t.record->>'amount', s.amount::text) AS amount,
-          coalesce(t.record->>'currency', s.currency) AS currency,
-          coalesce(t.record->>'type', s.type) AS type,
-          l.label
-     FROM ingest.transactions t
-     LEFT JOIN validator.results v ON v.transaction_id = t.transaction_id
-     LEFT JOIN scorer.scores s ON s.transaction_id = t.transaction_id
-     LEFT JOIN scorer.labels l ON l.transaction_id = t.transaction_id
-    WHERE t.record->'destination'->>'account' = $1
-      AND t.partner_id IS NOT DISTINCT FROM $2
-      AND t.transaction_id <> $3
-      AND ($4::text IS NULL OR t.partner_id = $4)
-      AND ($5::text[] IS NULL OR t.region = ANY($5))
-    ORDER BY t.received_at DESC, t.transaction_id DESC
-    LIMIT $6`,
-);
-const accountHistory: Record<HistorySide, NamedQuery> = {
-  origin: originHistory,
-  destination: destinationHistory,
+     FROM (SELECT t.transaction_id, t.received_at, t.record
+             FROM ingest.transactions t
+            WHERE`;
+const HISTORY_HEADS: Record<HistorySide, string> = {
+  origin: `(SELECT 'origin'::text AS side, ${HISTORY_COLUMNS}`,
+  destination: `(SELECT 'destination'::text AS side, ${HISTORY_COLUMNS}`,
 };
+const HISTORY_TAIL = `ORDER BY t.received_at DESC, t.transaction_id DESC
+            LIMIT $1) t
+     LEFT JOIN validator.results v ON v.transaction_id = t.transaction_id
+     LEFT JOIN scorer.scores s ON s.transaction_id = t.transaction_id
+     LEFT JOIN scorer.labels l ON l.transaction_id = t.transaction_id
+    ORDER BY t.received_at DESC, t.transaction_id DESC)`;
+const accountCondition: Record<HistorySide, string> = {
+  origin: "t.record->'origin'->>'account' = $1",
+  destination: "t.record->'destination'->>'account' = $1",
+};
+
+/** Both accounts' histories in one round trip: one branch per account the record names, each on its own index. */
+export function historyStatement(
+  accounts: Partial<Record<HistorySide, string>>,
+  partnerId: string | null,
+  exceptId: string,
+  limit: number,
+  scope: ReadScope,
+): ComposedQuery {
+  const pieces: Piece[] = [];
+  for (const side of ['origin', 'destination'] as const) {
+    const account = accounts[side];
+    if (account === undefined) continue;
+    const conditions = [
+      fragment(side, accountCondition[side], account),
+      partnerId === null
+        ? fragment('no-partner', 't.partner_id IS NULL')
+        : fragment('partner', 't.partner_id = $1', partnerId),
+      fragment('except', 't.transaction_id <> $1', exceptId),
+    ];
+    if (scope.partnerId !== null)
+      conditions.push(fragment('scope-partner', 't.partner_id = $1', scope.partnerId));
+    if (scope.regions !== null) conditions.push(regionsCondition(scope.regions));
+    if (pieces.length > 0) pieces.push('UNION ALL');
+    pieces.push(HISTORY_HEADS[side], conditions, fragment('page', HISTORY_TAIL, limit));
+  }
+  return composeQuery('gateway.account_history', pieces);
+}
+
+/** The accounts a transaction moves money between, by side, as its record names them. */
+export function accountsOf(row: TransactionRow): Partial<Record<HistorySide, string>> {
+  return {
+    ...(row.origin_account ? { origin: row.origin_account } : {}),
+    ...(row.destination_account ? { destination: row.destination_account } : {}),
+  };
+}
 
 @Injectable()
 export class TransactionsRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
 
-  async find(id: string, scope: ReadScope): Promise<TransactionRow | undefined> {
-    const [row] = await this.db.query<TransactionRow>(findTransaction, [id, scope.partnerId, scope.regions]);
-    return row;
-  }
-
-  /** The latest `limit` transactions of `account` on `side` at `partnerId`, other than `exceptId`, in scope. */
-  history(
-    side: HistorySide,
-    account: string,
-    partnerId: string | null,
-    exceptId: string,
-    limit: number,
+  /**
+   * One transaction in scope and, when `historyLimit` > 0, the latest `historyLimit` other transactions of each
+   * of its accounts at its partner, in scope: both statements on one connection, so the read waits for the pool
+   * once.
+   */
+  async find(
+    id: string,
     scope: ReadScope,
-  ): Promise<HistoryRow[]> {
-    return this.db.query<HistoryRow>(accountHistory[side], [
-      account,
-      partnerId,
-      exceptId,
-      scope.partnerId,
-      scope.regions,
-      limit,
-    ]);
+    historyLimit = 0,
+  ): Promise<{ row: TransactionRow; history: HistoryRow[] } | undefined> {
+    const read = async (session: Session) => {
+      const [row] = await session.query<TransactionRow>(findTransaction, [
+        id,
+        scope.partnerId,
+        scope.regions,
+      ]);
+      if (!row) return undefined;
+      const accounts = accountsOf(row);
+      if (historyLimit === 0 || (accounts.origin === undefined && accounts.destination === undefined))
+        return { row, history: [] };
+      const { query, values } = historyStatement(
+        accounts,
+        row.partner_id,
+        row.transaction_id,
+        historyLimit,
+        scope,
+      );
+      return { row, history: await session.query<HistoryRow>(query, values) };
+    };
+    return historyLimit === 0 ? read(this.db) : this.db.session(read);
   }
 
-  list(filters: TransactionFilters, scope: ReadScope): Promise<TransactionRow[]> {
-    return this.db.query<TransactionRow>(listTransactions, [
-      scope.partnerId,
-      scope.regions,
-      filters.status ?? null,
-      filters.region ?? null,
-      filters.minScore ?? null,
-      filters.type ?? null,
-      filters.from ?? null,
-      filters.to ?? null,
-      filters.cursor?.at ?? null,
-      filters.cursor?.id ?? null,
-      filters.limit,
-    ]);
+  /** One page, and where its walk stopped when the walk ended before the page was full. */
+  async list(filters: TransactionFilters, scope: ReadScope): Promise<TransactionPage> {
+    const { query, values } = listStatement(filters, scope);
+    const rows = await this.db.query<TransactionRow>(query, values);
+    // without filters on the verdict or score every row walked is on the page: a short page is the end
+    if (rows.length === filters.limit || matchConditions(filters).length === 0) return { rows };
+    const end = listWalkEndStatement(filters, scope);
+    const [walkedOn] = await this.db.query<{ at: string; id: string }>(end.query, end.values);
+    return { rows, ...(walkedOn ? { walkedOn } : {}) };
   }
+}
+
+export interface TransactionPage {
+  rows: TransactionRow[];
+  /** The last row walked, when the walk ended before the page was full: the next page continues after it. */
+  walkedOn?: { at: string; id: string };
 }
