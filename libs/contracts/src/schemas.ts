@@ -408,6 +408,100 @@ export const ingestSubmitReplySchema = {
 } as const;
 export type IngestSubmitReply = FromSchema<typeof ingestSubmitReplySchema>;
 
+/**
+ * A synchronous decision (POST /v1/decisions), hop by hop: the gateway asks ingest, which stores and publishes the
+ * record as a submission would, asks the validator to judge it with the live rule set (nothing recorded: the
+ * stream's validator records the same verdict), then the scorer that owns the paying account's partition.
+ */
+export const ingestDecideRequestSchema = {
+  $id: 'vigil/request/ingest.decide',
+  type: 'object',
+  required: ['record', 'source'],
+  additionalProperties: false,
+  properties: {
+    record: { type: 'object' },
+    source: { type: 'string' },
+    partner_id: { type: 'string' },
+  },
+} as const;
+export type IngestDecideRequest = FromSchema<typeof ingestDecideRequestSchema>;
+
+/** An accepted record to validate now, with the stream sequence ingest stored it at. */
+export const validatorValidateRequestSchema = {
+  $id: 'vigil/request/validator.validate',
+  type: 'object',
+  required: ['accepted', 'stream_seq'],
+  additionalProperties: false,
+  properties: {
+    accepted: transactionAcceptedSchema,
+    stream_seq: { type: 'integer', minimum: 1 },
+  },
+} as const;
+export type ValidatorValidateRequest = FromSchema<typeof validatorValidateRequestSchema>;
+
+/**
+ * The verdict on one accepted record, recorded and published as the stream's validator does it (which, reaching
+ * the same message later, finds it recorded and publishes nothing new).
+ */
+export const validatorVerdictSchema = {
+  $id: 'vigil/reply/validator.validate',
+  type: 'object',
+  required: ['status', 'reasons', 'rule_set_version', 'validated_at'],
+  additionalProperties: false,
+  properties: {
+    status: { type: 'string', enum: ['valid', 'quarantined'] },
+    reasons: { type: 'array', items: reasonSchema },
+    rule_set_version: { type: 'string' },
+    validated_at: timestamp,
+    repeat: {
+      type: 'boolean',
+      description: 'The transaction id was judged before, under another message: this verdict is not its own',
+    },
+  },
+} as const;
+export type ValidatorVerdict = FromSchema<typeof validatorVerdictSchema>;
+
+/** The score the partition's owner decided, which the stream stores for the transaction (once). */
+export const scorerDecisionSchema = {
+  $id: 'vigil/reply/scorer.decide',
+  type: 'object',
+  required: ['score', 'reasons', 'decision', 'model_version', 'policy_version', 'scored_at'],
+  additionalProperties: false,
+  properties: {
+    score: transactionScoredSchema.properties.score,
+    reasons: { type: 'array', items: reasonSchema },
+    decision: transactionScoredSchema.properties.decision,
+    model_version: { type: 'string' },
+    policy_version: transactionScoredSchema.properties.policy_version,
+    scored_at: timestamp,
+    shadow: transactionScoredSchema.properties.shadow,
+  },
+} as const;
+export type ScorerDecision = FromSchema<typeof scorerDecisionSchema>;
+
+export const ingestDecideReplySchema = {
+  $id: 'vigil/reply/ingest.decide',
+  type: 'object',
+  required: ['status'],
+  additionalProperties: false,
+  properties: {
+    status: {
+      type: 'string',
+      enum: ['decided', 'quarantined', 'rejected', 'undecided'],
+      description:
+        'decided: scored by its partition owner; quarantined: held by the rule set; rejected: refused at the door ' +
+        '(nothing stored); undecided: stored and published, but no decision could be reached in time',
+    },
+    transaction_id: { type: 'string' },
+    duplicate: { type: 'boolean', description: 'The transaction id had been submitted before' },
+    reasons: { type: 'array', items: reasonSchema },
+    rule_set_version: { type: 'string' },
+    decision: scorerDecisionSchema,
+    detail: { type: 'string', description: 'Why no decision was reached (undecided)' },
+  },
+} as const;
+export type IngestDecideReply = FromSchema<typeof ingestDecideReplySchema>;
+
 /** The scorer's policy: which model decides, which shadows, thresholds and CEL rules. A versioned KV document. */
 export const scoringPolicySchema = {
   $id: 'vigil/document/scoring-policy',

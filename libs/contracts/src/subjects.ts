@@ -4,8 +4,13 @@ import {
   dataQualityAnomalySchema,
   schemaDriftDetectedSchema,
   scoringPolicySchema,
+  ingestDecideReplySchema,
+  ingestDecideRequestSchema,
   ingestReplayReplySchema,
   ingestReplayRequestSchema,
+  scorerDecisionSchema,
+  validatorValidateRequestSchema,
+  validatorVerdictSchema,
   ingestSubmitReplySchema,
   ingestSubmitRequestSchema,
   transactionAcceptedSchema,
@@ -16,8 +21,13 @@ import {
   type DataQualityAnomaly,
   type SchemaDriftDetected,
   type ScoringPolicy,
+  type IngestDecideReply,
+  type IngestDecideRequest,
   type IngestReplayReply,
   type IngestReplayRequest,
+  type ScorerDecision,
+  type ValidatorValidateRequest,
+  type ValidatorVerdict,
   type IngestSubmitReply,
   type IngestSubmitRequest,
   type TransactionAccepted,
@@ -316,6 +326,30 @@ export const Requests = {
     validateRequest: compile<ForecastsRequest>(forecastsRequestSchema),
     validateReply: compile<ForecastsReply>(forecastsReplySchema),
   } satisfies RequestSpec<ForecastsRequest, ForecastsReply>,
+  /** One record decided synchronously (POST /v1/decisions): stored and published as submitted, validated, scored. */
+  ingestDecide: {
+    subject: 'svc.ingest.decide',
+    queue: 'ingest',
+    validateRequest: compile<IngestDecideRequest>(ingestDecideRequestSchema),
+    validateReply: compile<IngestDecideReply>(ingestDecideReplySchema),
+  } satisfies RequestSpec<IngestDecideRequest, IngestDecideReply>,
+  /** An accepted record validated now, recorded and published once, as the stream's validator would. */
+  validatorValidate: {
+    subject: 'svc.validator.validate',
+    queue: 'validator',
+    validateRequest: compile<ValidatorValidateRequest>(validatorValidateRequestSchema),
+    validateReply: compile<ValidatorVerdict>(validatorVerdictSchema),
+  } satisfies RequestSpec<ValidatorValidateRequest, ValidatorVerdict>,
+  /**
+   * A validated transaction scored now by the owner of its paying account's partition, with the state the stream
+   * uses; sent to scorerDecideSubject(partition), which only that owner serves.
+   */
+  scorerDecide: {
+    subject: 'svc.scorer.decide.*',
+    queue: 'scorer',
+    validateRequest: compile<TransactionValidated>(transactionValidatedSchema),
+    validateReply: compile<ScorerDecision>(scorerDecisionSchema),
+  } satisfies RequestSpec<TransactionValidated, ScorerDecision>,
   /** Quarantined records sent through ingest again (tokenised and normalised like a submission). */
   ingestReplay: {
     subject: 'svc.ingest.replay',
@@ -361,6 +395,9 @@ export function fnv1a(text: string): number {
 
 /** The partition of an account: FNV-1a of its id. */
 export const partitionOf = (account: string): number => fnv1a(account) % SCORING_PARTITIONS;
+
+/** Where the owner of `partition` takes decision requests (Requests.scorerDecide). */
+export const scorerDecideSubject = (partition: number): string => `svc.scorer.decide.${partition}`;
 
 export type ScoringRole = 'origin' | 'destination';
 

@@ -12,3 +12,5 @@ export * from './messaging.module.js';
 export * from './trace-headers.js';
 export * from './versioned-documents.js';
 export * from './turnstile.js';
+export * from './messaging-telemetry.js';
+export * from './request-responder.js';

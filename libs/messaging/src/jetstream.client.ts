@@ -1,23 +1,31 @@
 // The NestJS client side: emit() publishes JetStream events, send() makes core-NATS requests.
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import { SpanKind, trace } from '@opentelemetry/api';
 import type { EventSpec, RequestSpec } from '@vigil/contracts';
 import type { NatsClient } from './nats-client.js';
 import type { JetStreamPublisher, PublishOptions, PublishResult } from './publisher.js';
 import { RemoteRequestError, isErrorReply } from './errors.js';
+import {
+  clientOperation,
+  messagingAttributes,
+  messagingMetricsOf,
+  type MessagingMetrics,
+} from './messaging-telemetry.js';
 import { outgoingHeaders } from './trace-headers.js';
-
-const tracer = trace.getTracer('vigil-messaging');
+import type { Registry } from 'prom-client';
 
 export class JetStreamClient extends ClientProxy {
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder();
 
+  private readonly metrics?: MessagingMetrics;
+
   constructor(
     private readonly nats: NatsClient,
     private readonly publisher: JetStreamPublisher,
+    registry?: Registry,
   ) {
     super();
+    if (registry) this.metrics = messagingMetricsOf(registry);
   }
 
   /** Publishes a typed event; resolves once the stream has stored it (or recognised it as a duplicate). */
@@ -34,31 +42,33 @@ export class JetStreamClient extends ClientProxy {
    * Sends a typed request and checks the reply against its schema. A handler's failure arrives as
    * a RemoteRequestError carrying the status it chose (4xx: do not retry as is; 503: retry later).
    */
-  async request<Req, Rep>(spec: RequestSpec<Req, Rep>, payload: Req, timeoutMs = 10_000): Promise<Rep> {
-    return tracer.startActiveSpan(`${spec.subject} request`, { kind: SpanKind.CLIENT }, async (span) => {
-      try {
-        const reply = await this.nats.connection.request(
-          spec.subject,
-          this.encoder.encode(JSON.stringify(payload)),
-          {
-            timeout: timeoutMs,
-            headers: outgoingHeaders(),
-          },
+  async request<Req, Rep>(
+    spec: RequestSpec<Req, Rep>,
+    payload: Req,
+    timeoutMs = 10_000,
+    subject = spec.subject,
+  ): Promise<Rep> {
+    const attributes = messagingAttributes(subject, { type: 'send', name: 'request' });
+    return clientOperation(this.metrics, 'request', subject, attributes, async () => {
+      const reply = await this.nats.connection.request(
+        subject,
+        this.encoder.encode(JSON.stringify(payload)),
+        {
+          timeout: timeoutMs,
+          headers: outgoingHeaders(),
+        },
+      );
+      const body: unknown = JSON.parse(this.decoder.decode(reply.data));
+      if (isErrorReply(body)) throw new RemoteRequestError(body.error.status, body.error.message);
+      if (!spec.validateReply(body)) {
+        throw new Error(
+          `invalid reply from ${subject}: ${spec.validateReply
+            .reasons()
+            .map((r) => r.message)
+            .join('; ')}`,
         );
-        const body: unknown = JSON.parse(this.decoder.decode(reply.data));
-        if (isErrorReply(body)) throw new RemoteRequestError(body.error.status, body.error.message);
-        if (!spec.validateReply(body)) {
-          throw new Error(
-            `invalid reply from ${spec.subject}: ${spec.validateReply
-              .reasons()
-              .map((r) => r.message)
-              .join('; ')}`,
-          );
-        }
-        return body;
-      } finally {
-        span.end();
       }
+      return body;
     });
   }
 

@@ -1,18 +1,19 @@
 // The NestJS transport strategy: durable pull consumers with explicit ack, and queue-group request handlers.
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import type { Msg, Subscription } from '@nats-io/transport-node';
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { ConsumerInfo } from '@nats-io/jetstream';
+import type { Subscription } from '@nats-io/transport-node';
+import { trace } from '@opentelemetry/api';
 import type { ConsumerSpec, RequestSpec } from '@vigil/contracts';
 import { Correlation, type Logger } from '@vigil/observability';
 import { lastValueFrom } from 'rxjs';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import { JetStreamContext } from './context.js';
 import { CONSUMER_EXTRA, REQUEST_EXTRA } from './decorators.js';
-import { PermanentError, describeFailure } from './errors.js';
 import { DurableConsumer, MessageBoundary } from './message-boundary.js';
 import type { NatsClient } from './nats-client.js';
 import type { JetStreamPublisher } from './publisher.js';
-import { correlationOf, incomingContext } from './trace-headers.js';
+import { messagingMetricsOf, type MessagingMetrics } from './messaging-telemetry.js';
+import { serveRequests } from './request-responder.js';
 
 export interface JetStreamServerOptions {
   service: string;
@@ -34,9 +35,70 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
   private readonly encoder = new TextEncoder();
   private readonly tracer;
 
+  private readonly metrics?: MessagingMetrics;
+
   constructor(private readonly options: JetStreamServerOptions) {
     super();
     this.tracer = trace.getTracer(options.service);
+    if (options.registry) {
+      this.metrics = messagingMetricsOf(options.registry);
+      this.measureConsumers(options.registry);
+    }
+  }
+
+  /**
+   * Consumer lag, acks pending and redeliveries of every durable this service pulls, read from the server's
+   * consumer info at each scrape (one request per durable), so they hold across replicas and restarts.
+   */
+  private measureConsumers(registry: Registry): void {
+    const { nats, consumers, logger } = this.options;
+    const labelNames = ['stream', 'durable'] as const;
+    type Reading = { labels: { stream: string; durable: string }; info?: ConsumerInfo };
+    // one read per durable serves all three gauges of a scrape (they are collected concurrently)
+    let reading: { at: number; result: Promise<Reading[]> } | undefined;
+    const read = (): Promise<Reading[]> => {
+      if (reading && performance.now() - reading.at < 1_000) return reading.result;
+      const result = Promise.all(
+        consumers.map(async (spec): Promise<Reading> => {
+          const labels = { stream: spec.event.stream.name, durable: spec.durable };
+          try {
+            return { labels, info: await nats.jsm.consumers.info(labels.stream, labels.durable) };
+          } catch (error) {
+            logger.debug({ durable: spec.durable, error: String(error) }, 'consumer info unavailable');
+            return { labels };
+          }
+        }),
+      );
+      reading = { at: performance.now(), result };
+      return result;
+    };
+    // a failed read leaves the durable out rather than reporting 0
+    const gauge = (name: string, help: string, value: (info: ConsumerInfo) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        async collect() {
+          this.reset();
+          for (const { labels, info } of await read()) if (info) this.set(labels, value(info));
+        },
+      });
+    gauge(
+      'vigil_jetstream_consumer_pending_messages',
+      'Messages in the stream not yet delivered to the durable consumer (consumer lag)',
+      (info) => info.num_pending,
+    );
+    gauge(
+      'vigil_jetstream_consumer_ack_pending_messages',
+      'Messages delivered to the durable consumer and not yet acknowledged',
+      (info) => info.num_ack_pending,
+    );
+    gauge(
+      'vigil_jetstream_consumer_redelivered_messages',
+      'Messages the server is redelivering to the durable consumer',
+      (info) => info.num_redelivered,
+    );
   }
 
   on(): never {
@@ -123,80 +185,26 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
   }
 
   private serveRequests(spec: RequestSpec<unknown, unknown>, handler: MessageHandler): void {
-    const subscription = this.options.nats.connection.subscribe(spec.subject, {
-      queue: spec.queue,
-      callback: (error, msg) => {
-        if (error)
-          return this.options.logger.error(
-            { subject: spec.subject, error: String(error) },
-            'request subscription failed',
-          );
-        void this.answerRequest(spec, handler, msg);
+    const deps = { tracer: this.tracer, logger: this.options.logger, metrics: this.metrics };
+    const subscription = serveRequests(
+      this.options.nats,
+      spec,
+      async (payload, msg) => {
+        const ctx = new JetStreamContext([
+          {
+            subject: msg.subject,
+            stream: '',
+            streamSequence: 0,
+            deliveryCount: 1,
+            headers: msg.headers,
+            correlationId: Correlation.current(),
+          },
+        ]);
+        return lastValueFrom<unknown>(this.transformToObservable(await handler(payload, ctx)));
       },
-    });
-    this.subscriptions.push(subscription);
-  }
-
-  private async answerRequest(
-    spec: RequestSpec<unknown, unknown>,
-    handler: MessageHandler,
-    msg: Msg,
-  ): Promise<void> {
-    const parent = incomingContext(msg.headers);
-    await Correlation.run(correlationOf(msg.headers), () =>
-      this.tracer.startActiveSpan(
-        `${spec.subject} request`,
-        { kind: SpanKind.SERVER },
-        parent,
-        async (span) => {
-          try {
-            let payload: unknown;
-            try {
-              payload = JSON.parse(this.decoder.decode(msg.data));
-            } catch {
-              throw new PermanentError('request is not JSON');
-            }
-            if (!spec.validateRequest(payload)) {
-              throw new PermanentError(
-                spec.validateRequest
-                  .reasons()
-                  .map((r) => r.message)
-                  .join('; '),
-              );
-            }
-            const ctx = new JetStreamContext([
-              {
-                subject: msg.subject,
-                stream: '',
-                streamSequence: 0,
-                deliveryCount: 1,
-                headers: msg.headers,
-                correlationId: Correlation.current(),
-              },
-            ]);
-            const reply: unknown = await lastValueFrom(
-              this.transformToObservable(await handler(payload, ctx)),
-            );
-            msg.respond(this.encoder.encode(JSON.stringify(reply)));
-          } catch (error) {
-            const failure = describeFailure(error);
-            span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
-            msg.respond(
-              this.encoder.encode(
-                JSON.stringify({
-                  error: {
-                    status: failure.status ?? (failure.kind === 'permanent' ? 400 : 503),
-                    message: failure.message,
-                  },
-                }),
-              ),
-            );
-          } finally {
-            span.end();
-          }
-        },
-      ),
+      deps,
     );
+    this.subscriptions.push(subscription);
   }
 
   /** Stops pulling, lets every in-flight message finish and ack, then returns; the connection is closed by its owner. */

@@ -7,13 +7,21 @@ import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Headers, deadLetterSubject, type ConsumerSpec, type EventSpec } from '@vigil/contracts';
-import { Correlation, type Logger } from '@vigil/observability';
+import { Correlation, TracedHistogram, type Logger } from '@vigil/observability';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { backoffMs } from './backoff.js';
 import type { JetStreamMessageInfo } from './context.js';
 import { PermanentError, describeFailure, isDependencyUnavailable } from './errors.js';
 import type { NatsClient } from './nats-client.js';
 import type { JetStreamPublisher } from './publisher.js';
+import {
+  destinationName,
+  errorType,
+  messagingAttributes,
+  messagingMetricsOf,
+  observeProcess,
+  type MessagingMetrics,
+} from './messaging-telemetry.js';
 import { Semaphore } from './semaphore.js';
 import { Turnstile, type Turn } from './turnstile.js';
 import { correlationOf, incomingContext } from './trace-headers.js';
@@ -52,6 +60,9 @@ interface BoundaryMetrics {
   processed: Counter<'consumer' | 'outcome'>;
   duration: Histogram<'consumer'>;
   deadLetters: Counter<'consumer' | 'cause'>;
+  redeliveries: Counter<'consumer'>;
+  ackLatency: TracedHistogram<'consumer'>;
+  messaging: MessagingMetrics;
 }
 
 // one set per registry: several boundaries in one process share the metric families
@@ -80,6 +91,20 @@ function metricsOf(registry: Registry): BoundaryMetrics {
         labelNames: ['consumer', 'cause'],
         registers: [registry],
       }),
+      redeliveries: new Counter({
+        name: 'vigil_message_redeliveries_total',
+        help: 'Messages delivered again (a delivery count above 1), by consumer',
+        labelNames: ['consumer'],
+        registers: [registry],
+      }),
+      ackLatency: new TracedHistogram({
+        name: 'vigil_jetstream_ack_latency_seconds',
+        help: 'Time from the message being stored in its stream to the consumer acknowledging it, by consumer',
+        labelNames: ['consumer'],
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+        registers: [registry],
+      }),
+      messaging: messagingMetricsOf(registry),
     };
     metricsByRegistry.set(registry, metrics);
   }
@@ -176,19 +201,24 @@ export class MessageBoundary<T> {
     const correlationId = correlationOf(message.headers);
     return Correlation.run(correlationId, () =>
       this.tracer.startActiveSpan(
-        `${message.subject} process`,
+        `process ${destinationName(message.subject)}`,
         {
           kind: SpanKind.CONSUMER,
-          attributes: {
-            'messaging.system': 'nats',
-            'messaging.consumer.group.name': this.name,
-            'messaging.destination.name': message.subject,
-            'messaging.message.id': message.headers?.get(Headers.msgId) ?? '',
-          },
+          attributes: messagingAttributes(
+            message.subject,
+            { type: 'process', name: 'process' },
+            {
+              'messaging.consumer.group.name': this.name,
+              'messaging.message.id': message.headers?.get(Headers.msgId) ?? '',
+              'messaging.message.body.size': message.data.byteLength,
+              'messaging.nats.message.delivery_count': consumed.deliveryCount,
+            },
+          ),
         },
         incomingContext(message.headers),
         async (span) => {
           let outcome: MessageOutcome;
+          let failure = '';
           try {
             const payload = this.decode(message.data);
             await handler(payload, {
@@ -202,14 +232,25 @@ export class MessageBoundary<T> {
             });
             message.ack();
             outcome = 'ack';
+            this.recordAck(message);
           } catch (error) {
+            failure = errorType(error);
             span.recordException(error instanceof Error ? error : new Error(String(error)));
+            span.setAttribute('error.type', failure);
             span.setStatus({ code: SpanStatusCode.ERROR });
             outcome = await this.settleFailure(message, consumed, error);
           } finally {
             turn?.done();
+            observeProcess(
+              this.metrics?.messaging,
+              message.subject,
+              this.name,
+              (performance.now() - started) / 1000,
+              failure,
+            );
             span.end();
           }
+          if (consumed.deliveryCount > 1) this.metrics?.redeliveries.inc({ consumer: this.name });
           this.record(outcome, performance.now() - started);
           return outcome;
         },
@@ -280,6 +321,13 @@ export class MessageBoundary<T> {
       { consumer: this.name, subject: message.subject, seq: message.streamSequence, reason },
       'message dead-lettered',
     );
+  }
+
+  /** Stored-to-acked latency of one message, with the trace as exemplar. */
+  private recordAck(message: JsMsg): void {
+    if (!this.metrics) return;
+    const storedMs = message.info.timestampNanos / 1e6;
+    this.metrics.ackLatency.observe({ consumer: this.name }, Math.max(0, Date.now() - storedMs) / 1000);
   }
 
   /** Counts messages settled outside `process` (an ordered consumer settles a batch at once). */

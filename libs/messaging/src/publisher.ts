@@ -1,12 +1,18 @@
 // Typed JetStream publishing: schema-checked payloads, Nats-Msg-Id dedup, bounded in-flight, retry while NATS is away.
-import { SpanKind, trace } from '@opentelemetry/api';
 import { JetStreamApiError, type PubAck } from '@nats-io/jetstream';
 import { InvalidArgumentError } from '@nats-io/transport-node';
 import type { EventSpec } from '@vigil/contracts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffMs, type BackoffPolicy } from './backoff.js';
 import { PublishRefusedError, StreamFullError } from './errors.js';
+import {
+  clientOperation,
+  messagingAttributes,
+  messagingMetricsOf,
+  type MessagingMetrics,
+} from './messaging-telemetry.js';
 import type { NatsClient } from './nats-client.js';
+import type { Registry } from 'prom-client';
 import { Semaphore } from './semaphore.js';
 import { outgoingHeaders } from './trace-headers.js';
 
@@ -22,7 +28,6 @@ export interface PublishResult {
   seq: number;
 }
 
-const tracer = trace.getTracer('vigil-messaging');
 /** While NATS is away: retry soon, since a reconnect is usually quick, and at least every 2 s. */
 const PUBLISH_RETRY: BackoffPolicy = { baseMs: 100, capMs: 2_000 };
 
@@ -30,15 +35,24 @@ const PUBLISH_RETRY: BackoffPolicy = { baseMs: 100, capMs: 2_000 };
 // the account or server out of JetStream storage
 const NO_ROOM = new Set([10077, 10047, 10023, 10028]);
 
+export interface PublisherOptions {
+  /** Publishes awaiting their ack at once (default 1024); more wait for a slot. */
+  maxInFlight?: number;
+  /** Where messaging.client.operation.duration is recorded; none when omitted. */
+  registry?: Registry;
+}
+
 export class JetStreamPublisher {
   private readonly slots: Semaphore;
   private readonly encoder = new TextEncoder();
+  private readonly metrics?: MessagingMetrics;
 
   constructor(
     private readonly nats: NatsClient,
-    maxInFlight = 1024,
+    options: PublisherOptions = {},
   ) {
-    this.slots = new Semaphore(maxInFlight);
+    this.slots = new Semaphore(options.maxInFlight ?? 1024);
+    if (options.registry) this.metrics = messagingMetricsOf(options.registry);
   }
 
   async publish<T>(
@@ -71,20 +85,16 @@ export class JetStreamPublisher {
   ): Promise<PublishResult> {
     await this.slots.acquire();
     try {
-      return await tracer.startActiveSpan(`${subject} publish`, { kind: SpanKind.PRODUCER }, async (span) => {
-        span.setAttributes({
-          'messaging.system': 'nats',
-          'messaging.destination.name': subject,
-          'messaging.message.id': options.msgId,
-        });
-        try {
-          const headers = outgoingHeaders();
-          for (const [key, value] of Object.entries(extraHeaders ?? {})) headers.set(key, value);
-          const ack = await this.publishWithRetry(subject, data, headers, options);
-          return { duplicate: ack.duplicate, seq: ack.seq };
-        } finally {
-          span.end();
-        }
+      const attributes = messagingAttributes(
+        subject,
+        { type: 'send', name: 'publish' },
+        { 'messaging.message.id': options.msgId, 'messaging.message.body.size': data.byteLength },
+      );
+      return await clientOperation(this.metrics, 'publish', subject, attributes, async () => {
+        const headers = outgoingHeaders();
+        for (const [key, value] of Object.entries(extraHeaders ?? {})) headers.set(key, value);
+        const ack = await this.publishWithRetry(subject, data, headers, options);
+        return { duplicate: ack.duplicate, seq: ack.seq };
       });
     } finally {
       this.slots.release();

@@ -22,6 +22,7 @@ import { QuarantineModule } from './quarantine/quarantine.module.js';
 import { ReconciliationModule } from './reconciliation/reconciliation.module.js';
 import { SummaryModule } from './summary/summary.module.js';
 import { TransactionsModule } from './transactions/transactions.module.js';
+import { TransactionListSettings } from './transactions/transactions.settings.js';
 
 @Module({})
 export class GatewayModule {
@@ -48,7 +49,7 @@ export class GatewayModule {
           // webhook secrets are sealed like the signing keys, under the key JWT_SECRET derives
           new KeyCipher(auth),
         ),
-        TransactionsModule,
+        TransactionsModule.register(new TransactionListSettings(env.GATEWAY_LIST_FRESHNESS_MS)),
         LabelsModule,
         AlertsModule,
         QuarantineModule,

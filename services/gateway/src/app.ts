@@ -31,7 +31,16 @@ const BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 export async function startGateway(env: GatewayEnv = gatewayEnv()): Promise<RunningService> {
   // secrets first: production must refuse to start before it touches NATS or Postgres
   const authSettings = authSettingsOf(env);
-  const platform = await Platform.start({ service: 'gateway', env, migrationsDir: MIGRATIONS_DIR });
+  const platform = await Platform.start({
+    service: 'gateway',
+    env,
+    migrationsDir: MIGRATIONS_DIR,
+    database: {
+      maxConnections: env.GATEWAY_DB_POOL_SIZE,
+      acquireTimeoutMs: env.GATEWAY_DB_ACQUIRE_TIMEOUT_MS,
+      statementTimeoutMs: env.GATEWAY_DB_STATEMENT_TIMEOUT_MS,
+    },
+  });
   let app: NestFastifyApplication | undefined;
   try {
     app = await NestFactory.create<NestFastifyApplication>(
@@ -44,7 +53,12 @@ export async function startGateway(env: GatewayEnv = gatewayEnv()): Promise<Runn
       { bufferLogs: true, abortOnError: false },
     );
     app.useLogger(new PinoNestLogger(platform.logger));
-    traceRequests(app.getHttpAdapter().getInstance(), platform.service, platform.logger);
+    traceRequests(
+      app.getHttpAdapter().getInstance(),
+      platform.service,
+      platform.logger,
+      platform.ops.registry,
+    );
     new SummaryFastPath(
       app.get(AccessCheck),
       app.get(PrincipalRateLimit),

@@ -59,6 +59,14 @@ export interface GatewayEnv extends CommonEnv {
   GATEWAY_WEBHOOK_RETRY_BASE_MS: number;
   /** Let partner webhooks reach private, loopback and link-local addresses (a local receiver in development); off by default. */
   GATEWAY_WEBHOOK_ALLOW_PRIVATE_NETWORKS: boolean;
+  /** Postgres connections of one replica: the statements it runs at once; further requests queue for one. */
+  GATEWAY_DB_POOL_SIZE: number;
+  /** How long a request waits for a free connection before it is answered 503 with Retry-After. */
+  GATEWAY_DB_ACQUIRE_TIMEOUT_MS: number;
+  /** Postgres statement_timeout of the gateway's connections: a query running longer is cancelled and answered 503. */
+  GATEWAY_DB_STATEMENT_TIMEOUT_MS: number;
+  /** How long a transaction list page read for one scope and filter set also answers identical requests (0: only while it is read). */
+  GATEWAY_LIST_FRESHNESS_MS: number;
 }
 
 export const gatewayEnv = (env: NodeJS.ProcessEnv = process.env): GatewayEnv =>
@@ -108,6 +116,10 @@ export const gatewayEnv = (env: NodeJS.ProcessEnv = process.env): GatewayEnv =>
         GATEWAY_WEBHOOK_MAX_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 50, default: 8 },
         GATEWAY_WEBHOOK_RETRY_BASE_MS: { type: 'integer', minimum: 10, default: 2000 },
         GATEWAY_WEBHOOK_ALLOW_PRIVATE_NETWORKS: { type: 'boolean', default: false },
+        GATEWAY_DB_POOL_SIZE: { type: 'integer', minimum: 1, maximum: 500, default: 20 },
+        GATEWAY_DB_ACQUIRE_TIMEOUT_MS: { type: 'integer', minimum: 10, maximum: 60_000, default: 1000 },
+        GATEWAY_DB_STATEMENT_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600_000, default: 5000 },
+        GATEWAY_LIST_FRESHNESS_MS: { type: 'integer', minimum: 0, maximum: 60_000, default: 1000 },
       },
     },
     env,

@@ -665,6 +665,7 @@ describe('documentation and health', () => {
       '/v1/auth/token',
       '/v1/data-quality',
       '/v1/data-quality/drift',
+      '/v1/decisions',
       '/v1/feed',
       '/v1/forecasts',
       '/v1/labels',

@@ -4,6 +4,7 @@ import { LedgerHandler, LedgerRepository } from './ledger/ledger.handler.js';
 import { ReplayHandler } from './replay/replay.handler.js';
 import { ReplayService } from './replay/replay.service.js';
 import { ReplaysRepository } from './replay/replays.repository.js';
+import { DecisionService } from './submission/decision.service.js';
 import { IdempotencyRepository } from './submission/idempotency.repository.js';
 import { SubmissionController } from './submission/submission.controller.js';
 import { SubmissionHandler } from './submission/submission.handler.js';
@@ -29,6 +30,7 @@ export class IngestModule {
       controllers: [SubmissionController, SubmissionHandler, LedgerHandler, ReplayHandler],
       providers: [
         SubmissionService,
+        DecisionService,
         RecordDoor,
         IdempotencyRepository,
         LedgerRepository,

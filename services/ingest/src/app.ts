@@ -32,7 +32,7 @@ export async function startIngest(env: IngestEnv = ingestEnv()): Promise<Running
     },
   });
   const adapter = new FastifyAdapter({ bodyLimit: 16 * 1024 * 1024 });
-  traceRequests(adapter.getInstance(), platform.service, platform.logger);
+  traceRequests(adapter.getInstance(), platform.service, platform.logger, platform.ops.registry);
   // an error answer may quote what the client sent (a JSON parser's message does): no card number in it
   adapter.getInstance().addHook('onSend', (_request, reply, payload, done) => {
     done(null, reply.statusCode >= 400 && typeof payload === 'string' ? redactCardNumbers(payload) : payload);
@@ -48,7 +48,7 @@ export async function startIngest(env: IngestEnv = ingestEnv()): Promise<Running
     strategy: jetStreamServerFor({
       platform,
       consumers: [Consumers.ingestLedger],
-      requests: [Requests.ingestSubmit, Requests.ingestReplay],
+      requests: [Requests.ingestSubmit, Requests.ingestDecide, Requests.ingestReplay],
     }),
   });
   await app.startAllMicroservices();

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Consumers } from '@vigil/contracts';
+import { Consumers, Requests } from '@vigil/contracts';
 import { Platform, startMicroservice, type RunningService } from '@vigil/runtime';
 import { ValidatorModule } from './app.module.js';
 import { validatorEnv, type ValidatorEnv } from './config.js';
@@ -13,6 +13,7 @@ export async function startValidator(env: ValidatorEnv = validatorEnv()): Promis
       platform,
       module: ValidatorModule.register(platform, env),
       consumers: [Consumers.validator],
+      requests: [Requests.validatorValidate],
     });
   } catch (error) {
     // e.g. a default rule set that does not compile: leave nothing running behind

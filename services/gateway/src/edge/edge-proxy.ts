@@ -11,6 +11,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, propagation, trace, type Span } from '@opentelemetry/api';
+import { redactCardNumbers } from '@vigil/contracts';
 import type { Logger } from '@vigil/observability';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
@@ -89,7 +90,8 @@ export class EdgeProxy {
         kind: SpanKind.SERVER,
         attributes: {
           'http.request.method': incoming.method ?? 'GET',
-          'url.path': (incoming.url ?? '/').split('?')[0],
+          // no query string, and no card number pasted into the path (PCI DSS)
+          'url.path': redactCardNumbers((incoming.url ?? '/').split('?')[0] ?? '/'),
         },
       },
       parent,

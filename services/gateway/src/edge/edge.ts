@@ -2,7 +2,7 @@
 import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OpsServer, createLogger, startTelemetry, stopTelemetry } from '@vigil/observability';
-import type { RunningProcess } from '@vigil/runtime';
+import { telemetryOptions, type RunningProcess } from '@vigil/runtime';
 import type { GatewayEnv } from '../config.js';
 import { EdgeProxy } from './edge-proxy.js';
 
@@ -23,7 +23,7 @@ function upstreamHealthy(upstream: URL): Promise<void> {
 
 export async function startEdge(env: GatewayEnv & { GATEWAY_UPSTREAM_URL: string }): Promise<RunningProcess> {
   const upstream = new URL(env.GATEWAY_UPSTREAM_URL);
-  startTelemetry({ serviceName: EDGE_SERVICE, otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined });
+  startTelemetry(telemetryOptions(EDGE_SERVICE, env));
   const logger = createLogger(EDGE_SERVICE, env.LOG_LEVEL);
   const ops = new OpsServer(EDGE_SERVICE);
   ops.addReadinessCheck('gateway-api', () => upstreamHealthy(upstream));

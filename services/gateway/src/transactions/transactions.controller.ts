@@ -1,5 +1,18 @@
 import type { IngestSubmitReply } from '@vigil/contracts';
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, StreamableFile } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Res,
+  StreamableFile,
+} from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -21,8 +34,9 @@ import {
 import { MAX_RECORD_BYTES, REGION_CODES, TRANSACTION_TYPES } from '@vigil/contracts';
 import type { Principal } from '../auth/principal.js';
 import { CurrentPrincipal, Requires } from '../auth/roles.decorator.js';
-import { ErrorDto } from '../http/error.dto.js';
+import { ApiDatabaseBusyResponse, ErrorDto } from '../http/error.dto.js';
 import { ParseWith } from '../http/parse-with.pipe.js';
+import { sendSerialisedJson } from '../http/serialised-json.js';
 import { RequestHeader } from '../http/request-header.decorator.js';
 import {
   MAX_RECORDS_PER_REQUEST,
@@ -101,6 +115,7 @@ export class TransactionsController {
   }
 
   @Get()
+  @ApiDatabaseBusyResponse()
   @Requires('transactions:read')
   @ApiOperation({
     summary: 'List transactions, newest first, with keyset pagination',
@@ -140,14 +155,18 @@ export class TransactionsController {
   })
   @ApiOkResponse({ type: TransactionPageDto })
   @ApiBadRequestResponse({ type: ErrorDto, description: 'A filter value is invalid; the message names it' })
-  list(
+  async list(
     @CurrentPrincipal() principal: Principal,
     @Query(new ParseWith(parseTransactionFilters)) filters: TransactionFilters,
-  ): Promise<TransactionPageDto> {
-    return this.transactions.list(principal, filters);
+    @Headers() headers: Record<string, string | undefined>,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    // a shared page's answer is encoded once, however many callers it serves (TransactionsService.listSerialised)
+    await sendSerialisedJson(await this.transactions.listSerialised(principal, filters), headers, reply);
   }
 
   @Get('export')
+  @ApiDatabaseBusyResponse()
   @Requires('transactions:export')
   @ApiOperation({
     summary: 'Export the matching transactions as CSV, streamed',
@@ -168,18 +187,19 @@ export class TransactionsController {
     schema: { type: 'string' },
   })
   @ApiBadRequestResponse({ type: ErrorDto, description: 'A filter value is invalid or unknown' })
-  export(
+  async export(
     @CurrentPrincipal() principal: Principal,
     @Query(new ParseWith(parseExportFilters)) filters: ExportFilters,
-  ): StreamableFile {
+  ): Promise<StreamableFile> {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    return new StreamableFile(this.transactions.export(principal, filters), {
+    return new StreamableFile(await this.transactions.export(principal, filters), {
       type: 'text/csv; charset=utf-8',
       disposition: `attachment; filename="transactions-${stamp}.csv"`,
     });
   }
 
   @Get(':id')
+  @ApiDatabaseBusyResponse()
   @Requires('transactions:read')
   @ApiOperation({
     summary: 'Status, risk score, decision, reasons, label and features of one transaction',

@@ -12,6 +12,7 @@ import {
 } from '@vigil/contracts';
 import { InvalidParameterException } from '../http/problem.js';
 import {
+  checkRange,
   cursorOf,
   limitOf,
   oneOf,
@@ -263,6 +264,49 @@ export class SubmissionReplyDto {
   results!: SubmissionResultDto[];
 }
 
+export class DecisionDto {
+  @ApiProperty({ type: String, description: 'The id you sent' })
+  transaction_id!: string;
+
+  @ApiProperty({
+    enum: ['approve', 'review', 'block'],
+    description: "What to do now: the scoring policy's decision; review for a record the rule set holds back",
+  })
+  decision!: Decision;
+
+  @ApiProperty({
+    enum: ['scored', 'quarantined'],
+    description: 'scored: decided by the model and the policy; quarantined: held by the rule set, not scored',
+  })
+  status!: 'scored' | 'quarantined';
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'Fraud risk, 0 to 1, as stored for the transaction; null when quarantined',
+  })
+  score!: number | null;
+
+  @ApiProperty({ type: [ReasonDto], description: "Why: the score's reasons, or the rules the record failed" })
+  reasons!: ReasonDto[];
+
+  @ApiProperty({ type: String, description: 'Version of the rule set that judged the record' })
+  rule_set_version!: string;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'Version of the scoring policy applied' })
+  policy_version!: number | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'The model whose score decided' })
+  model!: string | null;
+
+  @ApiProperty({
+    type: Boolean,
+    description:
+      "The id was submitted before: this is the decision taken for it then (or the stream's score)",
+  })
+  duplicate!: boolean;
+}
+
 export interface TransactionFilters {
   status?: TransactionStatus;
   region?: string;
@@ -327,8 +371,7 @@ function parseFilters(raw: RawQuery): TransactionFilters {
   if (from) filters.from = from;
   const to = timestampOf(raw, 'to');
   if (to) filters.to = to;
-  if (from && to && Date.parse(from) >= Date.parse(to))
-    throw new InvalidParameterException('from', 'from must be earlier than to');
+  checkRange(from, to);
   return filters;
 }
 

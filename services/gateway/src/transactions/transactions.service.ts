@@ -8,6 +8,7 @@ import {
   planParts,
   refusalReason,
   refusalStatusOf,
+  type IngestDecideReply,
   type IngestSubmitReply,
   type IngestSubmitRequest,
   type LabelValue,
@@ -15,16 +16,21 @@ import {
   type SubmissionResult,
 } from '@vigil/contracts';
 import { JetStreamClient, type NatsClient } from '@vigil/messaging';
-import { Readable, pipeline } from 'node:stream';
-import { stringify } from 'csv-stringify';
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { databaseBusy } from '@vigil/db';
+import { stringify } from 'csv-stringify/sync';
 import { readScopeOf, regionRefusal, type Principal, type ReadScope } from '../auth/principal.js';
 import { ProblemException } from '../http/problem.js';
 import { MAX_RECORDS_PER_REQUEST } from './transactions.dto.js';
 import { encodeCursor } from '../http/query.js';
+import { RetryLaterException } from '../http/api-exception.filter.js';
 import { requestService } from '../http/service-request.js';
+import { SerialisedJson } from '../http/serialised-json.js';
 import type {
   AccountHistoryDto,
   Decision,
+  DecisionDto,
   ExportFilters,
   TransactionHistoryDto,
   TransactionViewOptions,
@@ -37,13 +43,25 @@ import type {
   TransactionViewDto,
 } from './transactions.dto.js';
 import { transactionIdsOf, type TransactionIds } from './transaction-ids.js';
-import { TransactionsRepository, type HistorySide, type TransactionRow } from './transactions.repository.js';
+import { TransactionListSettings } from './transactions.settings.js';
+import {
+  TransactionsRepository,
+  accountsOf,
+  type HistoryRow,
+  type HistorySide,
+  type TransactionPage,
+  type TransactionRow,
+} from './transactions.repository.js';
 
 @Injectable()
 export class TransactionsService {
+  /** Pages read recently or being read, by scope and filters; `until` is Infinity while the read runs. */
+  private readonly pages = new Map<string, SharedPage>();
+
   constructor(
     @Inject(JetStreamClient) private readonly client: JetStreamClient,
     @Inject(TransactionsRepository) private readonly transactions: TransactionsRepository,
+    @Inject(TransactionListSettings) private readonly listSettings: TransactionListSettings,
   ) {}
 
   /**
@@ -131,6 +149,76 @@ export class TransactionsService {
     };
   }
 
+  /**
+   * Decides one transaction now (POST /v1/decisions). Ingest stores and publishes it as a submission, so it goes on
+   * through the pipeline once; the answer is the decision its partition's owner took, which is the score the
+   * transaction is stored with. When no decision can be reached in time the answer is 503 with Retry-After: the
+   * transaction is accepted all the same, and the same request again answers with its decision.
+   */
+  async decide(principal: Principal, record: SubmittedRecord): Promise<DecisionDto> {
+    if (
+      principal.partnerId !== null &&
+      record.partner_id !== undefined &&
+      record.partner_id !== principal.partnerId
+    )
+      throw new ForbiddenException(
+        'partner_id names another partner; a partner submits only its own transactions',
+      );
+    const refusal = inspectRecord(record);
+    if (refusal) throw refusalProblem(refusal);
+    const reply: IngestDecideReply = await requestService(
+      this.client,
+      Requests.ingestDecide,
+      { record, source: 'api', ...(principal.partnerId !== null ? { partner_id: principal.partnerId } : {}) },
+      {
+        unavailable: (reason) => `ingest is unavailable (${reason}); nothing was accepted, retry later`,
+        unusable: (reason) => `ingest gave an unusable answer: ${reason}`,
+      },
+      DECISION_TIMEOUT_MS,
+      DECISION_RETRY_AFTER_SECONDS,
+    );
+    const reason = reply.reasons?.[0];
+    if (reply.status === 'rejected') {
+      const status = reason ? (refusalStatusOf(reason.code) ?? 400) : 400;
+      throw refusalProblem({
+        status,
+        field: reason?.field ?? '',
+        message: reason?.message ?? 'record refused',
+      });
+    }
+    if (reply.status === 'undecided')
+      throw new RetryLaterException(
+        `no decision in time (${reply.detail ?? 'unknown'}); the transaction ${reply.transaction_id ?? ''} was ` +
+          'accepted and is scored in the stream: send the same request again for its decision',
+        DECISION_RETRY_AFTER_SECONDS,
+      );
+    const common = {
+      transaction_id: reply.transaction_id ?? '',
+      rule_set_version: reply.rule_set_version ?? '',
+      duplicate: reply.duplicate ?? false,
+    };
+    if (reply.status === 'quarantined' || reply.decision === undefined)
+      return {
+        ...common,
+        status: 'quarantined',
+        decision: 'review',
+        score: null,
+        reasons: reasonsOf(reply.reasons, 'error'),
+        policy_version: null,
+        model: null,
+      };
+    const { decision } = reply;
+    return {
+      ...common,
+      status: 'scored',
+      decision: decision.decision,
+      score: decision.score,
+      reasons: reasonsOf(decision.reasons, 'warn'),
+      policy_version: decision.policy_version,
+      model: decision.model_version,
+    };
+  }
+
   /** The largest message the NATS server takes (its INFO max_payload; 1 MiB by default). */
   private maxPayload(): number {
     return this.client.unwrap<NatsClient>().connection.info?.max_payload ?? 1024 * 1024;
@@ -145,85 +233,98 @@ export class TransactionsService {
     const scope = readScopeOf(principal);
     const ids = transactionIdsOf(scope);
     const key = ids.keyOf(id);
-    const row = key === undefined ? undefined : await this.transactions.find(key, scope);
-    if (!row) throw new NotFoundException(`transaction ${id} not found`);
+    const found = key === undefined ? undefined : await this.transactions.find(key, scope, options.history);
+    if (!found) throw new NotFoundException(`transaction ${id} not found`);
+    const { row, history } = found;
     const features = featuresOf(row);
     const view: TransactionViewDto = {
       ...viewOf(row, ids),
       label: labelOf(row, principal),
       ...(features ? { features } : {}),
     };
-    if (options.history > 0) view.history = await this.historyOf(row, options.history, scope, ids);
+    if (options.history > 0) view.history = historyOf(row, history, ids);
     return view;
   }
 
-  /** The latest transactions of the payer and of the payee, read with the caller's own scope. */
-  private async historyOf(
-    row: TransactionRow,
-    limit: number,
-    scope: ReadScope,
-    ids: TransactionIds,
-  ): Promise<TransactionHistoryDto> {
-    const of = async (side: HistorySide, account: string): Promise<AccountHistoryDto> => ({
-      account,
-      transactions: (
-        await this.transactions.history(side, account, row.partner_id, row.transaction_id, limit, scope)
-      ).map((item) => ({
-        transaction_id: ids.shown(item.transaction_id),
-        status: item.status,
-        score: item.score,
-        decision: item.decision as Decision | null,
-        received_at: item.received_at,
-        amount: item.amount,
-        currency: item.currency,
-        type: item.type,
-        label: item.label as LabelValue | null,
-      })),
-    });
-    const [origin, destination] = await Promise.all([
-      row.origin_account ? of('origin', row.origin_account) : null,
-      row.destination_account ? of('destination', row.destination_account) : null,
-    ]);
-    return { origin, destination };
+  /**
+   * One page of the list, serialised once for everyone who shares its read: a crowd on the same page costs one
+   * query and one JSON encoding a second, not one of each per request.
+   */
+  async listSerialised(principal: Principal, filters: TransactionFilters): Promise<SerialisedJson> {
+    const scope = scopeFor(principal, filters);
+    const shared = this.sharedPage(filters, scope);
+    const page = await shared.page;
+    return (shared.serialised ??= new SerialisedJson(pageDto(page, filters, scope)));
   }
 
-  async list(principal: Principal, filters: TransactionFilters): Promise<TransactionPageDto> {
-    const scope = scopeFor(principal, filters);
-    const ids = transactionIdsOf(scope);
-    const rows = await this.transactions.list(filters, scope);
-    const last = rows.at(-1);
-    const full = rows.length === filters.limit;
-    return {
-      items: rows.map((row) => viewOf(row, ids)),
-      // the cursor carries the stored key: it is opaque to the caller
-      next_cursor: full && last?.received_at ? encodeCursor(last.received_at, last.transaction_id) : null,
-    };
+  /**
+   * The page for this scope and these filters: requests that ask for the same one while it is being read, or
+   * within the freshness window after, share that read (a morning's crowd opening the same first page costs one
+   * query a second). The key holds the scope, so a page is only ever shared within the scope that read it; a
+   * failed read is not kept.
+   */
+  private sharedPage(filters: TransactionFilters, scope: ReadScope): SharedPage {
+    const key = JSON.stringify([scope.partnerId, scope.regions, filters]);
+    const now = performance.now();
+    const held = this.pages.get(key);
+    if (held !== undefined && held.until > now) return held;
+    if (held !== undefined) this.pages.delete(key);
+    const entry: SharedPage = { page: this.transactions.list(filters, scope), until: Infinity };
+    const { freshnessMs, maxPages } = this.listSettings;
+    entry.page.then(
+      () => {
+        entry.until = performance.now() + freshnessMs;
+        if (freshnessMs === 0 && this.pages.get(key) === entry) this.pages.delete(key);
+      },
+      () => {
+        if (this.pages.get(key) === entry) this.pages.delete(key);
+      },
+    );
+    this.pages.set(key, entry);
+    if (this.pages.size > maxPages) this.forgetStalePages(now);
+    return entry;
+  }
+
+  /** Drops the pages past their window, then the oldest ones while there are still too many. */
+  private forgetStalePages(now: number): void {
+    for (const [key, entry] of this.pages) if (entry.until <= now) this.pages.delete(key);
+    for (const key of this.pages.keys()) {
+      if (this.pages.size <= this.listSettings.maxPages) break;
+      this.pages.delete(key);
+    }
   }
 
   /**
    * Every matching row in scope as CSV, newest first: keyset pages of EXPORT_PAGE_SIZE rows are read
-   * as the client consumes the stream, so memory stays flat whatever the export's size.
+   * as the client consumes the stream, so memory stays flat whatever the export's size. The first page is
+   * read before the answer starts, so a busy database is a 503 the client can retry, not a cut stream.
    */
-  export(principal: Principal, filters: ExportFilters): Readable {
+  async export(principal: Principal, filters: ExportFilters): Promise<Readable> {
     const scope = scopeFor(principal, filters);
     const ids = transactionIdsOf(scope);
+    // read afresh, never a shared page: the first page must come from the database now, so a database that cannot
+    // serve the later pages answers 503 before the stream starts rather than cutting it short
     const transactions = this.transactions;
-    async function* rows(): AsyncGenerator<Record<string, string>> {
+    const pageAfter = (cursor?: TransactionFilters['cursor']) =>
+      transactions.list({ ...filters, limit: EXPORT_PAGE_SIZE, ...(cursor ? { cursor } : {}) }, scope);
+    const first = await pageAfter();
+    // one chunk per page, header first: a socket write per page rather than per row
+    async function* chunks(): AsyncGenerator<string> {
+      yield stringify([[...EXPORT_COLUMNS]]);
       let cursor: TransactionFilters['cursor'];
       for (;;) {
-        const page = await transactions.list(
-          { ...filters, limit: EXPORT_PAGE_SIZE, ...(cursor ? { cursor } : {}) },
-          scope,
-        );
-        for (const row of page) yield csvRecordOf(row, ids);
-        const last = page.at(-1);
-        if (page.length < EXPORT_PAGE_SIZE || !last?.received_at) return;
-        cursor = { at: last.received_at, id: last.transaction_id };
+        const page = cursor ? await patiently(() => pageAfter(cursor)) : first;
+        if (page.rows.length > 0)
+          yield stringify(
+            page.rows.map((row) => csvRecordOf(row, ids)),
+            { columns: [...EXPORT_COLUMNS] },
+          );
+        cursor = nextCursorOf(page, EXPORT_PAGE_SIZE);
+        if (!cursor) return;
       }
     }
-    const csv = stringify({ header: true, columns: [...EXPORT_COLUMNS] });
-    // pipeline destroys the CSV stream when a page query fails, which cuts the response short
-    return pipeline(Readable.from(rows()), csv, () => undefined);
+    // a page query that fails destroys the stream, which cuts the response short
+    return Readable.from(chunks(), { objectMode: false });
   }
 
   private requestIngest(request: IngestSubmitRequest): Promise<IngestSubmitReply> {
@@ -236,11 +337,87 @@ export class TransactionsService {
 
 const utf8 = new TextEncoder();
 
+/** How long a decision may take end to end before the answer is 503: ingest's two questions fit well inside. */
+const DECISION_TIMEOUT_MS = 3_500;
+/** A decision that could not be reached is usually there a moment later: the stream scores the transaction. */
+const DECISION_RETRY_AFTER_SECONDS = 1;
+
+/** The latest transactions of the payer and of the payee, as read with the caller's own scope. */
+function historyOf(row: TransactionRow, rows: HistoryRow[], ids: TransactionIds): TransactionHistoryDto {
+  const accounts = accountsOf(row);
+  const of = (side: HistorySide, account: string): AccountHistoryDto => ({
+    account,
+    transactions: rows
+      .filter((item) => item.side === side)
+      .map((item) => ({
+        transaction_id: ids.shown(item.transaction_id),
+        status: item.status,
+        score: item.score,
+        decision: item.decision as Decision | null,
+        received_at: item.received_at,
+        amount: item.amount,
+        currency: item.currency,
+        type: item.type,
+        label: item.label as LabelValue | null,
+      })),
+  });
+  return {
+    origin: accounts.origin ? of('origin', accounts.origin) : null,
+    destination: accounts.destination ? of('destination', accounts.destination) : null,
+  };
+}
+
 /** A request of one record that cannot go on: 400 (413 for size) naming the field by its JSON pointer. */
 const refusalProblem = (refusal: Pick<RecordRefusal, 'status' | 'field' | 'message'>): ProblemException =>
   new ProblemException(refusal.status, refusal.message, {
     errors: [{ pointer: refusal.field, detail: refusal.message }],
   });
+
+/** One read of a list page, shared within its scope and filters while fresh, and its answer once serialised. */
+interface SharedPage {
+  page: Promise<TransactionPage>;
+  until: number;
+  serialised?: SerialisedJson;
+}
+
+function pageDto(page: TransactionPage, filters: TransactionFilters, scope: ReadScope): TransactionPageDto {
+  const ids = transactionIdsOf(scope);
+  const next = nextCursorOf(page, filters.limit);
+  return {
+    items: page.rows.map((row) => viewOf(row, ids)),
+    // the cursor carries the stored key: it is opaque to the caller
+    next_cursor: next ? encodeCursor(next.at, next.id) : null,
+  };
+}
+
+/**
+ * Where the page after this one starts: after its last row when it is full, after the last row its walk read
+ * when the walk ended first (the page may then be short, even empty); nowhere when the walk reached the end.
+ */
+function nextCursorOf(page: TransactionPage, limit: number): { at: string; id: string } | undefined {
+  const last = page.rows.at(-1);
+  if (page.rows.length === limit && last?.received_at)
+    return { at: last.received_at, id: last.transaction_id };
+  return page.walkedOn;
+}
+
+/**
+ * A later page of an export, once its head is out: a busy database makes the client wait (retrying for up to
+ * EXPORT_PAGE_PATIENCE_MS) rather than cutting the download short.
+ */
+async function patiently<T>(read: () => Promise<T>): Promise<T> {
+  const deadline = performance.now() + EXPORT_PAGE_PATIENCE_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      if (!databaseBusy(error) || performance.now() > deadline) throw error;
+      await sleep(Math.min(50 * attempt, 500));
+    }
+  }
+}
+
+const EXPORT_PAGE_PATIENCE_MS = 30_000;
 
 /** Rows per keyset page of an export. */
 export const EXPORT_PAGE_SIZE = 1000;

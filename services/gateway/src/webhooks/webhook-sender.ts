@@ -3,6 +3,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { Inject, Injectable } from '@nestjs/common';
+import { clientSpan } from '@vigil/observability';
 import {
   resolveDestination,
   WebhookDestinationRefused,
@@ -29,18 +30,27 @@ export class WebhookSender {
     const target = new URL(url);
     if (target.protocol !== 'https:' && target.protocol !== 'http:')
       throw new WebhookDestinationRefused(`${target.protocol} is not a webhook protocol`);
-    const [checked] = await resolveDestination(target.hostname, {
-      allowPrivateNetworks: this.settings.allowPrivateNetworks,
+    // the host, never the path or query: a partner's URL may carry its own token
+    const attributes = {
+      'http.request.method': 'POST',
+      'server.address': target.hostname,
+      'server.port': Number(target.port || (target.protocol === 'https:' ? 443 : 80)),
+    };
+    return clientSpan('gateway', 'POST', attributes, async (span) => {
+      const [checked] = await resolveDestination(target.hostname, {
+        allowPrivateNetworks: this.settings.allowPrivateNetworks,
+      });
+      const response = await send(target, checked!, body, {
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(body)),
+        'user-agent': 'vigil-webhooks/1',
+        ...headers,
+      });
+      // the receiver's answer body is not needed; reading it frees the connection
+      response.resume();
+      span.setAttribute('http.response.status_code', response.statusCode ?? 0);
+      return { statusCode: response.statusCode ?? 0 };
     });
-    const response = await send(target, checked!, body, {
-      'content-type': 'application/json',
-      'content-length': String(Buffer.byteLength(body)),
-      'user-agent': 'vigil-webhooks/1',
-      ...headers,
-    });
-    // the receiver's answer body is not needed; reading it frees the connection
-    response.resume();
-    return { statusCode: response.statusCode ?? 0 };
   }
 }
 

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Events, type IngestSubmitReply, type SubmissionResult } from '@vigil/contracts';
+import {
+  Events,
+  type IngestSubmitReply,
+  type SubmissionResult,
+  type TransactionAccepted,
+} from '@vigil/contracts';
 import { JetStreamPublisher, PublishRefusedError, StreamFullError } from '@vigil/messaging';
 import { Counter } from 'prom-client';
 import { OpsServer } from '@vigil/observability';
@@ -98,54 +103,14 @@ export class SubmissionService {
 
   /** Tokenises, normalises and publishes every record concurrently; resolves when each is stored or refused. */
   private async publishAll(submission: Submission, admissions: Admission[]): Promise<IngestSubmitReply> {
-    const context: NormalizeContext = {
-      ...this.defaults,
-      source: submission.source,
-      partnerId: submission.partnerId,
-    };
+    const context = this.contextOf(submission);
     const receivedAt = new Date().toISOString();
     const results = await Promise.all(
-      admissions.map(async (admission, index): Promise<SubmissionResult> => {
-        if (!admission.ok) return { index, status: 'rejected', reasons: [admission.reason] };
-        const normalized = normalize(admission.record, context);
-        if (!normalized.ok) {
-          return {
-            index,
-            ...(normalized.transactionId ? { transaction_id: normalized.transactionId } : {}),
-            status: 'rejected',
-            reasons: normalized.reasons,
-          };
-        }
-        const { transactionId, record } = normalized;
-        // the same id from two partners is two transactions; from one partner, a duplicate
-        const key = scopeToPartner(record, transactionId, submission.partnerId);
-        const ack = await this.publisher.publish(
-          Events.transactionAccepted,
-          partitionOf(record.region),
-          {
-            transaction_id: key,
-            received_at: receivedAt,
-            source: record.source as string,
-            ...(submission.partnerId ? { partner_id: submission.partnerId } : {}),
-            record,
-          },
-          { msgId: key },
-        );
-        return { index, transaction_id: transactionId, status: ack.duplicate ? 'duplicate' : 'accepted' };
+      admissions.map(async (admission, index) => {
+        const { result } = await this.publishOne(admission, index, context, submission, receivedAt);
+        return result;
       }),
-    ).catch((error: unknown) => {
-      if (error instanceof StreamFullError)
-        throw new SubmissionError(503, 'transaction stream is full, retry later', {
-          retryAfterSeconds: error.retryAfterSeconds,
-        });
-      if (error instanceof PublishRefusedError)
-        throw new SubmissionError(413, `a record is too large for the transaction stream: ${error.message}`);
-      throw new SubmissionError(
-        503,
-        `transaction stream unavailable, retry later: ${(error as Error).message}`,
-        { retryAfterSeconds: 1 },
-      );
-    });
+    ).catch(publishFailure);
     const count = (status: SubmissionResult['status']) => results.filter((r) => r.status === status).length;
     const reply = {
       accepted: count('accepted'),
@@ -158,4 +123,84 @@ export class SubmissionService {
     this.outcomes.inc({ status: 'rejected' }, reply.rejected);
     return reply;
   }
+
+  /**
+   * One record for a synchronous decision, admitted, normalised and published exactly as a submission's record,
+   * with the event published and its stream sequence (both absent when the record was refused).
+   */
+  async submitOne(
+    raw: unknown,
+    submission: Omit<Submission, 'records' | 'idempotencyKey' | 'requestDigest'>,
+  ): Promise<{ result: SubmissionResult; accepted?: TransactionAccepted; seq?: number }> {
+    const outcome = await this.publishOne(
+      this.door.admit(raw),
+      0,
+      this.contextOf(submission),
+      submission,
+      new Date().toISOString(),
+    ).catch(publishFailure);
+    this.outcomes.inc({ status: outcome.result.status });
+    return outcome;
+  }
+
+  private contextOf(submission: Pick<Submission, 'source' | 'partnerId'>): NormalizeContext {
+    return { ...this.defaults, source: submission.source, partnerId: submission.partnerId };
+  }
+
+  private async publishOne(
+    admission: Admission,
+    index: number,
+    context: NormalizeContext,
+    submission: Pick<Submission, 'partnerId'>,
+    receivedAt: string,
+  ): Promise<{ result: SubmissionResult; accepted?: TransactionAccepted; seq?: number }> {
+    if (!admission.ok) return { result: { index, status: 'rejected', reasons: [admission.reason] } };
+    const normalized = normalize(admission.record, context);
+    if (!normalized.ok) {
+      return {
+        result: {
+          index,
+          ...(normalized.transactionId ? { transaction_id: normalized.transactionId } : {}),
+          status: 'rejected',
+          reasons: normalized.reasons,
+        },
+      };
+    }
+    const { transactionId, record } = normalized;
+    // the same id from two partners is two transactions; from one partner, a duplicate
+    const key = scopeToPartner(record, transactionId, submission.partnerId);
+    const accepted: TransactionAccepted = {
+      transaction_id: key,
+      received_at: receivedAt,
+      source: record.source as string,
+      ...(submission.partnerId ? { partner_id: submission.partnerId } : {}),
+      record,
+    };
+    const ack = await this.publisher.publish(
+      Events.transactionAccepted,
+      partitionOf(record.region),
+      accepted,
+      {
+        msgId: key,
+      },
+    );
+    return {
+      result: { index, transaction_id: transactionId, status: ack.duplicate ? 'duplicate' : 'accepted' },
+      accepted,
+      seq: ack.seq,
+    };
+  }
+}
+
+/** A publish that failed, as the request-level refusal it is for the caller. */
+function publishFailure(error: unknown): never {
+  if (error instanceof StreamFullError)
+    throw new SubmissionError(503, 'transaction stream is full, retry later', {
+      retryAfterSeconds: error.retryAfterSeconds,
+    });
+  if (error instanceof PublishRefusedError)
+    throw new SubmissionError(413, `a record is too large for the transaction stream: ${error.message}`);
+  throw new SubmissionError(503, `transaction stream unavailable, retry later: ${(error as Error).message}`, {
+    retryAfterSeconds: 1,
+  });
 }

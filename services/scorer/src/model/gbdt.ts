@@ -207,15 +207,35 @@ export function binOf(value: number, cuts: readonly number[]): number {
 }
 
 /** mulberry32: a small seeded generator, so subsampling is the same on every machine. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
+class SeededRandom {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  }
+
+  /** The rows 0..n-1 each drawn with probability `share`, in order, written into `into` (one draw per row). */
+  sample(n: number, share: number, into: Uint32Array): Uint32Array {
+    let state = this.state;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      if (((t ^ (t >>> 14)) >>> 0) / 4294967296 < share) into[count++] = i;
+    }
+    this.state = state;
+    return into.subarray(0, count);
+  }
 }
 
 function checkParameters(p: TrainingParameters): void {
@@ -282,7 +302,6 @@ export function train(
         ? (n - positives) / positives
         : 1
       : (parameters.scalePosWeight ?? 1);
-  const weightOf = (y: number) => (y ? positiveWeight : 1);
   const weightedPositives = positives * positiveWeight;
   const baseScore = parameters.baseScore ?? 0.5;
   const prior = Math.min(
@@ -299,47 +318,71 @@ export function train(
   const validationMargins = new Float64Array(validationCount).fill(model.baseMargin);
   const grad = new Float64Array(n);
   const hess = new Float64Array(n);
-  const random = seededRandom(parameters.seed ?? 0);
+  const random = new SeededRandom(parameters.seed ?? 0);
   const subsample = parameters.subsample ?? 1;
   const columnShare = parameters.colsampleByTree ?? 1;
   const metric = parameters.earlyStoppingMetric ?? 'aucpr';
   const patience = parameters.earlyStoppingRounds ?? 25;
   let best = { value: metric === 'aucpr' ? -Infinity : Infinity, round: 0 };
+  // each feature's [g, h] slots start at its offset: as many as it has bins, so a binary feature takes 4
+  const histogramOffsets: number[] = [];
+  let histogramSize = 0;
+  for (const c of cuts) {
+    histogramOffsets.push(histogramSize);
+    histogramSize += (c.length + 1) * 2;
+  }
   const ctx: GrowContext = {
     bins,
     cuts,
     grad,
     hess,
     parameters,
-    binStride: Math.max(1, ...cuts.map((c) => c.length + 1)),
+    histogramOffsets,
+    histogramSize,
     features: [],
+    leaves: [],
   };
+  const everyRow = Uint32Array.from({ length: n }, (_, i) => i);
+  const sampleBuffer = new Uint32Array(n);
 
   for (let round = 0; round < parameters.rounds; round++) {
     let loss = 0;
     let weightSum = 0;
+    const reporting = onRound !== undefined; // the loss is only for the report
     for (let i = 0; i < n; i++) {
       const p = sigmoid(margins[i]!);
       const y = trainLabels[i]!;
-      const w = weightOf(y);
+      const w = y ? positiveWeight : 1;
       grad[i] = (p - y) * w;
       hess[i] = Math.max(p * (1 - p), 1e-12) * w;
-      loss -= w * (y ? Math.log(Math.max(p, 1e-15)) : Math.log(Math.max(1 - p, 1e-15)));
-      weightSum += w;
+      if (reporting) {
+        loss -= w * (y ? Math.log(Math.max(p, 1e-15)) : Math.log(Math.max(1 - p, 1e-15)));
+        weightSum += w;
+      }
     }
     // draws happen every round whatever the shares, so one share's change does not reshuffle the other
-    let sample: Uint32Array;
-    if (subsample < 1) {
-      const chosen: number[] = [];
-      for (let i = 0; i < n; i++) if (random() < subsample) chosen.push(i);
-      sample = Uint32Array.from(chosen);
-    } else sample = Uint32Array.from({ length: n }, (_, i) => i);
+    const sample = subsample < 1 ? random.sample(n, subsample, sampleBuffer) : everyRow;
     ctx.features = chooseFeatures(featureCount, columnShare, random, cuts);
 
     const tree: Tree = { feature: [], threshold: [], left: [], right: [], value: [] };
+    ctx.leaves = [];
     grow(tree, sample, 0, undefined, ctx);
     model.trees.push(tree);
-    for (let i = 0; i < n; i++) margins[i] = margins[i]! + leafValue(tree, rows[i]!);
+    // The tree's rows already sit in its leaves (a row goes left when its bin is at most the split's bin,
+    // exactly when its value is at most the cut); only rows outside the sample walk the tree.
+    for (const leaf of ctx.leaves) {
+      for (let k = 0; k < leaf.rows.length; k++) {
+        const i = leaf.rows[k]!;
+        margins[i] = margins[i]! + leaf.value;
+      }
+    }
+    if (sample.length < n) {
+      let next = 0;
+      for (let i = 0; i < n; i++) {
+        if (next < sample.length && sample[next] === i) next++;
+        else margins[i] = margins[i]! + leafValue(tree, rows[i]!);
+      }
+    }
 
     const report: RoundReport = { round: round + 1, loss: loss / Math.max(weightSum, 1e-12) };
     if (validationCount > 0) {
@@ -373,10 +416,10 @@ function validationFigure(metric: 'aucpr' | 'logloss', margins: Float64Array, la
 }
 
 /** The features a tree may use: all, or a seeded share of those that have a cut. */
-function chooseFeatures(count: number, share: number, random: () => number, cuts: number[][]): number[] {
+function chooseFeatures(count: number, share: number, random: SeededRandom, cuts: number[][]): number[] {
   const order = Array.from({ length: count }, (_, f) => f);
   for (let i = count - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
+    const j = Math.floor(random.next() * (i + 1));
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
   const usable = share < 1 ? order.slice(0, Math.max(1, Math.round(share * count))) : order;
@@ -389,19 +432,22 @@ interface GrowContext {
   grad: Float64Array;
   hess: Float64Array;
   parameters: TrainingParameters;
-  /** Histogram slots per feature: the largest bin count. */
-  binStride: number;
+  /** Where each feature's [g, h] pairs start in a histogram, and the histogram's length. */
+  histogramOffsets: number[];
+  histogramSize: number;
   /** Features this tree may split on. */
   features: number[];
+  /** The leaves of the tree being grown, with the sampled rows that reached each. */
+  leaves: { rows: Uint32Array; value: number }[];
 }
 
 /** Gradient and hessian sums per (feature, bin) of some rows: [g, h] pairs, feature-major. */
 function histogram(rows: Uint32Array, ctx: GrowContext): Float64Array {
-  const hist = new Float64Array(ctx.bins.length * ctx.binStride * 2);
+  const hist = new Float64Array(ctx.histogramSize);
   const { grad, hess } = ctx;
   for (const f of ctx.features) {
     const b = ctx.bins[f]!;
-    const base = f * ctx.binStride * 2;
+    const base = ctx.histogramOffsets[f]!;
     for (let k = 0; k < rows.length; k++) {
       const i = rows[k]!;
       const slot = base + b[i]! * 2;
@@ -435,8 +481,10 @@ function grow(
   tree.threshold.push(0);
   tree.left.push(-1);
   tree.right.push(-1);
-  tree.value.push((-g / (h + parameters.lambda)) * parameters.learningRate);
+  const value = (-g / (h + parameters.lambda)) * parameters.learningRate;
+  tree.value.push(value);
   if (depth >= parameters.maxDepth || h < 2 * parameters.minChildWeight || ctx.features.length === 0) {
+    ctx.leaves.push({ rows, value });
     return node;
   }
 
@@ -448,7 +496,7 @@ function grow(
   let bestBin = -1;
   for (const f of ctx.features) {
     const cutCount = ctx.cuts[f]!.length;
-    const base = f * ctx.binStride * 2;
+    const base = ctx.histogramOffsets[f]!;
     let gl = 0;
     let hl = 0;
     for (let bin = 0; bin < cutCount; bin++) {
@@ -465,7 +513,10 @@ function grow(
       }
     }
   }
-  if (bestFeature < 0) return node;
+  if (bestFeature < 0) {
+    ctx.leaves.push({ rows, value });
+    return node;
+  }
 
   const b = ctx.bins[bestFeature]!;
   let leftCount = 0;

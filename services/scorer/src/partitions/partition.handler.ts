@@ -2,7 +2,12 @@
 // halves against the accounts' state, scores what is complete, and commits state, halves, scores and offset
 // in one transaction. Holds the partition's account cache; a failed commit drops it (it ran ahead of Postgres).
 import type { MsgHdrs } from '@nats-io/transport-node';
-import { partitionOf, type TransactionScored, type TransactionValidated } from '@vigil/contracts';
+import {
+  partitionOf,
+  type ScorerDecision,
+  type TransactionScored,
+  type TransactionValidated,
+} from '@vigil/contracts';
 import {
   DAY_MS,
   eventTimeOf,
@@ -14,6 +19,7 @@ import {
   accountKey,
   destinationHalf,
   destinationRead,
+  fullFeatures,
   mergeHalves,
   originHalf,
 } from '../features/feature-extractor.js';
@@ -69,6 +75,50 @@ export class PartitionHandler {
       this.cache.clear();
       throw error;
     }
+  }
+
+  /**
+   * Scores `validated` now, for a synchronous decision, with the state the stream has reached: this partition's
+   * accounts as held here (read, never changed: the stream updates them when the transaction reaches it), an
+   * account of another partition as last committed. The decision is kept for the stream to store; a score the
+   * stream stored first, or a decision taken before, is returned instead.
+   */
+  async decide(validated: TransactionValidated): Promise<ScorerDecision> {
+    const transaction = validated.transaction;
+    const keys = [transaction.origin.account, transaction.destination?.account]
+      .filter((account): account is string => account !== undefined)
+      .map((account) => accountKey(transaction, account));
+    const unheld = keys.filter((key) => !this.cache.has(key));
+    // the labels the stream's batch would count: given by the transaction's time, of the 30 days before it
+    const at = Number.isFinite(eventTimeOf(transaction)) ? eventTimeOf(transaction) : Date.now();
+    const [committed, fraud] = await Promise.all([
+      unheld.length > 0 ? this.deps.repository.loadStates(unheld) : new Map<string, AccountState>(),
+      this.deps.repository.loadFraudLabels([keys[0]!], keys.slice(1), at - 30 * DAY_MS, at),
+    ]);
+    // copies: the features read the accounts as the stream will, and nothing here changes them
+    const copies = new Map<string, AccountState>();
+    const states = {
+      get: (account: string): AccountState => {
+        let state = copies.get(account);
+        if (!state) {
+          const held = this.cache.get(account) ?? committed.get(account);
+          state = held ? structuredClone(held) : newAccountState();
+          copies.set(account, state);
+        }
+        return state;
+      },
+    };
+    let vector: FeatureVector;
+    let scored: TransactionScored;
+    try {
+      vector = fullFeatures(transaction, states, fraud);
+      scored = this.deps.engine.score(validated, vector);
+    } catch (error) {
+      throw new EventRefusedError(
+        `scoring failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    return this.deps.repository.recordDecision(scored, vector);
   }
 
   /** Moves the offset past `seq` without scoring anything: the event there was dead-lettered. */

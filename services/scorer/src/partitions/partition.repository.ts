@@ -4,7 +4,7 @@
 // inside that transaction, after the scores are written and before it commits: a replay after a failed
 // commit computes the same scores, and JetStream drops the second publish of each by its msg id.
 import { Inject, Injectable } from '@nestjs/common';
-import type { TransactionScored } from '@vigil/contracts';
+import type { ScorerDecision, TransactionScored } from '@vigil/contracts';
 import { Database, sql } from '@vigil/db';
 import type pg from 'pg';
 import type { AccountState } from '../features/account-state.js';
@@ -38,6 +38,33 @@ const saveStates = sql(
 const lockTransactions = sql(
   'scorer.lock_transactions',
   `SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(id, 0) AS k FROM unnest($1::text[]) id) ids ORDER BY k`,
+);
+// A decision made before the stream stored the transaction's score: the commit that stores the score takes it
+const heldDecisions = sql(
+  'scorer.held_decisions',
+  `SELECT transaction_id, decision, features FROM scorer.decisions WHERE transaction_id = ANY($1::text[])`,
+);
+const dropDecisions = sql(
+  'scorer.drop_decisions',
+  `DELETE FROM scorer.decisions WHERE transaction_id = ANY($1::text[])`,
+);
+const lockTransaction = sql(
+  'scorer.lock_transaction',
+  `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
+);
+const storedScore = sql(
+  'scorer.stored_score',
+  `SELECT score::float8 AS score, reasons, decision, model_version, policy_version,
+          to_char(scored_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS scored_at, shadow
+     FROM scorer.scores WHERE transaction_id = $1`,
+);
+const heldDecision = sql(
+  'scorer.held_decision',
+  `SELECT decision FROM scorer.decisions WHERE transaction_id = $1`,
+);
+const keepDecision = sql(
+  'scorer.keep_decision',
+  `INSERT INTO scorer.decisions (transaction_id, decision, features) VALUES ($1, $2, $3::float8[])`,
 );
 const waitingHalves = sql(
   'scorer.waiting_feature_halves',
@@ -177,9 +204,15 @@ export class PartitionRepository {
       const advanced = await run(client, advancePartition, [batch.partition, batch.epoch, batch.lastSeq]);
       if (advanced.rowCount === 0) throw new PartitionFencedError(batch.partition);
       const scored = [...batch.scored];
+      // every id of the batch locked at once, in one order: a decision taken meanwhile for one of them is either
+      // committed before (and found below) or waits, then finds the score stored
+      const locked = [
+        ...batch.halves.map((h) => h.transactionId),
+        ...scored.map((s) => s.transaction.transaction_id),
+      ];
+      if (locked.length > 0) await run(client, lockTransactions, [locked]);
       if (batch.halves.length > 0) {
         const ids = batch.halves.map((h) => h.transactionId);
-        await run(client, lockTransactions, [ids]);
         const waiting = new Map(
           (
             (await run(client, waitingHalves, [ids])).rows as {
@@ -221,22 +254,87 @@ export class PartitionRepository {
         await run(client, saveStates, [accounts, accounts.map((a) => JSON.stringify(batch.states.get(a)))]);
       }
       if (scored.length > 0) {
+        const decided = await takeDecisions(client, scored);
+        const featuresOf = (id: string) => decided.get(id)?.features ?? batch.featuresOf(id);
         if (!this.featureSetRegistered) await run(client, registerFeatureSet, [FEATURE_SET, FEATURE_NAMES]);
         // the insert first: a score the database refuses is never published
-        await run(
-          client,
-          insertScores,
-          scoreColumns(scored, (id) => batch.featuresOf(id)),
-        );
+        await run(client, insertScores, scoreColumns(scored, featuresOf));
         await batch.publish(scored);
       }
       return { fenced: false, scored: scored.length };
-    });
+    }, 'commit scores');
     if (result.scored > 0) this.featureSetRegistered = true;
     return result;
   }
 
   private featureSetRegistered = false;
+
+  /**
+   * Keeps `scored` as the transaction's decision, for the stream to store, and returns it; or returns what is
+   * already there: the stream's stored score, or a decision taken before (a retry, or another owner's).
+   */
+  async recordDecision(scored: TransactionScored, features: ArrayLike<number>): Promise<ScorerDecision> {
+    const id = scored.transaction.transaction_id;
+    return this.db.transaction(async (client) => {
+      await run(client, lockTransaction, [id]);
+      // a score stored without a shadow model has shadow null, which the decision leaves out
+      const [stored] = (await run(client, storedScore, [id])).rows as (Omit<ScorerDecision, 'shadow'> & {
+        shadow: ScorerDecision['shadow'] | null;
+      })[];
+      if (stored) {
+        const { shadow, ...rest } = stored;
+        return { ...rest, ...(shadow ? { shadow } : {}) };
+      }
+      const [held] = (await run(client, heldDecision, [id])).rows as { decision: ScorerDecision }[];
+      if (held) return held.decision;
+      const decision = decisionOf(scored);
+      await run(client, keepDecision, [id, JSON.stringify(decision), vectorLiteral(features)]);
+      return decision;
+    }, 'record decision');
+  }
+}
+
+/** What the caller is told and the stream stores: the score as scorer.scores holds it (four decimals). */
+export function decisionOf(scored: TransactionScored): ScorerDecision {
+  return {
+    score: storedScoreOf(scored.score),
+    reasons: scored.reasons,
+    decision: scored.decision,
+    model_version: scored.model_version,
+    policy_version: scored.policy_version,
+    scored_at: scored.scored_at,
+    ...(scored.shadow ? { shadow: scored.shadow } : {}),
+  };
+}
+
+/** numeric(5, 4), as Postgres rounds a float8 into it: to 15 significant digits, then half away from zero. */
+const storedScoreOf = (score: number): number => Math.round(Number(score.toPrecision(15)) * 1e4) / 1e4;
+
+/**
+ * The decisions held for the batch's scores, in place of what the batch computed: each score becomes the one its
+ * caller was given, and its held row goes. Runs inside the commit, after the ids are locked.
+ */
+async function takeDecisions(
+  client: pg.PoolClient,
+  scored: TransactionScored[],
+): Promise<Map<string, { features: number[] | null }>> {
+  const ids = scored.map((s) => s.transaction.transaction_id);
+  const rows = (await run(client, heldDecisions, [ids])).rows as {
+    transaction_id: string;
+    decision: ScorerDecision;
+    features: number[] | null;
+  }[];
+  const decided = new Map(rows.map((r) => [r.transaction_id, r]));
+  if (decided.size === 0) return new Map();
+  for (let i = 0; i < scored.length; i++) {
+    const held = decided.get(ids[i]!);
+    if (!held) continue;
+    const { shadow, ...decision } = held.decision;
+    const { shadow: _computed, ...own } = scored[i]!;
+    scored[i] = { ...own, ...decision, ...(shadow ? { shadow } : {}) };
+  }
+  await run(client, dropDecisions, [[...decided.keys()]]);
+  return decided;
 }
 
 /** A vector as a float8[] literal: JavaScript prints each number exactly as it parses back. */

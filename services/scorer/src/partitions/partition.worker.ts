@@ -5,11 +5,12 @@
 // what did not commit, in place, with the one backoff policy: no new epoch, no new consumer.
 import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
-import { SpanKind, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import {
   Events,
   Streams,
   scoringPartitionFilter,
+  type ScorerDecision,
   type TransactionScored,
   type TransactionValidated,
 } from '@vigil/contracts';
@@ -19,7 +20,9 @@ import {
   consumedMessage,
   correlationOf,
   describeFailure,
+  destinationName,
   incomingContext,
+  messagingAttributes,
   type ConsumedMessage,
   type JetStreamPublisher,
   type MessageBoundary,
@@ -76,6 +79,8 @@ export class PartitionWorker {
   private readonly handler: PartitionHandler;
   /** The stream sequence committed last: a retry starts after it. */
   private committedSeq = 0;
+  /** When the batch in hand started, while one is in hand: a batch that does not commit stalls the partition. */
+  private batchSince: number | undefined;
   /** Settles when the worker has stopped: resolves on a requested stop, rejects on a failure. */
   readonly done: Promise<void>;
 
@@ -90,6 +95,11 @@ export class PartitionWorker {
       publish: (scored, headersById) => this.publish(scored, headersById),
     });
     this.done = this.run();
+  }
+
+  /** A synchronous decision on a transaction whose paying account is in this partition (PartitionHandler.decide). */
+  decide(validated: TransactionValidated): Promise<ScorerDecision> {
+    return this.handler.decide(validated);
   }
 
   /** Finishes the batch in hand (graceful) or abandons it uncommitted (the lease is gone). */
@@ -130,7 +140,7 @@ export class PartitionWorker {
           this.wake = undefined;
           continue;
         }
-        await this.process(this.buffer.splice(0, MAX_BATCH));
+        await this.processTraced(this.buffer.splice(0, MAX_BATCH));
       }
     } finally {
       this.messages.stop();
@@ -162,6 +172,51 @@ export class PartitionWorker {
       // let the batch in hand commit before pulling further ahead
       while (this.buffer.length >= MAX_BUFFERED && !this.stopping) await new Promise((r) => setTimeout(r, 5));
     }
+  }
+
+  /** Seconds the batch in hand has waited to commit (retrying a failure); 0 when the partition is idle or flowing. */
+  stalledSeconds(): number {
+    return this.batchSince === undefined ? 0 : (performance.now() - this.batchSince) / 1000;
+  }
+
+  /**
+   * `process` in one CONSUMER span for the batch: linked to every message's trace, and the child of the one
+   * message when the batch holds only one, so a lone transaction's trace shows its scoring writes in place.
+   */
+  private async processTraced(batch: JsMsg[]): Promise<void> {
+    const contexts = batch.map((message) => incomingContext(message.headers));
+    // one message: its producer is the parent (a link to the same span would be redundant); several: a root
+    // span of its own, linked to each message's trace
+    const parent = batch.length === 1 ? contexts[0]! : ROOT_CONTEXT;
+    const links =
+      batch.length === 1
+        ? []
+        : contexts
+            .map((carried) => trace.getSpanContext(carried))
+            .filter((linked) => linked !== undefined)
+            .map((linked) => ({ context: linked }));
+    await tracer.startActiveSpan(
+      `process ${destinationName(batch[0]!.subject)}`,
+      {
+        kind: SpanKind.CONSUMER,
+        links,
+        attributes: messagingAttributes(
+          batch[0]!.subject,
+          { type: 'process', name: 'process' },
+          { 'messaging.batch.message_count': batch.length, 'vigil.partition': this.partition },
+        ),
+      },
+      parent,
+      async (span) => {
+        this.batchSince = performance.now();
+        try {
+          await this.process(batch);
+        } finally {
+          this.batchSince = undefined;
+          span.end();
+        }
+      },
+    );
   }
 
   /** Commits the batch, isolating what is refused; retries what did not commit until it does or the worker stops. */
@@ -241,10 +296,14 @@ export class PartitionWorker {
         const headers = headersById.get(id);
         return Correlation.run(correlationOf(headers), () =>
           tracer.startActiveSpan(
-            `${Events.transactionValidated.filter} score`,
+            `process ${Events.transactionValidated.filter}`,
             {
               kind: SpanKind.CONSUMER,
-              attributes: { 'messaging.system': 'nats', 'vigil.partition': this.partition },
+              attributes: messagingAttributes(
+                Events.transactionValidated.filter,
+                { type: 'process', name: 'score' },
+                { 'vigil.partition': this.partition },
+              ),
             },
             incomingContext(headers),
             async (span) => {

@@ -4,8 +4,23 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Events, SCORER_CONSUMER, type TransactionValidated } from '@vigil/contracts';
-import { JetStreamPublisher, MessageBoundary, NatsClient } from '@vigil/messaging';
+import {
+  Events,
+  Requests,
+  SCORER_CONSUMER,
+  scorerDecideSubject,
+  type TransactionValidated,
+} from '@vigil/contracts';
+import type { Subscription } from '@nats-io/transport-node';
+import { trace } from '@opentelemetry/api';
+import {
+  JetStreamPublisher,
+  MessageBoundary,
+  NatsClient,
+  messagingMetricsOf,
+  serveRequests,
+  type ResponderDeps,
+} from '@vigil/messaging';
 import { OpsServer, type Logger } from '@vigil/observability';
 import { LOGGER } from '@vigil/runtime';
 import { Counter, Gauge } from 'prom-client';
@@ -19,6 +34,9 @@ import { PartitionWorker } from './partition.worker.js';
 @Injectable()
 export class PartitionsService implements PartitionOwner, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly workers = new Map<number, PartitionWorker>();
+  /** Each owned partition's subscription to its decision requests: only the owner answers for a partition. */
+  private readonly deciding = new Map<number, Subscription>();
+  private readonly responder: ResponderDeps;
   private leases: PartitionLeases | undefined;
   private readonly member: string;
   private readonly scored: Counter;
@@ -52,6 +70,11 @@ export class PartitionsService implements PartitionOwner, OnApplicationBootstrap
         service: 'scorer',
       },
     );
+    this.responder = {
+      tracer: trace.getTracer('scorer'),
+      logger,
+      metrics: messagingMetricsOf(ops.registry),
+    };
     const workers = this.workers;
     new Gauge({
       name: 'vigil_scorer_partitions_owned',
@@ -59,6 +82,16 @@ export class PartitionsService implements PartitionOwner, OnApplicationBootstrap
       registers: [ops.registry],
       collect() {
         this.set(workers.size);
+      },
+    });
+    new Gauge({
+      name: 'vigil_scorer_partition_stalled_seconds',
+      help: 'Seconds the batch in hand of each owned partition has waited to commit; 0 while it flows',
+      labelNames: ['partition'],
+      registers: [ops.registry],
+      collect() {
+        this.reset();
+        for (const [partition, worker] of workers) this.set({ partition }, worker.stalledSeconds());
       },
     });
     ops.addReadinessCheck('scoring-policy', () => {
@@ -93,9 +126,21 @@ export class PartitionsService implements PartitionOwner, OnApplicationBootstrap
       onScored: (count) => this.scored.inc(count),
     });
     this.workers.set(partition, worker);
+    this.deciding.get(partition)?.unsubscribe();
+    this.deciding.set(
+      partition,
+      serveRequests(
+        this.nats,
+        Requests.scorerDecide,
+        (validated) => worker.decide(validated),
+        this.responder,
+        scorerDecideSubject(partition),
+      ),
+    );
     worker.done.catch(async (error: unknown) => {
       if (this.workers.get(partition) !== worker) return;
       this.workers.delete(partition);
+      this.stopDeciding(partition);
       this.logger.error(
         { err: error, partition, epoch },
         'partition worker failed; giving the partition back',
@@ -104,10 +149,16 @@ export class PartitionsService implements PartitionOwner, OnApplicationBootstrap
     });
   }
 
+  private stopDeciding(partition: number): void {
+    this.deciding.get(partition)?.unsubscribe();
+    this.deciding.delete(partition);
+  }
+
   async released(partition: number, graceful: boolean): Promise<void> {
     const worker = this.workers.get(partition);
     if (!worker) return;
     this.workers.delete(partition);
+    this.stopDeciding(partition);
     if (!graceful) this.logger.warn({ partition }, 'partition lost; its uncommitted batch is abandoned');
     await worker.stop();
   }

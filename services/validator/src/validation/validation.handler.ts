@@ -1,7 +1,13 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { Consumers, type TransactionAccepted } from '@vigil/contracts';
-import { JetStreamConsumer, JetStreamContext } from '@vigil/messaging';
+import {
+  Consumers,
+  Requests,
+  type TransactionAccepted,
+  type ValidatorValidateRequest,
+  type ValidatorVerdict,
+} from '@vigil/contracts';
+import { JetStreamConsumer, JetStreamContext, NatsRequest } from '@vigil/messaging';
 import { ValidationService } from './validation.service.js';
 
 @Controller()
@@ -15,5 +21,11 @@ export class ValidationHandler {
   @JetStreamConsumer(Consumers.validator)
   async onAccepted(@Payload() accepted: TransactionAccepted, @Ctx() ctx: JetStreamContext): Promise<void> {
     await this.validation.process(accepted, ctx.info.streamSequence, ctx.info.turn);
+  }
+
+  /** A synchronous decision's validation: the message ingest just stored, validated now instead of in turn. */
+  @NatsRequest(Requests.validatorValidate)
+  onValidate(@Payload() request: ValidatorValidateRequest): Promise<ValidatorVerdict> {
+    return this.validation.validateNow(request.accepted, request.stream_seq);
   }
 }

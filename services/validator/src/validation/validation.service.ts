@@ -1,7 +1,7 @@
 // One accepted record end to end: drift check, judgement by the current rule set, the verdict recorded
 // (with duplicates settled and the audit entry written), then published.
 import { Inject, Injectable } from '@nestjs/common';
-import type { TransactionAccepted } from '@vigil/contracts';
+import type { TransactionAccepted, ValidatorVerdict } from '@vigil/contracts';
 import type { Turn } from '@vigil/messaging';
 import { DataQualityMetrics } from '../data-quality/dq-metrics.js';
 import { RuleSetService } from '../rules/rule-set.service.js';
@@ -36,8 +36,10 @@ export class ValidationService {
     const judgement = this.rules
       .engine()
       .judge(accepted.record, accepted.source, new Date(accepted.received_at));
-    await this.drift.observe(accepted.source, accepted.record, accepted.transaction_id, judgement.conforms);
     const verdict = await this.verdicts.record(accepted, streamSeq, judgement);
+    // once per message: a redelivery (or the stream reaching a record validated for a decision) is not observed again
+    if (verdict.outcome !== 'redelivered')
+      await this.drift.observe(accepted.source, accepted.record, accepted.transaction_id, judgement.conforms);
     const id = accepted.transaction_id;
     await inOrder(() =>
       this.outcomes.publish(accepted, verdict, verdict.repeat ? `${id}:duplicate:${streamSeq}` : id),
@@ -54,6 +56,22 @@ export class ValidationService {
       this.metrics.verdict(accepted.source, regionOf(accepted.record), outcome, verdict.reasons);
     }
     return verdict;
+  }
+
+  /**
+   * A synchronous decision's validation: the record judged, recorded and published now, exactly as when the stream
+   * delivers its message (stream sequence `streamSeq`), which then finds the verdict recorded and publishes it
+   * again under the same message id, so JetStream drops the copy.
+   */
+  async validateNow(accepted: TransactionAccepted, streamSeq: number): Promise<ValidatorVerdict> {
+    const verdict = await this.process(accepted, streamSeq);
+    return {
+      status: verdict.status,
+      reasons: verdict.reasons,
+      rule_set_version: verdict.ruleSetVersion,
+      validated_at: verdict.validatedAt,
+      ...('repeat' in verdict && verdict.repeat ? { repeat: true } : {}),
+    };
   }
 
   /** A replayed record after a fix: validated again, released (and scored) at most once. */

@@ -201,6 +201,7 @@ export class VerdictsRepository {
 
       const fresh: Pending[] = [];
       const duplicates: { pending: Pending; first: StoredVerdict | Pending }[] = [];
+      const sameMessage: { pending: Pending; first: Pending }[] = [];
       const firstInBatch = new Map<string, Pending>();
       for (const pending of batch) {
         const id = pending.accepted.transaction_id;
@@ -220,7 +221,10 @@ export class VerdictsRepository {
           else duplicates.push({ pending, first: known });
         } else {
           const first = firstInBatch.get(id);
-          if (first) duplicates.push({ pending, first });
+          // the same message twice in one batch (a synchronous decision's validation and the stream's delivery
+          // of that message, at once): one verdict, given to both
+          if (first?.streamSeq === pending.streamSeq) sameMessage.push({ pending, first });
+          else if (first) duplicates.push({ pending, first });
           else {
             firstInBatch.set(id, pending);
             fresh.push(pending);
@@ -285,7 +289,9 @@ export class VerdictsRepository {
         entries.push({ ...entry, payload: { ...entry.payload, first_stream_seq: firstSeq } });
       }
       await this.writeAll(client, head, fresh, duplicates, windows, entries);
-    });
+      for (const { pending, first } of sameMessage)
+        pending.recorded = { ...first.recorded!, outcome: 'redelivered' };
+    }, 'record verdicts');
   }
 
   /** Claims the content fingerprints of new records; returns the duplicate reasons each one gets. */
@@ -486,7 +492,7 @@ export class VerdictsRepository {
         },
       ]);
       return verdict;
-    });
+    }, 'record replay verdict');
   }
 }
 
