@@ -24,6 +24,8 @@ export default tseslint.config(
           depConstraints: [
             { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+            // the operator compiles documents with each service's own compiler (their package exports)
+            { sourceTag: 'type:operator', onlyDependOnLibsWithTags: ['type:lib', 'type:service'] },
           ],
         },
       ],

@@ -55,22 +55,7 @@ export async function measureGateway(suite: RunningSuite, options: Options): Pro
     for (let i = 0; i < TOKENS_PER_USER; i++)
       tokens.push(await signIn(suite.gatewayUrl, user, options.password));
 
-  const port = await freePort();
-  const hello = new Managed('bare-fastify', process.execPath, [HELLO], {
-    ...process.env,
-    PORT: String(port),
-  });
-  let bareFastify: LoadRun;
-  try {
-    const helloUrl = `http://127.0.0.1:${port}/`;
-    await waitListening(helloUrl, hello);
-    log(`  bare fastify hello-world: ${connections} connections, ${seconds} s`);
-    await load(helloUrl, tokens, connections, WARM_UP_SECONDS);
-    bareFastify = await load(helloUrl, tokens, connections, seconds);
-  } finally {
-    await hello.stop();
-  }
-  log(`    ${Math.round(bareFastify.requestsPerSec)} req/s, p95 ${bareFastify.latencyMs.p95} ms`);
+  const bareFastify = await measureBareFastify(tokens, connections, seconds, log);
 
   const summaryUrl = `${suite.gatewayUrl}/v1/summary`;
   log(
@@ -112,7 +97,33 @@ export async function measureGateway(suite: RunningSuite, options: Options): Pro
   };
 }
 
-async function signIn(gatewayUrl: string, username: string, password: string): Promise<string> {
+/** Bare fastify answering a hello-world, loaded like the gateway (same headers), started and stopped here. */
+export async function measureBareFastify(
+  tokens: string[],
+  connections: number,
+  seconds: number,
+  log: (message: string) => void,
+): Promise<LoadRun> {
+  const port = await freePort();
+  const hello = new Managed('bare-fastify', process.execPath, [HELLO], {
+    ...process.env,
+    PORT: String(port),
+  });
+  let bareFastify: LoadRun;
+  try {
+    const helloUrl = `http://127.0.0.1:${port}/`;
+    await waitListening(helloUrl, hello);
+    log(`  bare fastify hello-world: ${connections} connections, ${seconds} s`);
+    await load(helloUrl, tokens, connections, WARM_UP_SECONDS);
+    bareFastify = await load(helloUrl, tokens, connections, seconds);
+  } finally {
+    await hello.stop();
+  }
+  log(`    ${Math.round(bareFastify.requestsPerSec)} req/s, p95 ${bareFastify.latencyMs.p95} ms`);
+  return bareFastify;
+}
+
+export async function signIn(gatewayUrl: string, username: string, password: string): Promise<string> {
   const response = await fetch(`${gatewayUrl}/v1/auth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

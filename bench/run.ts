@@ -19,6 +19,8 @@ import { renderTable, type Row } from './lib/report.ts';
 import { int, median, ms } from './lib/stats.ts';
 import { BenchDatabase, ROOT, SERVICES, postgresPids, startSuite, type RunningSuite } from './lib/suite.ts';
 import { closeAgent } from './lib/traffic.ts';
+import { API_TARGETS, measureApi, seedForApi, type ApiResult } from './api.ts';
+import { DECISION_TARGETS, measureDecisions, type DecisionsResult } from './decisions.ts';
 import { GATEWAY_TARGETS, measureGateway, seedForGateway, type GatewayResult } from './gateway.ts';
 import { measureLatency, type LatencyResult } from './latency.ts';
 import { measurePersistence, type PersistenceResult } from './persistence.ts';
@@ -32,6 +34,10 @@ Runs the Vigil benchmarks (about 2 minutes on 2 cores; --quick about 40 s) and w
 
   --quick        smaller runs: fewer records, a shorter latency window, one persistence trial
   --only gateway run the gateway benchmark alone (bare fastify vs authenticated GET /v1/summary, 200 clients)
+  --only decisions  POST /v1/decisions at 200 requests/s offered for 30 s against the running suite, beside the
+                 same POST to a bare fastify handler at the same rate: p50/p99 and errors (about 2 minutes)
+  --only api     run the query API benchmark alone: 1,000,000 stored transactions, 200 connections with 200
+                 tokens over list, search, CSV export and detail, beside bare fastify (about 5 minutes)
   --no-build     do not run npm run build first (the services' dist/ is used as it is)
   --profile      also run the services with --cpu-prof and print where their CPU goes (slows them down:
                  the figures of such a run are not comparable)
@@ -101,8 +107,8 @@ async function main(): Promise<number> {
   }
   const mode = values.quick ? 'quick' : 'full';
   const size = SIZES[mode];
-  if (values.only !== undefined && values.only !== 'gateway') {
-    console.error(`--only takes "gateway" (got "${values.only}")\n\n${USAGE}`);
+  if (values.only !== undefined && !['gateway', 'api', 'decisions'].includes(values.only)) {
+    console.error(`--only takes "gateway", "api" or "decisions" (got "${values.only}")\n\n${USAGE}`);
     return 2;
   }
   const notes: string[] = [];
@@ -122,12 +128,57 @@ async function main(): Promise<number> {
   const git = await gitInfo();
   const natsBinary = await resolveNatsServer();
   log(`nats-server ${natsBinary.version} (${natsBinary.path})`);
-  if (values.only === 'gateway') {
+  if (values.only !== undefined) {
     const profileDir = values.profile
       ? join(ROOT, 'bench-results', 'profiles', startedAt.toISOString().replace(/[:.]/g, '-'))
       : undefined;
     if (profileDir) notes.push(`services ran with --cpu-prof (profiles in ${profileDir.slice(ROOT.length)})`);
-    return gatewayOnly(mode, size, natsBinary, git, notes, load, busyAtStart, profileDir);
+    const context: AloneContext = { mode, natsBinary, git, notes, load, busyAtStart, profileDir };
+    if (values.only === 'decisions')
+      return runAlone(
+        'decisions',
+        context,
+        (suite) => {
+          log('decisions: bare fastify vs POST /v1/decisions at a fixed rate');
+          return measureDecisions(suite, {
+            password: BENCH_DEMO_PASSWORD,
+            log,
+            ...(mode === 'quick' ? { seconds: 10 } : {}),
+          });
+        },
+        (decisions) => ({ rows: decisionRows(decisions) }),
+      );
+    if (values.only === 'api')
+      return runAlone(
+        'api',
+        context,
+        async (suite) => {
+          const seedSeconds = await seedForApi(suite, log);
+          log('api: bare fastify vs list, search, export and detail of the query API');
+          return measureApi(suite, seedSeconds, {
+            connections: GATEWAY_CONNECTIONS,
+            seconds: size.gatewaySeconds + 5,
+            password: BENCH_DEMO_PASSWORD,
+            log,
+          });
+        },
+        (api) => ({ rows: apiRows(api), details: apiDetails(api) }),
+      );
+    return runAlone(
+      'gateway',
+      context,
+      async (suite) => {
+        await seedForGateway(suite, size.gatewaySeedRecords, log);
+        log('gateway: bare fastify vs authenticated GET /v1/summary');
+        return measureGateway(suite, {
+          connections: GATEWAY_CONNECTIONS,
+          seconds: size.gatewaySeconds,
+          password: BENCH_DEMO_PASSWORD,
+          log,
+        });
+      },
+      (gateway) => ({ rows: gatewayRows(gateway), details: gatewayDetails(gateway) }),
+    );
   }
 
   // 1. raw baseline
@@ -324,16 +375,27 @@ function writeResult(result: Record<string, unknown> & { durationSeconds: number
 }
 
 /** `--only gateway`: the suite on a fresh database, some generated traffic, then the gateway phase alone. */
-async function gatewayOnly(
-  mode: 'full' | 'quick',
-  size: (typeof SIZES)[keyof typeof SIZES],
-  natsBinary: Awaited<ReturnType<typeof resolveNatsServer>>,
-  git: { commit: string; dirty: boolean },
-  notes: string[],
-  load: number,
-  busyAtStart: number,
-  profileDir: string | undefined,
+interface AloneContext {
+  mode: 'full' | 'quick';
+  natsBinary: Awaited<ReturnType<typeof resolveNatsServer>>;
+  git: { commit: string; dirty: boolean };
+  notes: string[];
+  load: number;
+  busyAtStart: number;
+  profileDir: string | undefined;
+}
+
+/**
+ * `--only <phase>`: the suite on a fresh database, one phase against it, then its table, its details, the
+ * services' CPU profiles when asked for, and the result file.
+ */
+async function runAlone<R>(
+  phase: 'gateway' | 'api' | 'decisions',
+  context: AloneContext,
+  measure: (suite: RunningSuite) => Promise<R>,
+  report: (result: R) => { rows: Row[]; details?: string },
 ): Promise<number> {
+  const { mode, natsBinary, git, notes, load, busyAtStart, profileDir } = context;
   const adminUrl =
     process.env.BENCH_DATABASE_ADMIN_URL ??
     process.env.TEST_DATABASE_ADMIN_URL ??
@@ -341,27 +403,20 @@ async function gatewayOnly(
   const db = await BenchDatabase.create(adminUrl);
   log(`database ${db.name}; starting the suite (5 services, private nats-server)…`);
   const suite = await startSuite(natsBinary, db, profileDir);
-  let gateway: GatewayResult;
+  let result: R;
   try {
-    await seedForGateway(suite, size.gatewaySeedRecords, log);
-    log('gateway: bare fastify vs authenticated GET /v1/summary');
-    gateway = await measureGateway(suite, {
-      connections: GATEWAY_CONNECTIONS,
-      seconds: size.gatewaySeconds,
-      password: BENCH_DEMO_PASSWORD,
-      log,
-    });
+    result = await measure(suite);
   } finally {
     log('stopping the suite…');
     await suite.stop();
     closeAgent();
     await db.drop();
   }
-  const rows = gatewayRows(gateway);
+  const { rows, details } = report(result);
   console.log('');
   console.log(renderTable(rows));
   console.log('');
-  console.log(gatewayDetails(gateway));
+  if (details) console.log(details);
   const profiles = profileDir ? summariseDir(profileDir) : [];
   if (profiles.length > 0)
     console.log(`CPU profiles of the services (self time, whole run):\n${renderProfiles(profiles)}`);
@@ -369,7 +424,7 @@ async function gatewayOnly(
   writeResult({
     schema: 1,
     mode,
-    only: 'gateway',
+    only: phase,
     startedAt: startedAt.toISOString(),
     durationSeconds: Math.round((performance.now() - clock) / 100) / 10,
     git,
@@ -382,11 +437,97 @@ async function gatewayOnly(
       natsServer: natsBinary,
     },
     table: rows,
-    phases: { gateway },
+    phases: { [phase]: result },
     notes,
   });
   // a benchmark, not a timed test: the verdicts are in the table and the JSON, the exit code says it ran
   return 0;
+}
+
+function apiDetails(api: ApiResult): string {
+  return [
+    `api (${api.seconds} s after a warm-up; ${api.tokens} tokens of ${api.users.join(', ')}; ${int(api.rows)} stored transactions):`,
+    ...api.routes.map(
+      (r) =>
+        `    ${r.route.padEnd(7)} ${int(r.requests)} requests over ${r.connections} connections, p50 ${ms(r.latencyMs.p50)} / p95 ${ms(r.latencyMs.p95)} / p99 ${ms(r.latencyMs.p99)}; 5xx ${r.serverErrors}, non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}; e.g. ${r.example}`,
+    ),
+  ].join('\n');
+}
+
+function decisionRows(d: DecisionsResult): Row[] {
+  const of = (run: DecisionsResult['decisions']) => `p50 ${ms(run.latencyMs.p50)}, p99`;
+  return [
+    {
+      metric: `bare fastify POST, ${d.rate} req/s offered for ${d.seconds} s: ${of(d.bareFastify)}`,
+      value: ms(d.bareFastify.latencyMs.p99),
+      baseline: '-',
+      ratio: '-',
+      target: '-',
+      pass: null,
+    },
+    {
+      metric: `POST /v1/decisions p50 (${int(d.decisions.answered)} of ${int(d.decisions.offered)} answered)`,
+      value: ms(d.decisions.latencyMs.p50),
+      baseline: ms(d.bareFastify.latencyMs.p50),
+      ratio: (d.decisions.latencyMs.p50 / Math.max(0.01, d.bareFastify.latencyMs.p50)).toFixed(1),
+      target: `<= ${DECISION_TARGETS.p50Ms} ms`,
+      pass: d.pass.p50,
+    },
+    {
+      metric: 'POST /v1/decisions p99',
+      value: ms(d.decisions.latencyMs.p99),
+      baseline: ms(d.bareFastify.latencyMs.p99),
+      ratio: (d.decisions.latencyMs.p99 / Math.max(0.01, d.bareFastify.latencyMs.p99)).toFixed(1),
+      target: `<= ${DECISION_TARGETS.p99Ms} ms`,
+      pass: d.pass.p99,
+    },
+    {
+      metric: 'POST /v1/decisions errors (non-200, socket errors, timeouts)',
+      value: int(d.decisions.errors),
+      baseline: '-',
+      ratio: '-',
+      target: String(DECISION_TARGETS.errors),
+      pass: d.pass.errors,
+    },
+  ];
+}
+
+function apiRows(a: ApiResult): Row[] {
+  const serverErrors = a.routes.reduce((n, r) => n + r.serverErrors + r.errors + r.timeouts, 0);
+  return [
+    {
+      metric: `bare fastify hello-world, ${a.connections} connections`,
+      value: `${int(a.bareFastify.requestsPerSec)} req/s`,
+      baseline: '-',
+      ratio: '-',
+      target: '-',
+      pass: null,
+    },
+    {
+      metric: `query API, ${a.connections} connections, ${a.tokens} tokens, ${int(a.rows)} transactions`,
+      value: `${int(a.requestsPerSec)} req/s`,
+      baseline: `${int(a.bareFastify.requestsPerSec)} req/s`,
+      ratio: a.ratio.toFixed(3),
+      target: `>= ${API_TARGETS.ratio}`,
+      pass: a.pass.ratio,
+    },
+    ...a.routes.map((r) => ({
+      metric: `query API ${r.route}: ${int(r.requestsPerSec)} req/s, p50 ${ms(r.latencyMs.p50)}, p95`,
+      value: ms(r.latencyMs.p95),
+      baseline: '-',
+      ratio: '-',
+      target: `<= ${API_TARGETS.p95Ms} ms`,
+      pass: r.latencyMs.p95 <= API_TARGETS.p95Ms,
+    })),
+    {
+      metric: 'query API 5xx answers, socket errors and timeouts',
+      value: int(serverErrors),
+      baseline: '-',
+      ratio: '-',
+      target: `${API_TARGETS.serverErrors}`,
+      pass: a.pass.serverErrors,
+    },
+  ];
 }
 
 function gatewayRows(g: GatewayResult): Row[] {

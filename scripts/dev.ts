@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { buildIfStale } from './lib/build.ts';
 import { formatChildLine, paint, say, sayRaw, type LogLevel } from './lib/console.ts';
 import { loadDevSecrets } from './lib/dev-secrets.ts';
+import { startJaeger, type RunningJaeger } from './lib/jaeger.ts';
 import { ensureNats } from './lib/nats.ts';
 import { isPortFree } from './lib/ports.ts';
 import { ensurePostgres } from './lib/postgres.ts';
@@ -41,7 +42,8 @@ const SERVICES: readonly ServiceSpec[] = [
 ];
 // Stop order: the public entry first, then upstream before downstream, so each service drains what it has.
 const STOP_ORDER = ['traffic', 'cards', 'gateway', 'ingest', 'validator', 'scorer', 'alerting'];
-const INFRASTRUCTURE_STOP_ORDER = ['nats', 'postgres'];
+// jaeger last: the services flush their last spans to it as they stop
+const INFRASTRUCTURE_STOP_ORDER = ['nats', 'postgres', 'jaeger'];
 const SERVICE_STOP_TIMEOUT_MS = 10_000;
 const READY_TIMEOUT_MS = 90_000;
 /** A service that ran this long before it died is restarted after the first, shortest delay again. */
@@ -76,6 +78,8 @@ grows with each restart in a row (250 ms doubling, at most 30 s; a run of a minu
 Options:
   --only <names>   run only these services, comma-separated (validator,scorer,alerting,ingest,gateway)
   --rebuild        run npm run build even when no source changed
+  --traces         run Jaeger (JAEGER_BIN or ~/.cache/vigil/jaeger-v1.75.0/jaeger) and send the traces there
+                   (also VIGIL_TRACES=jaeger); without it, OTEL_EXPORTER_OTLP_ENDPOINT names a backend
   -h, --help       show this text
 
 Environment: NATS_URL, DATABASE_URL, LOG_LEVEL, INGEST_PORT, GATEWAY_PORT, METRICS_PORT_BASE, DEMO_PASSWORD,
@@ -110,11 +114,12 @@ function log(source: string) {
   return (message: string, level: LogLevel = 'info') => say(source, message, level);
 }
 
-function parseOptions(): { services: ServiceSpec[]; rebuild: boolean } {
+function parseOptions(): { services: ServiceSpec[]; rebuild: boolean; traces: boolean } {
   const { values } = parseArgs({
     options: {
       only: { type: 'string' },
       rebuild: { type: 'boolean', default: false },
+      traces: { type: 'boolean', default: process.env.VIGIL_TRACES === 'jaeger' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -123,7 +128,7 @@ function parseOptions(): { services: ServiceSpec[]; rebuild: boolean } {
     sayRaw(USAGE);
     process.exit(0);
   }
-  if (!values.only) return { services: [...SERVICES], rebuild: values.rebuild };
+  if (!values.only) return { services: [...SERVICES], rebuild: values.rebuild, traces: values.traces };
   const wanted = values.only
     .split(',')
     .map((name) => name.trim())
@@ -134,7 +139,11 @@ function parseOptions(): { services: ServiceSpec[]; rebuild: boolean } {
       `--only: unknown service ${unknown.join(', ') || '(none given)'}; choose from ${SERVICES.map((s) => s.name).join(', ')}`,
     );
   }
-  return { services: SERVICES.filter((spec) => wanted.includes(spec.name)), rebuild: values.rebuild };
+  return {
+    services: SERVICES.filter((spec) => wanted.includes(spec.name)),
+    rebuild: values.rebuild,
+    traces: values.traces,
+  };
 }
 
 function portFromEnv(name: string, fallback: number): number {
@@ -336,6 +345,8 @@ function printBanner(options: {
   databaseUrl: string;
   webhookUrl?: string;
   traffic: boolean;
+  /** The query API of the Jaeger this runner started. */
+  jaegerUrl?: string;
 }): void {
   const has = (name: ServiceName) => options.services.some((spec) => spec.name === name);
   const base = `http://localhost:${options.gatewayPort}`;
@@ -367,6 +378,16 @@ function printBanner(options: {
   lines.push(row('NATS', options.natsUrl), row('PostgreSQL', safeDatabaseUrl));
   lines.push(
     row(
+      'Traces',
+      options.jaegerUrl
+        ? `Jaeger: ${options.jaegerUrl}/api/traces?service=gateway&limit=20 (one trace per request, through every service)`
+        : process.env.OTEL_EXPORTER_OTLP_ENDPOINT
+          ? `exported to ${process.env.OTEL_EXPORTER_OTLP_ENDPOINT} (OTLP/HTTP)`
+          : 'off: npm start -- --traces runs Jaeger (see docs/observability.md), or set OTEL_EXPORTER_OTLP_ENDPOINT',
+    ),
+  );
+  lines.push(
+    row(
       'Demo traffic',
       options.traffic
         ? `~${DEMO_TRAFFIC_RATE} records/s, ${DEMO_CARD_RATE}/s of them card payments (DEMO_TRAFFIC=0 to turn off)`
@@ -386,7 +407,7 @@ function printBanner(options: {
   sayRaw(lines.join('\n'));
 }
 
-async function startSuite(services: ServiceSpec[], rebuild: boolean): Promise<void> {
+async function startSuite(services: ServiceSpec[], rebuild: boolean, traces: boolean): Promise<void> {
   mkdirSync(STATE_DIR, { recursive: true });
   const ingestPort = portFromEnv('INGEST_PORT', 8081);
   const trafficSeed = demoSeed();
@@ -437,6 +458,13 @@ async function startSuite(services: ServiceSpec[], rebuild: boolean): Promise<vo
     say('webhook', `receiving alert webhooks on ${webhookUrl}`);
   }
 
+  let jaeger: RunningJaeger | undefined;
+  if (traces) {
+    jaeger = await startJaeger({ stateDir: STATE_DIR, supervisor, log: log('jaeger') });
+    watchInfrastructure(jaeger.server);
+  }
+  if (stopping) return;
+
   const demoPassword = process.env.DEMO_PASSWORD || secrets.DEMO_PASSWORD;
   const common: NodeJS.ProcessEnv = {
     ...process.env,
@@ -444,6 +472,7 @@ async function startSuite(services: ServiceSpec[], rebuild: boolean): Promise<vo
     DATABASE_URL: postgres.url,
     VIGIL_ENV: 'development',
     LOG_LEVEL: process.env.LOG_LEVEL || 'info',
+    ...(jaeger ? { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint } : {}),
   };
   const envFor = (spec: ServiceSpec): NodeJS.ProcessEnv => {
     switch (spec.name) {
@@ -472,11 +501,17 @@ async function startSuite(services: ServiceSpec[], rebuild: boolean): Promise<vo
   };
 
   // All at once: each migrates its own schema, and migrations wait for one another's advisory lock.
-  await Promise.all(services.map((spec) => startAndAwaitReady(spec, envFor(spec))));
+  const starting = services.map((spec) => ({ spec, ready: startAndAwaitReady(spec, envFor(spec)) }));
+  const everyService = Promise.all(starting.map((s) => s.ready));
+  everyService.catch(() => undefined); // awaited below; a failure while the pipeline starts is thrown there first
+  // Demo traffic goes to ingest, so it starts once the pipeline is ready, while the gateway (the slowest to
+  // start: it seeds users and keys) may still be coming up; its first records are scored by the time it is.
+  await Promise.all(starting.filter((s) => s.spec.name !== 'gateway').map((s) => s.ready));
   if (stopping) return;
-
   const trafficWanted = process.env.DEMO_TRAFFIC !== '0' && services.some((s) => s.name === 'ingest');
   const traffic = trafficWanted ? startDemoTraffic(ingestPort, trafficSeed) : [];
+  await everyService;
+  if (stopping) return;
   printBanner({
     services,
     gatewayPort,
@@ -486,6 +521,7 @@ async function startSuite(services: ServiceSpec[], rebuild: boolean): Promise<vo
     databaseUrl: postgres.url,
     webhookUrl: localWebhook,
     traffic: traffic.length > 0,
+    ...(jaeger ? { jaegerUrl: jaeger.queryUrl } : {}),
   });
 }
 
@@ -494,7 +530,7 @@ function watchInfrastructure(server: ManagedProcess | undefined): void {
   if (!server) return;
   void server.exited.then((exit: ExitInfo) => {
     if (stopping) return;
-    const message = `${server.name} (started by this runner) exited unexpectedly (${describeExit(exit)}); see .vigil/${server.name === 'nats' ? 'nats-server' : 'postgres'}.log`;
+    const message = `${server.name} (started by this runner) exited unexpectedly (${describeExit(exit)}); see .vigil/${server.name === 'nats' ? 'nats-server' : server.name}.log`;
     say('dev', message, 'error');
     requestStop({ kind: 'failure', message });
   });
@@ -544,8 +580,8 @@ async function main(): Promise<number> {
 
   let exitCode = 0;
   try {
-    const { services, rebuild } = parseOptions();
-    const startup = startSuite(services, rebuild).then(
+    const { services, rebuild, traces } = parseOptions();
+    const startup = startSuite(services, rebuild, traces).then(
       () => undefined,
       (error: unknown) => {
         // A failure caused by stopping in the middle of startup is not news.

@@ -1,3 +1,4 @@
+// @long-running: minutes on two cores, so a run without recorded durations starts it first (jest.sequencer.js)
 // Faults mid-stream: each service killed with SIGKILL, NATS restarted, PostgreSQL restarted, its connections cut,
 // a table locked (a stalled database), the stream full. Clients see back-pressure (503 with Retry-After, or a
 // refused connection) and send again; afterwards every stage holds exactly one row per record.

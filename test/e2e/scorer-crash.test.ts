@@ -1,3 +1,4 @@
+// @long-running: minutes on two cores, so a run without recorded durations starts it first (jest.sequencer.js)
 // SIGKILL the scorer mid-stream and start it again: every valid record is still scored, once.
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';

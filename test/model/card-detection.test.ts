@@ -1,9 +1,13 @@
+// @long-running: minutes on two cores, so a run without recorded durations starts it first (jest.sequencer.js)
 // Detection on card data shaped by an outside description (the Fraud Detection Handbook's simulator, at
 // its own population size), in the Handbook's protocol: 35 days of history, 7 days of training, a 7-day
 // label delay, 7 days of test. First the 15 textbook features computed point in time; then the scorer's own
 // features, computed as the running scorer computes them, each fraud's label known 7 days after it.
 import type { Transaction } from '@vigil/contracts';
-import { generateCardTransactions } from '../../services/ingest/src/generator/card/index.js';
+import {
+  generateCardTransactions,
+  type CardTransactionRecord,
+} from '../../services/ingest/src/generator/card/index.js';
 import { cardPaymentOf, type CardPayment } from '../../services/scorer/src/evaluation/card-features.js';
 import {
   evaluateCards,
@@ -13,17 +17,19 @@ import {
 import { featuresOf } from '../../services/scorer/src/evaluation/evaluate.js';
 import { FEATURE_NAMES } from '../../services/scorer/src/features/features.js';
 
-const records = () => generateCardTransactions({ seed: 42, days: 56, startTime: '2018-04-01T00:00:00Z' });
-
-function cardPayments(): CardPayment[] {
-  const payments: CardPayment[] = [];
-  for (const record of records()) payments.push(cardPaymentOf(record, record.transaction_id));
-  return payments;
+// the simulation is deterministic in its seed: both tests read the same 56 days, generated once
+let generated: { records: CardTransactionRecord[]; payments: CardPayment[] } | undefined;
+function simulation(): { records: CardTransactionRecord[]; payments: CardPayment[] } {
+  if (!generated) {
+    const records = [...generateCardTransactions({ seed: 42, days: 56, startTime: '2018-04-01T00:00:00Z' })];
+    generated = { records, payments: records.map((r) => cardPaymentOf(r, r.transaction_id)) };
+  }
+  return generated;
 }
 
 describe('card fraud detection (Handbook protocol)', () => {
   it('ranks test-week fraud above the logistic-regression baseline and finds 30 fraudulent cards in 100 a day', () => {
-    const report = evaluateCards(cardPayments(), HANDBOOK_PROTOCOL);
+    const report = evaluateCards(simulation().payments, HANDBOOK_PROTOCOL);
     process.stdout.write(`${formatCardReport(report)}\n`);
 
     const [logistic, trees] = report.results;
@@ -41,12 +47,12 @@ describe('card fraud detection (Handbook protocol)', () => {
   }, 240_000);
 
   it("reaches the product target with the scorer's own features: AP >= 0.70 and CP@100 >= 0.30", () => {
-    const labelled = [...records()].map((r) => ({
+    const labelled = simulation().records.map((r) => ({
       transaction: r as unknown as Transaction,
       isFraud: r.labels.is_fraud,
     }));
     const rows = featuresOf(labelled, { labelDelayMs: HANDBOOK_PROTOCOL.delayDays * 86_400_000 });
-    const report = evaluateCards(cardPayments(), HANDBOOK_PROTOCOL, {
+    const report = evaluateCards(simulation().payments, HANDBOOK_PROTOCOL, {
       features: { names: FEATURE_NAMES, rows },
     });
     process.stdout.write(`${formatCardReport(report)}\n`);

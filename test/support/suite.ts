@@ -108,6 +108,8 @@ export interface SuiteOptions {
 
 export class Suite {
   readonly running = new Map<ServiceName, RunningService | ServiceProcess>();
+  /** Each service's ops port (/metrics, /health/*). */
+  readonly metricsPorts = new Map<ServiceName, number>();
   gatewayUrl = '';
   ingestUrl = '';
 
@@ -120,7 +122,15 @@ export class Suite {
   static async start(options: SuiteOptions = {}): Promise<Suite> {
     const database = await TestDatabase.create(options.postgres?.adminUrl);
     const suite = new Suite(await TestNatsServer.start(), database, options);
-    for (const name of options.services ?? SERVICES) await suite.startService(name);
+    // all at once, as npm start starts them: each migrates its own schema and provisions what it consumes
+    const started = await Promise.allSettled(
+      (options.services ?? SERVICES).map((name) => suite.startService(name)),
+    );
+    const failure = started.find((outcome) => outcome.status === 'rejected');
+    if (failure) {
+      await suite.stop().catch(() => undefined);
+      throw failure.reason;
+    }
     return suite;
   }
 
@@ -146,6 +156,7 @@ export class Suite {
   async startService(name: ServiceName): Promise<void> {
     const ports = { http: await freePort(), metrics: await freePort() };
     const env = this.envFor(name, ports);
+    this.metricsPorts.set(name, ports.metrics);
     if ((this.options.modes?.[name] ?? 'in-process') === 'child-process') {
       const child = new ServiceProcess(name, env);
       await child.start();

@@ -6,7 +6,7 @@ import { arch, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { freePort } from './nats-server.js';
+import { freePort } from './ports.js';
 
 interface Binaries {
   initdb: string;
