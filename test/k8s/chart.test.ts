@@ -15,6 +15,7 @@ import { policyViolations, renderedPods } from './support/policy.js';
 import {
   CHART,
   VALUES,
+  CommandError,
   exec,
   helmEnv,
   renderChart,
@@ -110,12 +111,18 @@ describe('helm lint and template', () => {
           'METRICS_PORT',
           'GATEWAY_PORT',
           'GATEWAY_UPSTREAM_URL',
+          'OTEL_TRACES_SAMPLER_ARG',
+          'SERVICE_VERSION',
+          'POD_NAME',
           ...(name === 'production' ? ['OTEL_EXPORTER_OTLP_ENDPOINT'] : []), // the only one with otlpEndpoint
         ].sort(),
       );
       expect(edgeEnv.GATEWAY_UPSTREAM_URL).toBe(`http://${RELEASE}-gateway-api:8080`);
       const edgeContainer = edge.containers[0]!;
-      expect(edgeContainer.env.filter((e) => e.valueFrom)).toEqual([]);
+      // nothing from a Secret: the pod's own name (downward API) is its only reference
+      expect(edgeContainer.env.filter((e) => e.valueFrom).map((e) => [e.name, e.valueFrom])).toEqual([
+        ['POD_NAME', { fieldRef: { fieldPath: 'metadata.name' } }],
+      ]);
       expect((edge.volumes ?? []).filter((v) => v.secret)).toEqual([]);
       expect(edgeContainer.image).toMatch(/\/gateway:[^/]+$/);
       expect(edgeContainer.livenessProbe?.httpGet).toEqual({ path: '/health/live', port: 'metrics' });
@@ -147,6 +154,101 @@ describe('helm lint and template', () => {
         ['http', 8080],
         ['metrics', 9105],
       ]);
+    },
+    MINUTE,
+  );
+});
+
+describe('observability in the chart', () => {
+  const SERVICES = ['gateway', 'gateway-api', 'ingest', 'validator', 'scorer', 'alerting'];
+
+  it(
+    "sends every service's traces to the OTLP endpoint when one is set, with its sampling ratio, version and pod, and lets them through the network policies",
+    async () => {
+      const endpoint = 'http://otel-collector.observability:4318';
+      const { manifests } = await renderChart({
+        release: RELEASE,
+        namespace: NAMESPACE,
+        set: { otlpEndpoint: endpoint, traceSampleRatio: '0.25' },
+      });
+      for (const component of SERVICES) {
+        const env = deploymentEnv(manifests, component);
+        expect({ component, ...env }).toMatchObject({
+          component,
+          OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+          OTEL_TRACES_SAMPLER_ARG: '0.25',
+          SERVICE_VERSION: expect.stringMatching(/\S/),
+        });
+      }
+      const egressPorts = manifests
+        .filter((m) => m.kind === 'NetworkPolicy')
+        .flatMap((m) => (m.spec as { egress?: { ports?: { port: number }[] }[] }).egress ?? [])
+        .flatMap((rule) => rule.ports ?? [])
+        .map((port) => port.port);
+      expect(egressPorts).toContain(4318);
+
+      const { manifests: off } = await renderChart({ release: RELEASE, namespace: NAMESPACE });
+      for (const component of SERVICES)
+        expect('OTEL_EXPORTER_OTLP_ENDPOINT' in deploymentEnv(off, component)).toBe(false);
+    },
+    MINUTE,
+  );
+
+  it(
+    'ships the five Grafana dashboards as ConfigMaps for the sidecar, each holding its JSON file',
+    async () => {
+      const { manifests } = await renderChart({ release: RELEASE, namespace: NAMESPACE });
+      const dashboards = manifests.filter(
+        (m) => m.kind === 'ConfigMap' && (m.metadata.labels ?? {})['grafana_dashboard'] === '1',
+      );
+      const files = dashboards.flatMap((m) =>
+        Object.keys((m as { data?: Record<string, string> }).data ?? {}),
+      );
+      expect(files.sort()).toEqual(
+        [
+          'alerting.json',
+          'data-quality.json',
+          'fraud.json',
+          'pipeline-overview.json',
+          'service-red.json',
+        ].sort(),
+      );
+      for (const map of dashboards)
+        for (const [file, text] of Object.entries((map as { data?: Record<string, string> }).data ?? {}))
+          expect(JSON.parse(text)).toEqual(
+            JSON.parse(readFileSync(join(CHART, 'files/dashboards', file), 'utf8')),
+          );
+    },
+    MINUTE,
+  );
+
+  it(
+    'renders the PrometheusRule from the rules file only where the cluster serves the kind',
+    async () => {
+      const rule = (manifests: Manifest[]) => manifests.find((m) => m.kind === 'PrometheusRule');
+      const { manifests: without } = await renderChart({ release: RELEASE, namespace: NAMESPACE });
+      expect(rule(without)).toBeUndefined();
+      const { manifests } = await renderChart({
+        release: RELEASE,
+        namespace: NAMESPACE,
+        apiVersions: ['monitoring.coreos.com/v1/PrometheusRule'],
+      });
+      const groups = (rule(manifests)?.spec as { groups: { name: string; rules: { alert?: string }[] }[] })
+        .groups;
+      expect(groups.map((g) => g.name)).toEqual([
+        'vigil-slo-recording',
+        'vigil-slo-burn-rate',
+        'vigil-pipeline',
+      ]);
+      expect(groups.flatMap((g) => g.rules.map((r) => r.alert)).filter(Boolean)).toEqual(
+        expect.arrayContaining([
+          'VigilIngestErrorBudgetFastBurn',
+          'VigilIngestLatencyBudgetFastBurn',
+          'VigilConsumerLagHigh',
+          'VigilQuarantineSpike',
+          'VigilPartitionStalled',
+        ]),
+      );
     },
     MINUTE,
   );
@@ -269,7 +371,9 @@ describe('the chart in a kwok cluster', () => {
       // validator and scorer start at one replica; their HPA raises them to minReplicas
       const deployments = await waitForDeployments(cluster, (d) => (d.status.availableReplicas ?? 0) >= 2);
       expect(deployments.map((d) => d.metadata.name).sort()).toEqual(
-        ['alerting', 'gateway', 'gateway-api', 'ingest', 'scorer', 'validator'].map((s) => `${RELEASE}-${s}`),
+        ['alerting', 'gateway', 'gateway-api', 'ingest', 'operator', 'scorer', 'validator'].map(
+          (s) => `${RELEASE}-${s}`,
+        ),
       );
       const statefulSets = await cluster.kubectlJson<Listed<{ status: { readyReplicas?: number } }>>([
         '-n',
@@ -299,6 +403,7 @@ describe('the chart in a kwok cluster', () => {
         'app',
         'app-alerting-webhooks',
         'app-gateway-api',
+        'app-operator-api-server',
         'data-nats',
         'data-postgresql',
         'default-deny',
@@ -306,9 +411,9 @@ describe('the chart in a kwok cluster', () => {
         'dns',
       ]);
       expect(await count('poddisruptionbudgets.policy')).toBe(6);
-      // gateway-api, ingest, validator, scorer, alerting, NATS, PostgreSQL and the CA; the edge gateway
-      // is no NATS or PostgreSQL client and has none
-      expect(await count('certificates.cert-manager.io')).toBe(8);
+      // gateway-api, ingest, validator, scorer, alerting, the operator, NATS, PostgreSQL and the CA; the
+      // edge gateway is no NATS or PostgreSQL client and has none
+      expect(await count('certificates.cert-manager.io')).toBe(9);
       expect(await count('issuers.cert-manager.io')).toBe(2);
       expect(await count('servicemonitors.monitoring.coreos.com')).toBe(6);
       expect(await count('ingresses.networking.k8s.io')).toBe(1);
@@ -345,6 +450,38 @@ describe('the chart in a kwok cluster', () => {
     },
     2 * MINUTE,
   );
+
+  it("gives the operator's ServiceAccount what the operator does, and nothing else", async () => {
+    const account = `system:serviceaccount:${NAMESPACE}:${RELEASE}-operator`;
+    const canI = (...args: string[]) =>
+      cluster.kubectl(['auth', 'can-i', '--as', account, '-n', NAMESPACE, ...args]).then(
+        (out) => out.trim(),
+        (error: CommandError) => error.stdout.trim(),
+      );
+    const allowed = [
+      ['watch', 'validationrulesets.vigil.dev'],
+      ['update', 'scoringpolicies.vigil.dev/fraud'],
+      ['update', 'alertpolicies.vigil.dev', '--subresource=status'],
+      ['update', 'peakschedules.vigil.dev/lagos', '--subresource=status'],
+      ['update', `horizontalpodautoscalers.autoscaling/${RELEASE}-validator`],
+      ['get', `horizontalpodautoscalers.autoscaling/${RELEASE}-scorer`],
+      ['create', 'leases.coordination.k8s.io'],
+      ['update', `leases.coordination.k8s.io/${RELEASE}-operator`],
+    ];
+    const denied = [
+      ['delete', 'validationrulesets.vigil.dev/payments'],
+      ['create', 'validationrulesets.vigil.dev'],
+      ['update', `horizontalpodautoscalers.autoscaling/${RELEASE}-alerting`],
+      ['update', `leases.coordination.k8s.io/another-lease`],
+      ['get', `secrets/${RELEASE}-secrets`],
+      ['list', 'secrets'],
+      ['get', 'pods'],
+      ['update', 'deployments.apps'],
+      ['get', 'validationrulesets.vigil.dev', '-n', 'kube-system'],
+    ];
+    expect(await Promise.all(allowed.map((args) => canI(...args)))).toEqual(allowed.map(() => 'yes'));
+    expect(await Promise.all(denied.map((args) => canI(...args)))).toEqual(denied.map(() => 'no'));
+  });
 
   it(
     'helm upgrade to KEDA keeps every generated secret and replaces the HPAs with ScaledObjects',

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { alertingEnv } from '../../services/alerting/src/config.js';
 import { gatewayEnv } from '../../services/gateway/src/config.js';
 import { ingestEnv } from '../../services/ingest/src/config.js';
+import { operatorEnv } from '../../services/operator/src/config.js';
 import { scorerEnv } from '../../services/scorer/src/config.js';
 import { validatorEnv } from '../../services/validator/src/config.js';
 
@@ -68,15 +69,20 @@ function manifest(path: string): { dependencies?: Record<string, string> } {
   return JSON.parse(readFileSync(join(ROOT, path), 'utf8')) as { dependencies?: Record<string, string> };
 }
 
-/** The workspace libraries a service loads at run time, following the libraries' own dependencies. */
+/**
+ * The workspace libraries a service loads at run time, following the libraries' own dependencies (and, for
+ * the operator, those of the services whose compilers it runs).
+ */
 function workspaceLibraries(service: string): string[] {
   const found = new Set<string>();
   const visit = (path: string) => {
     for (const dependency of Object.keys(manifest(path).dependencies ?? {})) {
-      const lib = /^@vigil\/(.+)$/.exec(dependency)?.[1];
-      if (lib && !found.has(lib)) {
-        found.add(lib);
-        visit(`libs/${lib}/package.json`);
+      const name = /^@vigil\/(.+)$/.exec(dependency)?.[1];
+      if (name && existsSync(join(ROOT, 'services', name, 'package.json')))
+        visit(`services/${name}/package.json`);
+      else if (name && !found.has(name)) {
+        found.add(name);
+        visit(`libs/${name}/package.json`);
       }
     }
   };
@@ -90,6 +96,7 @@ const defaults = {
   scorer: scorerEnv({}),
   alerting: alertingEnv({}),
   gateway: gatewayEnv({}),
+  operator: operatorEnv({}),
 };
 const expectedPorts: Record<keyof typeof defaults, number[]> = {
   ingest: [defaults.ingest.INGEST_PORT, defaults.ingest.METRICS_PORT],
@@ -97,6 +104,7 @@ const expectedPorts: Record<keyof typeof defaults, number[]> = {
   scorer: [defaults.scorer.METRICS_PORT],
   alerting: [defaults.alerting.METRICS_PORT],
   gateway: [defaults.gateway.GATEWAY_PORT, defaults.gateway.METRICS_PORT],
+  operator: [defaults.operator.METRICS_PORT],
 };
 
 const services = readdirSync(join(ROOT, 'services')).filter((name) =>
@@ -188,9 +196,11 @@ describe.each(services)('services/%s/Dockerfile', (service) => {
     }
     expect(contextSources).toContain(`services/${service}/src`);
     expect(fromStages).toContain(`--from=compiled /src/services/${service}/dist services/${service}/dist`);
-    expect(final.map((i) => i.args)).toContain(
-      `services/${service}/migrations services/${service}/migrations`,
-    );
+    // the operator keeps no state of its own
+    if (existsSync(join(ROOT, 'services', service, 'migrations')))
+      expect(final.map((i) => i.args)).toContain(
+        `services/${service}/migrations services/${service}/migrations`,
+      );
     // the shared build script compiles the same libraries
     const script = readFileSync(join(ROOT, 'tools/docker/image-build.sh'), 'utf8');
     const scriptLibs = /^libs="([^"]+)"/m.exec(script)?.[1]?.split(' ').sort();

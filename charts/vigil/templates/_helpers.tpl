@@ -196,8 +196,10 @@ seccompProfile:
   type: RuntimeDefault
 {{- end -}}
 
-{{/* Certificate for one component: (dict "root" $ "component" name "dnsNames" list). */}}
+{{/* Certificate for one component: (dict "root" $ "component" name "dnsNames" list). Nothing when the
+certificates are existing Secrets (tls.source). */}}
 {{- define "vigil.certificate" -}}
+{{- if eq (include "vigil.tlsSource" .root) "cert-manager" -}}
 apiVersion: cert-manager.io/v1
 kind: Certificate
 metadata:
@@ -225,6 +227,16 @@ spec:
     - client auth
   issuerRef:
     {{- include "vigil.issuerRef" .root | nindent 4 }}
+{{- end -}}
+{{- end -}}
+
+{{/* tls.source, checked. */}}
+{{- define "vigil.tlsSource" -}}
+{{- $source := .Values.tls.source | default "cert-manager" -}}
+{{- if not (has $source (list "cert-manager" "existingSecrets")) -}}
+{{- fail (printf "tls.source must be cert-manager or existingSecrets, not %q" $source) -}}
+{{- end -}}
+{{- $source -}}
 {{- end -}}
 
 {{- define "vigil.issuerRef" -}}

@@ -139,6 +139,8 @@ export const VALUES = {
 } as const;
 
 export interface RenderOptions {
+  /** API versions the render assumes the cluster serves (helm --api-versions), e.g. a CRD's group/version/kind. */
+  apiVersions?: string[];
   release?: string;
   namespace?: string;
   valuesFiles?: readonly string[];
@@ -157,6 +159,7 @@ export async function renderChart(
     options.namespace ?? 'vigil',
     ...(options.valuesFiles ?? []).flatMap((file) => ['--values', file]),
     ...Object.entries(options.set ?? {}).flatMap(([key, value]) => ['--set', `${key}=${value}`]),
+    ...(options.apiVersions ?? []).flatMap((version) => ['--api-versions', version]),
   ];
   const yaml = await exec(tool('helm'), args, { env: helmEnv() });
   return { yaml, manifests: parseManifests(yaml) };
