@@ -4,9 +4,10 @@
 #   1. builds the cluster tools (tools/k8s/build-tools.sh --cluster) and the images (tools/images/build.sh), cached
 #   2. creates the kind cluster from k8s/kind/cluster.yaml (kube-router enforces NetworkPolicy) unless it runs
 #   3. installs metrics-server (k8s/kind/metrics-server.yaml) for the HorizontalPodAutoscalers
-#   4. loads the suite's images into the node
-#   5. makes the mTLS certificates as Secrets (scripts/cluster-certificates.sh)
-#   6. helm upgrade --install vigil charts/vigil -n vigil -f k8s/values-trial.yaml -f k8s/kind/values.yaml --wait
+#   4. loads the suite's images and the trace backend's into the node
+#   5. runs the ops zone's trace backend (k8s/kind/jaeger.yaml: Jaeger, OTLP in, the chart's otlpEndpoint)
+#   6. makes the mTLS certificates as Secrets (scripts/cluster-certificates.sh)
+#   7. helm upgrade --install vigil charts/vigil -n vigil -f k8s/values-trial.yaml -f k8s/kind/values.yaml --wait
 # and prints the kubeconfig path and how to reach the dashboard.
 set -euo pipefail
 
@@ -55,9 +56,14 @@ install_metrics_server() {
 
 load_images() {
   local images
-  mapfile -t images < <(tools/images/build.sh --print | grep '^vigil/')
+  mapfile -t images < <(tools/images/build.sh --print | grep -E '^vigil(-ops)?/')
   # kind skips an image the node already holds with the same id
   kind load docker-image --name "$CLUSTER" "${images[@]}"
+}
+
+install_trace_backend() {
+  kubectl apply -f k8s/kind/jaeger.yaml >/dev/null
+  kubectl -n vigil-ops rollout status deployment/jaeger --timeout=5m
 }
 
 prepare_namespace() {
@@ -82,6 +88,7 @@ phase "tools and images (tools/images/build.sh)" tools/images/build.sh >/dev/nul
 phase "kind cluster $CLUSTER" create_cluster
 phase "metrics-server" install_metrics_server
 phase "images into the node" load_images
+phase "trace backend (Jaeger) in the ops zone" install_trace_backend
 phase "namespace $NAMESPACE and mTLS certificates" prepare_namespace
 phase "helm upgrade --install $RELEASE" install_suite
 
@@ -93,5 +100,7 @@ Vigil runs on the kind cluster '$CLUSTER' (up in $((SECONDS - started)) s).
 Dashboard: forward the edge gateway, then browse to http://127.0.0.1:8080/ and sign in as analyst or admin:
   kubectl -n $NAMESPACE port-forward svc/$RELEASE-gateway 8080:8080
   kubectl -n $NAMESPACE get secret $RELEASE-secrets -o jsonpath='{.data.demo-password}' | base64 -d; echo
+Traces (every service exports to the ops zone's Jaeger): kubectl -n vigil-ops port-forward svc/jaeger 16686:16686
+  curl 'http://127.0.0.1:16686/api/traces?service=gateway&limit=20'
 Check the install: helm test $RELEASE -n $NAMESPACE --logs      Remove it all: npm run cluster:down
 EOF

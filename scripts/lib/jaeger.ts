@@ -10,10 +10,7 @@ export const JAEGER_VERSION = 'v1.75.0';
 
 export const BUILD_JAEGER_HINT = [
   `Jaeger ${JAEGER_VERSION} was not found (JAEGER_BIN, or ~/.cache/vigil/jaeger-${JAEGER_VERSION}/jaeger). Build it once`,
-  'from the Go module proxy (about 20 minutes on 2 cores), in a scratch module outside the repository:',
-  `  mkdir -p /tmp/jaeger-build && cd /tmp/jaeger-build && go mod init jaeger-build`,
-  `  go get -tool github.com/jaegertracing/jaeger/cmd/jaeger@${JAEGER_VERSION}`,
-  `  go build -o ~/.cache/vigil/jaeger-${JAEGER_VERSION}/jaeger github.com/jaegertracing/jaeger/cmd/jaeger`,
+  'from the Go module proxy (about 20 minutes on 2 cores): tools/jaeger/build.sh',
   'or point OTEL_EXPORTER_OTLP_ENDPOINT at any OTLP/HTTP receiver (an OpenTelemetry Collector, Grafana Tempo).',
 ].join('\n');
 

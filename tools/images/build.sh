@@ -2,6 +2,7 @@
 # Builds, with a local Docker engine and no registry, every image the chart and the trial cluster run:
 #   vigil/<service>:<appVersion>     the six services (the operator too), one build (tools/images/suite.Dockerfile)
 #   vigil/nats, vigil/postgres       the bundled data zone (nats-server from the Go module proxy, Debian's PostgreSQL)
+#   vigil-ops/jaeger                 a trace backend for the ops zone (tools/jaeger/build.sh; k8s/kind/jaeger.yaml)
 #   registry.k8s.io/...              what kubeadm runs (control plane, etcd, CoreDNS, kube-proxy, pause)
 #   vigil-cluster/...                the kind node image and the add-ons (kube-router, metrics-server)
 # on a Debian base made by debootstrap, with Node from the repository's `node` package. Each image carries the
@@ -37,6 +38,7 @@ NODE_IMAGE=vigil-build/node:$(node_modules/node/bin/node --version 2>/dev/null |
 NATS_IMAGE=vigil/nats:${NATS_VERSION#v}
 POSTGRES_IMAGE=vigil/postgres:$POSTGRES_MAJOR
 KIND_NODE_IMAGE=vigil-cluster/node:$KUBERNETES_VERSION
+JAEGER_IMAGE=vigil-ops/jaeger:$(tools/jaeger/build.sh --version | tr -d v)
 # image name | binaries from the k8s tool cache | Debian packages | entrypoint
 CLUSTER_IMAGES=(
   "registry.k8s.io/kube-apiserver:$KUBERNETES_VERSION|kube-apiserver||"
@@ -61,6 +63,7 @@ app_images() {
 
 if [[ ${1:-} == --print ]]; then
   app_images
+  echo "$JAEGER_IMAGE"
   echo "$KIND_NODE_IMAGE"
   exit 0
 fi
@@ -243,6 +246,22 @@ build_cluster_images() {
   done
 }
 
+# Jaeger v2 (an OpenTelemetry Collector distribution) on the Debian base: OTLP in, traces in memory, the query API
+build_jaeger() {
+  local binary ctx hash
+  binary=$(nice -n "$NICE" tools/jaeger/build.sh | tail -n 1)
+  hash=$(inputs_hash "$(image_id "$BASE_IMAGE") jaeger" tools/images/binary.Dockerfile "$binary")
+  if [[ $(image_inputs "$JAEGER_IMAGE") == "$hash" ]]; then
+    log "cached: $JAEGER_IMAGE"
+    return
+  fi
+  ctx=$(fresh_context jaeger)
+  mkdir -p "$ctx/bin"
+  cp "$binary" "$ctx/bin/jaeger"
+  docker_build "$JAEGER_IMAGE" "$hash" --build-arg "BASE_IMAGE=$BASE_IMAGE" \
+    --build-arg "ENTRYPOINT=/usr/local/bin/jaeger" -f tools/images/binary.Dockerfile "$ctx"
+}
+
 # The kind node image: Debian's systemd, containerd, runc and CNI plugins with kubelet, kubeadm and kubectl, and
 # every cluster image imported into containerd's k8s.io namespace (kind's own node-image build would fetch them).
 build_kind_node() {
@@ -296,6 +315,7 @@ build_node
 build_nats
 build_postgres
 build_services
+build_jaeger
 if [[ ${VIGIL_IMAGES_CLUSTER:-1} == 1 ]]; then
   K8S_BIN=$(tools/k8s/build-tools.sh --cluster | tail -n 1)
   build_cluster_images "$K8S_BIN"

@@ -95,15 +95,15 @@ export interface PortForward {
   close(): void;
 }
 
-/** kubectl port-forward to a Service, resolved once it listens. */
-export async function portForward(service: string, port: number): Promise<PortForward> {
+/** kubectl port-forward to a Service (of the release's namespace unless another is named), resolved once it listens. */
+export async function portForward(service: string, port: number, namespace = NAMESPACE): Promise<PortForward> {
   const child: ChildProcess = spawn(
     binary('kubectl'),
     [
       '--kubeconfig',
       KUBECONFIG,
       '-n',
-      NAMESPACE,
+      namespace,
       'port-forward',
       `svc/${service}`,
       `:${port}`,

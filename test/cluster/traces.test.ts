@@ -1,0 +1,189 @@
+// The chart's OTLP switch on the kind cluster: npm run cluster:up runs a trace backend in the ops zone (Jaeger v2,
+// an OpenTelemetry Collector distribution: k8s/kind/jaeger.yaml) and sets `otlpEndpoint` to it, so every pod
+// exports its spans there through the zones' NetworkPolicies. One partner transaction sent through the edge
+// gateway with the caller's own traceparent is one trace in that backend: the caller's span as parent, spans of
+// all five services each from a pod running in the cluster (the gateway's from both the edge and the API pods),
+// hop by hop from the edge to alerting, with the validator's and scorer's Postgres writes inside.
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NAMESPACE, RELEASE, kubectlJson, portForward, secretValue, type PortForward } from './support/cluster.js';
+
+const OPS_NAMESPACE = 'vigil-ops';
+const SERVICES = ['gateway', 'ingest', 'validator', 'scorer', 'alerting'];
+// the batch span processor exports every 5 s; the trace is read again after longer than that
+const EXPORT_DELAY_MS = 7_000;
+
+interface JaegerSpan {
+  spanID: string;
+  operationName: string;
+  processID: string;
+  references: { refType: string; traceID: string; spanID: string }[];
+  tags: { key: string; value: unknown }[];
+}
+
+interface JaegerTrace {
+  traceID: string;
+  spans: JaegerSpan[];
+  processes: Record<string, { serviceName: string; tags: { key: string; value: unknown }[] }>;
+}
+
+async function call(
+  url: string,
+  init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; json: unknown }> {
+  const response = await fetch(url, {
+    method: init.method ?? 'GET',
+    headers: {
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+      ...init.headers,
+    },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: response.status, json };
+}
+
+async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const found = await probe().catch(() => undefined);
+    if (found !== undefined) return found;
+    await sleep(1_000);
+  }
+  throw new Error(`${what}: not within ${ms / 1000} s`);
+}
+
+const tag = (span: JaegerSpan, key: string): unknown => span.tags.find((t) => t.key === key)?.value;
+
+describe("the cluster's traces in the ops zone's trace backend", () => {
+  let gateway: PortForward;
+  let jaeger: PortForward;
+  beforeAll(async () => {
+    gateway = await portForward(`${RELEASE}-gateway`, 8080);
+    jaeger = await portForward('jaeger', 16686, OPS_NAMESPACE);
+  }, 90_000);
+  afterAll(() => {
+    gateway?.close();
+    jaeger?.close();
+  });
+
+  it('holds a transaction sent through the edge as one trace, from pods of all five services', async () => {
+    const password = await secretValue(`${RELEASE}-secrets`, 'demo-password');
+    const signIn = await call(`${gateway.url}/v1/auth/token`, {
+      method: 'POST',
+      body: { username: 'partner-a', password },
+    });
+    expect(signIn.status).toBe(200);
+    const token = (signIn.json as { access_token: string }).access_token;
+
+    // the caller's trace: its span is the parent of the edge's, and the trace id is what the backend is asked for
+    const traceId = randomBytes(16).toString('hex');
+    const callerSpanId = randomBytes(8).toString('hex');
+    const transactionId = `trace-${Date.now().toString(36)}`;
+    const submitted = await call(`${gateway.url}/v1/transactions`, {
+      method: 'POST',
+      token,
+      headers: { traceparent: `00-${traceId}-${callerSpanId}-01` },
+      body: {
+        transaction_id: transactionId,
+        type: 'TRANSFER',
+        amount: '120.00',
+        currency: 'KES',
+        timestamp: new Date().toISOString(),
+        region: 'KE',
+        channel: 'mobile_money',
+        origin: { account: 'C-trace-1', balance_before: '1000.00', balance_after: '880.00' },
+        destination: { account: 'C-trace-2' },
+      },
+    });
+    expect(submitted.status).toBe(202);
+
+    // complete once alerting's consumer span has arrived; then the other services' last export batches
+    await until('the trace with an alerting span in Jaeger', 120_000, async () => {
+      const found = await call(`${jaeger.url}/api/traces/${traceId}`);
+      if (found.status !== 200) return undefined;
+      const trace = (found.json as { data: JaegerTrace[] }).data[0];
+      return trace?.spans.some((s) => trace.processes[s.processID]?.serviceName === 'alerting') ? true : undefined;
+    });
+    await sleep(EXPORT_DELAY_MS);
+    const read = await call(`${jaeger.url}/api/traces/${traceId}`);
+    expect(read.status).toBe(200);
+    const trace = (read.json as { data: JaegerTrace[] }).data[0]!;
+    const serviceOf = (span: JaegerSpan) => trace.processes[span.processID]!.serviceName;
+    const podOf = (span: JaegerSpan) =>
+      String(trace.processes[span.processID]!.tags.find((t) => t.key === 'k8s.pod.name')?.value);
+    const byId = new Map(trace.spans.map((s) => [s.spanID, s]));
+    const parentOf = (span: JaegerSpan) => {
+      const ref = span.references.find((r) => r.refType === 'CHILD_OF');
+      return ref ? byId.get(ref.spanID) : undefined;
+    };
+    console.log(
+      `trace ${traceId}: ${trace.spans.length} spans from ${[...new Set(trace.spans.map(podOf))].sort().join(', ')}`,
+    );
+
+    expect(new Set(trace.spans.map(serviceOf))).toEqual(new Set(SERVICES));
+
+    // every span from a pod of the release that runs now; the gateway's from the edge (dmz) and the API (app)
+    const pods = await kubectlJson<{ items: { metadata: { name: string; labels?: Record<string, string> } }[] }>([
+      '-n',
+      NAMESPACE,
+      'get',
+      'pods',
+      '-l',
+      `app.kubernetes.io/instance=${RELEASE}`,
+    ]);
+    const componentOf = new Map(
+      pods.items.map((p) => [p.metadata.name, p.metadata.labels?.['app.kubernetes.io/component'] ?? '']),
+    );
+    for (const span of trace.spans) {
+      expect({ service: serviceOf(span), pod: podOf(span), running: componentOf.has(podOf(span)) }).toEqual({
+        service: serviceOf(span),
+        pod: podOf(span),
+        running: true,
+      });
+    }
+    const gatewayComponents = new Set(
+      trace.spans.filter((s) => serviceOf(s) === 'gateway').map((s) => componentOf.get(podOf(s))),
+    );
+    expect(gatewayComponents).toEqual(new Set(['gateway', 'gateway-api']));
+
+    // the root is the edge's span, the child of the caller's
+    const roots = trace.spans.filter((s) => parentOf(s) === undefined);
+    expect(roots.map((r) => [componentOf.get(podOf(r)), r.references.map((ref) => ref.spanID)])).toEqual([
+      ['gateway', [callerSpanId]],
+    ]);
+
+    // hop by hop: alerting's consumer span runs up through every service to the gateway
+    const alertingConsumer = trace.spans.find(
+      (s) => serviceOf(s) === 'alerting' && tag(s, 'span.kind') === 'consumer',
+    );
+    expect(alertingConsumer).toBeDefined();
+    const servicesUp: string[] = [];
+    for (let at: JaegerSpan | undefined = alertingConsumer; at; at = parentOf(at))
+      if (servicesUp.at(-1) !== serviceOf(at)) servicesUp.push(serviceOf(at));
+    expect(servicesUp).toEqual(['alerting', 'scorer', 'validator', 'ingest', 'gateway']);
+
+    // the Postgres writes, inside their service's spans
+    for (const [service, name] of [
+      ['validator', 'record verdicts'],
+      ['scorer', 'commit scores'],
+    ]) {
+      const write = trace.spans.find(
+        (s) => serviceOf(s) === service && s.operationName === name && tag(s, 'db.system.name') === 'postgresql',
+      );
+      expect({ service, name, parent: write && serviceOf(parentOf(write)!) }).toEqual({
+        service,
+        name,
+        parent: service,
+      });
+    }
+  }, 240_000);
+});
