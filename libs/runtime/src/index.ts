@@ -4,3 +4,4 @@ export * from './platform.js';
 export * from './platform.module.js';
 export * from './microservice.js';
 export * from './http-tracing.js';
+export * from './startup.js';

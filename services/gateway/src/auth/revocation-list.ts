@@ -5,7 +5,7 @@
 // list for longer than REVOCATION_PROMISE_MS answers 503 instead of accepting tokens it cannot vouch for.
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from '@vigil/observability';
-import { LOGGER } from '@vigil/runtime';
+import { LOGGER, retryAtStartup } from '@vigil/runtime';
 import { ProblemException } from '../http/problem.js';
 import { AuthSettings } from './auth.settings.js';
 import type { Principal } from './principal.js';
@@ -30,9 +30,12 @@ export class RevocationList implements OnModuleInit, OnModuleDestroy {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** The first read happens before the gateway listens: no token is accepted on an unread list. */
+  /**
+   * The first read happens before the gateway listens: no token is accepted on an unread list. A busy or
+   * restarting database delays it (retried with the one backoff policy) rather than ending the start.
+   */
   async onModuleInit(): Promise<void> {
-    await this.refresh();
+    await retryAtStartup('reading the revocation list', () => this.refresh(), this.logger);
     this.timer = setInterval(() => void this.refreshQuietly(), this.settings.revocationRefreshMs);
     this.timer.unref();
   }

@@ -2,7 +2,7 @@
 // is too old (or cannot be unsealed with this process's secret), and reloads when another replica rotated.
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from '@vigil/observability';
-import { LOGGER } from '@vigil/runtime';
+import { LOGGER, retryAtStartup } from '@vigil/runtime';
 import {
   calculateJwkThumbprint,
   exportJWK,
@@ -51,9 +51,16 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  /** Keys are read (and the first one made) before the gateway listens; a busy or restarting database delays it. */
   async onModuleInit(): Promise<void> {
-    await this.reload();
-    await this.rotateIfDue();
+    await retryAtStartup(
+      'reading the signing keys',
+      async () => {
+        await this.reload();
+        await this.rotateIfDue();
+      },
+      this.logger,
+    );
     this.ring.whenKidUnknown((issuedAtMs) => this.reloadThrottled(issuedAtMs));
     this.timer = setInterval(() => {
       this.reload()
