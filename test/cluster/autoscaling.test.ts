@@ -160,8 +160,8 @@ describe('the scorer scaled by its HorizontalPodAutoscaler', () => {
       // which transactions differ, and in which features (positions in the stored vector)
       const differing = await sql(
         "select a.transaction_id || ' ' || a.score || ' vs ' || b.score || ' features ' ||" +
-          ' coalesce((select string_agg(i::text, \',\') from generate_subscripts(a.features, 1) i' +
-          ' where a.features[i] is distinct from b.features[i]), \'none\')' +
+          " coalesce((select string_agg(i::text, ',') from generate_subscripts(a.features, 1) i" +
+          " where a.features[i] is distinct from b.features[i]), 'none')" +
           ` from scorer.scores a join scorer.scores b on b.transaction_id = replace(a.transaction_id, '${single}-', '${scaled}-')` +
           ` where a.transaction_id like '%${single}-%' and (a.score <> b.score or a.features is distinct from b.features)` +
           ' order by a.transaction_id limit 20',

@@ -6,7 +6,8 @@
 // hop by hop from the edge to alerting, with the validator's and scorer's Postgres writes inside.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NAMESPACE, RELEASE, kubectlJson, portForward, secretValue, type PortForward } from './support/cluster.js';
+import { call, signIn } from './support/api.js';
+import { NAMESPACE, RELEASE, kubectlJson, portForward, type PortForward } from './support/cluster.js';
 
 const OPS_NAMESPACE = 'vigil-ops';
 const SERVICES = ['gateway', 'ingest', 'validator', 'scorer', 'alerting'];
@@ -25,30 +26,6 @@ interface JaegerTrace {
   traceID: string;
   spans: JaegerSpan[];
   processes: Record<string, { serviceName: string; tags: { key: string; value: unknown }[] }>;
-}
-
-async function call(
-  url: string,
-  init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<{ status: number; json: unknown }> {
-  const response = await fetch(url, {
-    method: init.method ?? 'GET',
-    headers: {
-      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
-      ...init.headers,
-    },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: response.status, json };
 }
 
 async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -76,20 +53,13 @@ describe("the cluster's traces in the ops zone's trace backend", () => {
   });
 
   it('holds a transaction sent through the edge as one trace, from pods of all five services', async () => {
-    const password = await secretValue(`${RELEASE}-secrets`, 'demo-password');
-    const signIn = await call(`${gateway.url}/v1/auth/token`, {
-      method: 'POST',
-      body: { username: 'partner-a', password },
-    });
-    expect(signIn.status).toBe(200);
-    const token = (signIn.json as { access_token: string }).access_token;
+    const token = await signIn(gateway.url, 'partner-a');
 
     // the caller's trace: its span is the parent of the edge's, and the trace id is what the backend is asked for
     const traceId = randomBytes(16).toString('hex');
     const callerSpanId = randomBytes(8).toString('hex');
     const transactionId = `trace-${Date.now().toString(36)}`;
-    const submitted = await call(`${gateway.url}/v1/transactions`, {
-      method: 'POST',
+    const submitted = await call(gateway.url, 'POST', '/v1/transactions', {
       token,
       headers: { traceparent: `00-${traceId}-${callerSpanId}-01` },
       body: {
@@ -108,13 +78,15 @@ describe("the cluster's traces in the ops zone's trace backend", () => {
 
     // complete once alerting's consumer span has arrived; then the other services' last export batches
     await until('the trace with an alerting span in Jaeger', 120_000, async () => {
-      const found = await call(`${jaeger.url}/api/traces/${traceId}`);
+      const found = await call(jaeger.url, 'GET', `/api/traces/${traceId}`);
       if (found.status !== 200) return undefined;
       const trace = (found.json as { data: JaegerTrace[] }).data[0];
-      return trace?.spans.some((s) => trace.processes[s.processID]?.serviceName === 'alerting') ? true : undefined;
+      return trace?.spans.some((s) => trace.processes[s.processID]?.serviceName === 'alerting')
+        ? true
+        : undefined;
     });
     await sleep(EXPORT_DELAY_MS);
-    const read = await call(`${jaeger.url}/api/traces/${traceId}`);
+    const read = await call(jaeger.url, 'GET', `/api/traces/${traceId}`);
     expect(read.status).toBe(200);
     const trace = (read.json as { data: JaegerTrace[] }).data[0]!;
     const serviceOf = (span: JaegerSpan) => trace.processes[span.processID]!.serviceName;
@@ -132,14 +104,9 @@ describe("the cluster's traces in the ops zone's trace backend", () => {
     expect(new Set(trace.spans.map(serviceOf))).toEqual(new Set(SERVICES));
 
     // every span from a pod of the release that runs now; the gateway's from the edge (dmz) and the API (app)
-    const pods = await kubectlJson<{ items: { metadata: { name: string; labels?: Record<string, string> } }[] }>([
-      '-n',
-      NAMESPACE,
-      'get',
-      'pods',
-      '-l',
-      `app.kubernetes.io/instance=${RELEASE}`,
-    ]);
+    const pods = await kubectlJson<{
+      items: { metadata: { name: string; labels?: Record<string, string> } }[];
+    }>(['-n', NAMESPACE, 'get', 'pods', '-l', `app.kubernetes.io/instance=${RELEASE}`]);
     const componentOf = new Map(
       pods.items.map((p) => [p.metadata.name, p.metadata.labels?.['app.kubernetes.io/component'] ?? '']),
     );
@@ -177,7 +144,8 @@ describe("the cluster's traces in the ops zone's trace backend", () => {
       ['scorer', 'commit scores'],
     ]) {
       const write = trace.spans.find(
-        (s) => serviceOf(s) === service && s.operationName === name && tag(s, 'db.system.name') === 'postgresql',
+        (s) =>
+          serviceOf(s) === service && s.operationName === name && tag(s, 'db.system.name') === 'postgresql',
       );
       expect({ service, name, parent: write && serviceOf(parentOf(write)!) }).toEqual({
         service,

@@ -1,36 +1,12 @@
 // A partner's transaction through the edge gateway Service, as a user reaches it (kubectl port-forward): signed in,
 // submitted, and read back scored, with its risk score and reason codes.
-import { RELEASE, portForward, secretValue, type PortForward } from './support/cluster.js';
+import { call, signIn } from './support/api.js';
+import { RELEASE, portForward, type PortForward } from './support/cluster.js';
 
 interface TransactionView {
   status: string;
   score?: number;
   reasons?: unknown[];
-}
-
-async function call(
-  base: string,
-  method: string,
-  path: string,
-  { token, body }: { token?: string; body?: unknown } = {},
-): Promise<{ status: number; json: unknown; text: string }> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, json, text };
 }
 
 describe('a transaction through the edge gateway of the kind cluster', () => {
@@ -41,12 +17,7 @@ describe('a transaction through the edge gateway of the kind cluster', () => {
   afterAll(() => gateway?.close());
 
   it('is accepted for partner-a and scored by the scorer pods', async () => {
-    const password = await secretValue(`${RELEASE}-secrets`, 'demo-password');
-    const signIn = await call(gateway.url, 'POST', '/v1/auth/token', {
-      body: { username: 'partner-a', password },
-    });
-    expect(signIn.status).toBe(200);
-    const token = (signIn.json as { access_token: string }).access_token;
+    const token = await signIn(gateway.url, 'partner-a');
 
     const transactionId = `cluster-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     const submitted = await call(gateway.url, 'POST', '/v1/transactions', {

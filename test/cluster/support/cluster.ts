@@ -96,7 +96,11 @@ export interface PortForward {
 }
 
 /** kubectl port-forward to a Service (of the release's namespace unless another is named), resolved once it listens. */
-export async function portForward(service: string, port: number, namespace = NAMESPACE): Promise<PortForward> {
+export async function portForward(
+  service: string,
+  port: number,
+  namespace = NAMESPACE,
+): Promise<PortForward> {
   const child: ChildProcess = spawn(
     binary('kubectl'),
     [
