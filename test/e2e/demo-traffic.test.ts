@@ -54,7 +54,8 @@ describe('npm start demo traffic', () => {
       rows = await waitFor(
         kinds,
         (r) =>
-          total(r, `card-${SEED}`) >= 5 &&
+          // enough of both for the share to mean something: about 10 s of the card generator's 2 a second
+          total(r, `card-${SEED}`) >= 20 &&
           total(r, `gen-${SEED}`, ['TRANSFER']) > 0 &&
           total(r, `gen-${SEED}`, ['CASH_OUT']) > 0,
         {

@@ -1,6 +1,7 @@
 // Development sign-ins for trying the API: one user per role, a region-limited analyst and two partners to show the scoping.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@vigil/observability';
+import { retryAtStartup } from '@vigil/runtime';
 import type { AuthService } from './auth.service.js';
 import type { UserRow } from './users.repository.js';
 
@@ -17,11 +18,17 @@ export const DEMO_USERS: readonly Omit<UserRow, 'password_hash'>[] = [
 
 /**
  * Creates the demo users, or resets their password, so the password of this process always works.
- * Call in development only: production has no shared demo password.
+ * Call in development only: production has no shared demo password. One user at a time, each retried while the
+ * database is busy or still starting: a small pool on a loaded machine delays the start instead of ending it.
  */
 export async function seedDemoUsers(auth: AuthService, logger: Logger, demoPassword?: string): Promise<void> {
   const password = demoPassword ?? randomBytes(12).toString('base64url');
-  await Promise.all(DEMO_USERS.map((user) => auth.saveUser({ ...user, password })));
+  for (const user of DEMO_USERS)
+    await retryAtStartup(
+      `seeding demo user ${user.username}`,
+      () => auth.saveUser({ ...user, password }),
+      logger,
+    );
   const usernames = DEMO_USERS.map((u) => u.username);
   if (demoPassword) {
     logger.info({ users: usernames }, 'demo users seeded with DEMO_PASSWORD (development mode)');
