@@ -260,6 +260,34 @@ describe('ValidationRuleSet', () => {
     expect(ready(taken)!.message).toContain(`replacing version ${byHand.version}, applied by data-engineer`);
   });
 
+  it('reports within 5 s a document removed outside Kubernetes, and applies it again after an edit', async () => {
+    const ours = (await rules.current())!;
+    const removedAt = Date.now();
+    expect(await rules.remove(ours.version)).toBe(true);
+    // the operator's watch on the bucket sees the removal: far sooner than its 30 s resync
+    const reported = await waitReady('validationruleset', 'rules', (c) => c.status === 'False', {
+      timeoutMs: 5_000,
+    });
+    expect(Date.now() - removedAt).toBeLessThan(5_000);
+    expect(ready(reported)).toMatchObject({
+      reason: 'ChangedOutsideKubernetes',
+      message: expect.stringContaining(
+        `was removed from the bucket after this resource applied version ${ours.version}`,
+      ),
+    });
+    expect(await rules.current()).toBeUndefined();
+
+    await apply(
+      ruleSet('rules', [
+        { id: 'currency.known', kind: 'required', field: 'currency' },
+        { id: 'region.known', kind: 'required', field: 'region' },
+      ]),
+    );
+    const taken = await waitReady('validationruleset', 'rules', (c) => c.status === 'True');
+    expect(taken.status!.appliedVersion).toBe(ours.version + 1);
+    expect((await rules.current())!.version).toBe(ours.version + 1);
+  });
+
   it('leaves the document to the resource that owns it', async () => {
     await apply(ruleSet('second'));
     const refused = await waitReady('validationruleset', 'second', (c) => c.status === 'False');

@@ -143,20 +143,27 @@ export class DocumentStore<T> {
   /**
    * Calls `onChange` with the current document and then with every new version. A version that fails
    * validation, or that `onChange` rejects by throwing, is logged and skipped: the previous one stays applied.
+   * `onRemoved`, when given, is called whenever the document is removed (and at the start when the key's last
+   * entry is a removal); services leave it out and keep the version they have.
    */
-  watch(onChange: (document: VersionedDocument<T>) => void): DocumentWatch {
+  watch(
+    onChange: (document: VersionedDocument<T>) => void,
+    options: { onRemoved?: () => void } = {},
+  ): DocumentWatch {
     let stopped = false;
     let stopIterator: (() => void) | undefined;
     let markReady!: () => void;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
     const run = async (): Promise<void> => {
-      const iterator = await this.kv.watch({ key: this.spec.key, ignoreDeletes: true });
+      const { onRemoved } = options;
+      const iterator = await this.kv.watch({ key: this.spec.key, ignoreDeletes: onRemoved === undefined });
       stopIterator = () => iterator.stop();
       if (stopped) iterator.stop();
       // a watch on an empty key delivers nothing until the first put: it is ready at once
       if ((await this.kv.get(this.spec.key))?.operation !== 'PUT') markReady();
       for await (const entry of iterator) {
-        this.deliver(entry, onChange);
+        if (entry.operation === 'PUT') this.deliver(entry, onChange);
+        else this.deliverRemoval(onRemoved);
         markReady();
       }
     };
@@ -171,6 +178,14 @@ export class DocumentStore<T> {
         stopIterator?.();
       },
     };
+  }
+
+  private deliverRemoval(onRemoved: (() => void) | undefined): void {
+    try {
+      onRemoved?.();
+    } catch (error) {
+      this.logger.error({ err: error, key: this.spec.key }, 'document removal not handled');
+    }
   }
 
   private deliver(entry: KvWatchEntry, onChange: (document: VersionedDocument<T>) => void): void {

@@ -132,6 +132,26 @@ describe('DocumentStore', () => {
     watch.stop();
   });
 
+  it('tells a watcher that asks when the document is removed, and goes on delivering new versions', async () => {
+    const store = await DocumentStore.open(messaging.nats, limitsSpec('watched-removal'), logger);
+    await store.apply({ max_amount: 1 }, 'alice');
+    const events: string[] = [];
+    const watch = store.watch((doc) => events.push(`version ${doc.version}`), {
+      onRemoved: () => events.push('removed'),
+    });
+    await watch.ready;
+
+    expect(await store.remove(1)).toBe(true);
+    await store.apply({ max_amount: 2 }, 'bob', 0);
+    await waitFor(
+      () => Promise.resolve(events.length),
+      (n) => n === 3,
+      { timeoutMs: 2_000, what: 'the removal and version 2' },
+    );
+    expect(events).toEqual(['version 1', 'removed', 'version 2']);
+    watch.stop();
+  });
+
   it('is ready at once when no document has been applied yet', async () => {
     const store = await DocumentStore.open(messaging.nats, limitsSpec('empty'), logger);
     const seen: number[] = [];

@@ -109,7 +109,9 @@ export class Operator {
       );
       this.controllers.push({ kind: kind.kind, informer, reconcile: (name) => reconciler.reconcile(name) });
       // a version written by anyone queues the resources of its kind
-      this.watches.push(store.watch(() => this.queueAll(kind.kind)));
+      // a version or a removal made outside Kubernetes is reported at once, not at the next resync
+      const queue = () => this.queueAll(kind.kind);
+      this.watches.push(store.watch(queue, { onRemoved: queue }));
     }
     const peakInformer = kube.informer<PeakResource>(PeakScheduleKind.plural);
     const peak = new PeakScheduleReconciler(
