@@ -4,6 +4,7 @@
 // gateway with the caller's own traceparent is one trace in that backend: the caller's span as parent, spans of
 // all five services and the edge, each from a running pod of that component,
 // hop by hop from the edge to alerting, with the validator's and scorer's Postgres writes inside.
+import { waitFor } from '@vigil/testing';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { call, signIn } from './support/api.js';
@@ -29,16 +30,6 @@ interface JaegerTrace {
   traceID: string;
   spans: JaegerSpan[];
   processes: Record<string, { serviceName: string; tags: { key: string; value: unknown }[] }>;
-}
-
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const found = await probe().catch(() => undefined);
-    if (found !== undefined) return found;
-    await sleep(1_000);
-  }
-  throw new Error(`${what}: not within ${ms / 1000} s`);
 }
 
 const tag = (span: JaegerSpan, key: string): unknown => span.tags.find((t) => t.key === key)?.value;
@@ -80,13 +71,15 @@ describe("the cluster's traces in the ops zone's trace backend", () => {
     expect(submitted.status).toBe(202);
 
     // complete once alerting's consumer span has arrived; then the other services' last export batches
-    await until('the trace with an alerting span in Jaeger', 120_000, async () => {
-      const found = await call(jaeger.url, 'GET', `/api/traces/${traceId}`);
-      if (found.status !== 200) return undefined;
-      const trace = (found.json as { data: JaegerTrace[] }).data[0];
-      return trace?.spans.some((s) => trace.processes[s.processID]?.serviceName === 'alerting')
-        ? true
-        : undefined;
+    const hasAlerting = async (): Promise<boolean> => {
+      const found = await call(jaeger.url, 'GET', `/api/traces/${traceId}`).catch(() => undefined);
+      const trace = found?.status === 200 ? (found.json as { data: JaegerTrace[] }).data[0] : undefined;
+      return trace?.spans.some((s) => trace.processes[s.processID]?.serviceName === 'alerting') ?? false;
+    };
+    await waitFor(hasAlerting, (found) => found, {
+      what: 'the trace with an alerting span in Jaeger',
+      timeoutMs: 120_000,
+      intervalMs: 1_000,
     });
     await sleep(EXPORT_DELAY_MS);
     const read = await call(jaeger.url, 'GET', `/api/traces/${traceId}`);
