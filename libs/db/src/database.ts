@@ -8,8 +8,17 @@ export interface DatabaseOptions {
   /** The service, for spans and the application_name Postgres shows in pg_stat_activity. */
   service: string;
   maxConnections?: number;
-  /** How long a statement waits for a free connection before it fails with DatabaseBusyError (default 5 s). */
+  /**
+   * How long a statement waits for a connection while every pooled one is checked out, before it fails with
+   * DatabaseBusyError (default 5 s): the back-pressure deadline.
+   */
   acquireTimeoutMs?: number;
+  /**
+   * How long opening a new connection may take when the pool has room (default 10 s, never below the acquire
+   * deadline). Kept apart from the acquire deadline: a loaded server can take more than a short acquire deadline
+   * to start a backend while no request is waiting for capacity, and that is not a reason to turn a caller away.
+   */
+  connectTimeoutMs?: number;
   /** Server-side statement_timeout of every connection, in ms; unset leaves the server's (none by default). */
   statementTimeoutMs?: number;
 }
@@ -69,7 +78,7 @@ export interface Session {
   query<R extends QueryResultRow>(query: NamedQuery, values?: unknown[]): Promise<R[]>;
 }
 
-type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
+type Queryable = Pick<pg.PoolClient, 'query'>;
 
 interface Closable {
   close(): Promise<void>;
@@ -78,14 +87,18 @@ interface Closable {
 export class Database {
   readonly pool: pg.Pool;
   private readonly tracer;
+  private readonly acquireTimeoutMs: number;
   private readonly closables = new Set<Closable>();
 
   constructor(private readonly options: DatabaseOptions) {
+    this.acquireTimeoutMs = options.acquireTimeoutMs ?? 5_000;
     this.pool = new pg.Pool({
       connectionString: options.url,
       max: options.maxConnections ?? 10,
       application_name: options.service,
-      connectionTimeoutMillis: options.acquireTimeoutMs ?? 5_000,
+      // pg-pool applies this both to opening a connection and to queueing for a busy pool; acquire() bounds the
+      // queueing by the (shorter) acquire deadline
+      connectionTimeoutMillis: Math.max(options.connectTimeoutMs ?? 10_000, this.acquireTimeoutMs),
       ...(options.statementTimeoutMs === undefined ? {} : { statement_timeout: options.statementTimeoutMs }),
     });
     // an idle client losing its server must not crash the process; the next query reconnects
@@ -98,7 +111,38 @@ export class Database {
   }
 
   async query<R extends QueryResultRow>(query: NamedQuery, values: unknown[] = []): Promise<R[]> {
-    return this.traced<R>(this.pool, query, values);
+    return this.session((session) => session.query<R>(query, values));
+  }
+
+  /**
+   * A pooled connection: an idle one, a new one while the pool has room (bounded by the connect deadline), or,
+   * when every connection is checked out, the next one released within the acquire deadline, else
+   * DatabaseBusyError.
+   */
+  private async acquire(): Promise<pg.PoolClient> {
+    const pool = this.pool;
+    const queues = pool.idleCount === 0 && pool.totalCount >= (pool.options.max ?? 10);
+    const pending = pool.connect();
+    if (!queues)
+      return pending.catch((error: unknown) => {
+        throw databaseBusy(error) ?? error;
+      });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new DatabaseBusyError('pool-exhausted', 'no database connection came free in time')),
+        this.acquireTimeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([pending, deadline]);
+    } catch (error) {
+      // given up on: the connection that comes later goes straight back to the pool
+      if (error instanceof DatabaseBusyError) pending.then((client) => client.release(), () => undefined);
+      throw databaseBusy(error) ?? error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -106,9 +150,7 @@ export class Database {
    * several statements waits for the pool once, not once a statement, which under load is the wait that counts.
    */
   async session<T>(fn: (session: Session) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect().catch((error: unknown) => {
-      throw databaseBusy(error) ?? error;
-    });
+    const client = await this.acquire();
     let failure: Error | undefined;
     try {
       return await fn({ query: (query, values = []) => this.traced(client, query, values) });
@@ -196,9 +238,7 @@ export class Database {
   }
 
   private async runTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect().catch((error: unknown) => {
-      throw databaseBusy(error) ?? error;
-    });
+    const client = await this.acquire();
     let failure: Error | undefined;
     try {
       await client.query('BEGIN');

@@ -110,18 +110,24 @@ describe('Database', () => {
 });
 
 describe('Database busy', () => {
-  it('raises DatabaseBusyError when a connection cannot be opened within the acquire deadline', async () => {
-    // a server that accepts the TCP connection and never answers the startup message: a database too loaded to
-    // open a connection in time
+  /** A server that accepts the TCP connection and never answers the startup message: a database too loaded to open a connection. */
+  async function silentServer() {
     const sockets: Socket[] = [];
-    const silent = createServer((socket) => sockets.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const { port } = silent.address() as AddressInfo;
-    const db = new Database({
+    const server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
       url: `postgres://nobody@127.0.0.1:${port}/none`,
-      service: 'db-test',
-      acquireTimeoutMs: 100,
-    });
+      close: async () => {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => server.close(resolve));
+      },
+    };
+  }
+
+  it('raises DatabaseBusyError when a connection cannot be opened within the connect deadline', async () => {
+    const silent = await silentServer();
+    const db = new Database({ url: silent.url, service: 'db-test', acquireTimeoutMs: 100, connectTimeoutMs: 100 });
     try {
       const failure = await db.query(sql('test.one', 'SELECT 1')).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(DatabaseBusyError);
@@ -129,8 +135,43 @@ describe('Database busy', () => {
       await expect(db.transaction(() => Promise.resolve())).rejects.toBeInstanceOf(DatabaseBusyError);
     } finally {
       await db.close();
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
+      await silent.close();
+    }
+  });
+
+  it('waits for a slow connection to open past the acquire deadline while the pool has room', async () => {
+    const silent = await silentServer();
+    const db = new Database({ url: silent.url, service: 'db-test', acquireTimeoutMs: 50, connectTimeoutMs: 800 });
+    try {
+      const started = performance.now();
+      await expect(db.query(sql('test.one', 'SELECT 1'))).rejects.toBeInstanceOf(DatabaseBusyError);
+      // turned away by the connect deadline, not the acquire deadline: nobody was queueing for capacity
+      expect(performance.now() - started).toBeGreaterThanOrEqual(750);
+    } finally {
+      await db.close();
+      await silent.close();
+    }
+  });
+
+  it('turns a statement away within the acquire deadline while every connection is checked out, and loses no connection', async () => {
+    const testDb = await TestDatabase.create();
+    const db = new Database({ url: testDb.url, service: 'db-test', maxConnections: 1, acquireTimeoutMs: 100 });
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const holder = db.session(() => held);
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the one connection is now checked out
+      const failure = await db.query(sql('test.one', 'SELECT 1')).catch((error: unknown) => error);
+      expect(failure).toMatchObject({ reason: 'pool-exhausted' });
+      release();
+      await holder;
+      // the connection the refused statement would have had went back to the pool: the pool of one still serves
+      expect(await db.query<{ n: number }>(sql('test.one', 'SELECT 1 AS n'))).toEqual([{ n: 1 }]);
+      expect(await db.query<{ n: number }>(sql('test.one', 'SELECT 2 AS n'))).toEqual([{ n: 2 }]);
+      expect(db.pool.totalCount).toBe(1);
+    } finally {
+      await db.close();
+      await testDb.drop();
     }
   });
 });
