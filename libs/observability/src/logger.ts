@@ -1,5 +1,5 @@
 // JSON logs with the active trace and span ids, and card data redacted as a last line of defence.
-import { trace } from '@opentelemetry/api';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import { Correlation } from './correlation.js';
 
@@ -28,7 +28,8 @@ export function createLogger(service: string, level: LevelWithSilent = 'info'): 
       const span = trace.getActiveSpan()?.spanContext();
       const correlation_id = Correlation.current();
       return {
-        ...(span ? { trace_id: span.traceId, span_id: span.spanId } : {}),
+        // no ids outside a trace (with tracing off, a span started without a caller's context is the invalid one)
+        ...(span && isSpanContextValid(span) ? { trace_id: span.traceId, span_id: span.spanId } : {}),
         ...(correlation_id ? { correlation_id } : {}),
       };
     },

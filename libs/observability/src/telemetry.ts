@@ -40,16 +40,27 @@ export interface TelemetryOptions {
   spanProcessors?: SpanProcessor[];
 }
 
+let started = false;
 let provider: TracerProvider | undefined;
 
-/** Registers the global tracer provider once per process; later calls return the same provider. */
-export function startTelemetry(options: TelemetryOptions): TracerProvider {
-  if (provider) return provider;
+/**
+ * Sets up tracing once per process; later calls return what the first set up. W3C propagation and the async
+ * context are always on. Spans are recorded only when something receives them (an OTLP endpoint or an extra
+ * processor): otherwise the API's no-op tracer stays in place, so a span costs nothing, no trace is started
+ * here, and a caller's trace context (trace, parent span, sampled flag) passes on unchanged to the next hop.
+ * Returns the SDK's provider when spans are recorded.
+ */
+export function startTelemetry(options: TelemetryOptions): TracerProvider | undefined {
+  if (started) return provider;
+  started = true;
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   const processors = [...(options.spanProcessors ?? [])];
   if (options.otlpEndpoint) {
     const url = `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces`;
     processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }) }));
   }
+  if (processors.length === 0) return undefined;
   const pod = options.podName || hostname();
   provider = new TracerProvider({
     resource: resourceFromAttributes({
@@ -61,8 +72,6 @@ export function startTelemetry(options: TelemetryOptions): TracerProvider {
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio ?? 1) }),
     spanProcessors: processors,
   });
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
   return provider;
 }

@@ -1,5 +1,6 @@
 // The gateway against a real nats-server and Postgres: auth, RBAC and scoping, reads of the tables the
 // pipeline writes (rows inserted here directly), the hand-off to ingest over NATS, and the OpenAPI document.
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import {
   connect,
   type Msg,
@@ -14,6 +15,7 @@ import {
   transactionKey,
   type IngestSubmitReply,
 } from '@vigil/contracts';
+import { startTelemetry } from '@vigil/observability';
 import type { RunningService } from '@vigil/runtime';
 import { TestDatabase, TestNatsServer } from '@vigil/testing';
 import request from 'supertest';
@@ -22,6 +24,13 @@ import { PasswordHasher } from '../src/auth/password-hasher.js';
 import type { GatewayEnv } from '../src/config.js';
 import { problemOf } from './problem.js';
 import { TEST_PASSWORD, startBackends, testGatewayEnv } from './support.js';
+
+// The gateway records its spans as it does with an OTLP endpoint (startGateway then keeps this set-up): its own
+// span continues a caller's trace. Without a receiver it records none (libs/observability telemetry-off.spec.ts).
+startTelemetry({
+  serviceName: 'gateway',
+  spanProcessors: [new SimpleSpanProcessor({ exporter: new InMemorySpanExporter() })],
+});
 
 const PASSWORD = TEST_PASSWORD;
 
