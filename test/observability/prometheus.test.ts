@@ -7,6 +7,7 @@ import { newAccountTakeover, newTransaction, waitFor } from '@vigil/testing';
 import { postJson, tokenFor } from '../support/api.js';
 import { SERVICES, Suite } from '../support/suite.js';
 import {
+  Jaeger,
   Prometheus,
   dashboardQueries,
   exposedNames,
@@ -20,11 +21,17 @@ const MINUTE = 60_000;
 describe('Prometheus scraping the running suite', () => {
   let suite: Suite;
   let prometheus: Prometheus;
+  let jaeger: Jaeger;
   let stopping = false;
   let traffic: Promise<void> = Promise.resolve();
 
   beforeAll(async () => {
-    suite = await Suite.start();
+    // traces go to a real backend, as an SRE's suite sends them: an exemplar names a trace only when the suite
+    // records traces, which it does only when something receives them
+    jaeger = await Jaeger.start();
+    suite = await Suite.start({
+      env: Object.fromEntries(SERVICES.map((s) => [s, { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint }])),
+    });
     prometheus = await Prometheus.start(
       SERVICES.map((service) => ({ job: `vigil-${service}`, port: suite.metricsPorts.get(service)! })),
     );
@@ -59,6 +66,7 @@ describe('Prometheus scraping the running suite', () => {
     await traffic;
     await prometheus?.stop();
     await suite?.stop();
+    await jaeger?.stop();
   });
 
   /** Polls `expr` until it answers with at least one sample satisfying `ok`. */
