@@ -129,7 +129,7 @@ describe('faults mid-stream', () => {
     await suite.nats.restart();
     await sending;
     await expectEachScoredOnce(records);
-  });
+  }, 300_000);
 
   it('Postgres connections cut while records flow: every record scored once', async () => {
     await start();
@@ -143,7 +143,7 @@ describe('faults mid-stream', () => {
     expect(cut).toBeGreaterThan(0);
     await sending;
     await expectEachScoredOnce(records);
-  });
+  }, 300_000);
 
   it('each service killed with SIGKILL in turn and started again while records flow: every record scored once', async () => {
     await start({ modes: Object.fromEntries(SERVICES.map((name) => [name, 'child-process'])) });

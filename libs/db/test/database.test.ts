@@ -162,7 +162,8 @@ describe('Database busy', () => {
       const holder = db.session(() => held);
       await new Promise((resolve) => setTimeout(resolve, 50)); // the one connection is now checked out
       const failure = await db.query(sql('test.one', 'SELECT 1')).catch((error: unknown) => error);
-      expect(failure).toMatchObject({ reason: 'pool-exhausted' });
+      // by this name a consumer's message boundary knows the database is busy, not the message wrong
+      expect(failure).toMatchObject({ name: 'DatabaseBusyError', reason: 'pool-exhausted' });
       release();
       await holder;
       // the connection the refused statement would have had went back to the pool: the pool of one still serves

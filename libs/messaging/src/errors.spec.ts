@@ -86,6 +86,8 @@ describe('isDependencyUnavailable', () => {
       new Error('timeout exceeded when trying to connect'),
       new Error('Connection terminated unexpectedly'),
       Object.assign(new Error('request timed out'), { name: 'TimeoutError' }),
+      // what @vigil/db's Database throws when its pool has no connection free within the acquire deadline
+      Object.assign(new Error('no database connection came free in time'), { name: 'DatabaseBusyError' }),
       new StreamFullError('txn.accepted.NG: maximum bytes exceeded'),
       new Error('commit failed', { cause: pgError('57P01') }),
     ])

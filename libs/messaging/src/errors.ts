@@ -50,6 +50,9 @@ const UNAVAILABLE_ERRNO = new Set([
 const UNAVAILABLE_MESSAGE =
   /connection terminated|timeout exceeded when trying to connect|terminating connection|database system is (starting up|shutting down|in recovery)|connection (is )?closed/i;
 const UNAVAILABLE_NAMES = new Set([
+  // @vigil/db's pool with no connection free within its acquire deadline, a statement past its timeout,
+  // or a server out of connections: the database is busy, the message is not at fault
+  'DatabaseBusyError',
   'TimeoutError',
   'NoRespondersError',
   'ClosedConnectionError',
