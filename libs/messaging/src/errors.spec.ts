@@ -85,6 +85,8 @@ describe('isDependencyUnavailable', () => {
       pgError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432'),
       new Error('timeout exceeded when trying to connect'),
       new Error('Connection terminated unexpectedly'),
+      // pg, querying a client whose connection was cut under it
+      new Error('Client has encountered a connection error and is not queryable'),
       Object.assign(new Error('request timed out'), { name: 'TimeoutError' }),
       // what @vigil/db's Database throws when its pool has no connection free within the acquire deadline
       Object.assign(new Error('no database connection came free in time'), { name: 'DatabaseBusyError' }),

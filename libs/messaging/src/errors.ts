@@ -48,7 +48,7 @@ const UNAVAILABLE_ERRNO = new Set([
   'EAI_AGAIN',
 ]);
 const UNAVAILABLE_MESSAGE =
-  /connection terminated|timeout exceeded when trying to connect|terminating connection|database system is (starting up|shutting down|in recovery)|connection (is )?closed/i;
+  /connection terminated|timeout exceeded when trying to connect|terminating connection|database system is (starting up|shutting down|in recovery)|connection (is )?closed|encountered a connection error and is not queryable/i;
 const UNAVAILABLE_NAMES = new Set([
   // @vigil/db's pool with no connection free within its acquire deadline, a statement past its timeout,
   // or a server out of connections: the database is busy, the message is not at fault
