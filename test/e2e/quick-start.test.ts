@@ -2,6 +2,7 @@
 // it cleanly. How long that takes is printed, not asserted: it depends on what else the machine is doing (a timed
 // test is not a benchmark).
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TestDatabase, TestNatsServer, freePort, waitFor } from '@vigil/testing';
@@ -10,10 +11,26 @@ import { getJson, tokenFor } from '../support/api.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PASSWORD = 'quick-start-password-42';
 
-/** Five consecutive free ports for the services' metrics, so this run can sit beside a developer's suite. */
+/**
+ * The lowest port the kernel hands out to outgoing connections: a port at or above it can be taken at any moment by
+ * a client socket of a test running beside this one, so a fixed range for listeners must lie below it.
+ */
+function ephemeralPortsStart(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/**
+ * Five consecutive free ports for the services' metrics, so this run can sit beside a developer's suite: below the
+ * ephemeral range, where no outgoing connection of another test takes one between this probe and npm start's check.
+ */
 async function freePortRange(size: number): Promise<number> {
+  const below = Math.min(ephemeralPortsStart(), 40_000) - size;
   for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    const base = 20_000 + Math.floor(Math.random() * (below - 20_000));
     const probes = await Promise.all(
       Array.from({ length: size }, (_, i) =>
         fetch(`http://127.0.0.1:${base + i}/`).then(
