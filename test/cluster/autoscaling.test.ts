@@ -17,7 +17,7 @@ const LOAD_POD = 'batch-load';
 const script = readFileSync(fileURLToPath(new URL('fixtures/batch-load.ts', import.meta.url)), 'utf8');
 const TOTAL = 4800;
 /** The autoscaled run's pace: enough CPU on the scorer, for long enough, for its autoscaler to add replicas. */
-const RATE = 60;
+const RATE = 80;
 /**
  * The reference run's pace. The scores depend on the records and their order per account only (event times come
  * from the sequence number, batches go one after another, one replica of each stage), not on when they arrive, so
