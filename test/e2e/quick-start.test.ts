@@ -17,7 +17,9 @@ const PASSWORD = 'quick-start-password-42';
  */
 function ephemeralPortsStart(): number {
   try {
-    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32_768;
+    return (
+      Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32_768
+    );
   } catch {
     return 32_768;
   }

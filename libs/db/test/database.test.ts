@@ -127,7 +127,12 @@ describe('Database busy', () => {
 
   it('raises DatabaseBusyError when a connection cannot be opened within the connect deadline', async () => {
     const silent = await silentServer();
-    const db = new Database({ url: silent.url, service: 'db-test', acquireTimeoutMs: 100, connectTimeoutMs: 100 });
+    const db = new Database({
+      url: silent.url,
+      service: 'db-test',
+      acquireTimeoutMs: 100,
+      connectTimeoutMs: 100,
+    });
     try {
       const failure = await db.query(sql('test.one', 'SELECT 1')).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(DatabaseBusyError);
@@ -141,7 +146,12 @@ describe('Database busy', () => {
 
   it('waits for a slow connection to open past the acquire deadline while the pool has room', async () => {
     const silent = await silentServer();
-    const db = new Database({ url: silent.url, service: 'db-test', acquireTimeoutMs: 50, connectTimeoutMs: 800 });
+    const db = new Database({
+      url: silent.url,
+      service: 'db-test',
+      acquireTimeoutMs: 50,
+      connectTimeoutMs: 800,
+    });
     try {
       const started = performance.now();
       await expect(db.query(sql('test.one', 'SELECT 1'))).rejects.toBeInstanceOf(DatabaseBusyError);
@@ -155,7 +165,12 @@ describe('Database busy', () => {
 
   it('turns a statement away within the acquire deadline while every connection is checked out, and loses no connection', async () => {
     const testDb = await TestDatabase.create();
-    const db = new Database({ url: testDb.url, service: 'db-test', maxConnections: 1, acquireTimeoutMs: 100 });
+    const db = new Database({
+      url: testDb.url,
+      service: 'db-test',
+      maxConnections: 1,
+      acquireTimeoutMs: 100,
+    });
     try {
       let release!: () => void;
       const held = new Promise<void>((resolve) => (release = resolve));
