@@ -5,6 +5,8 @@
 // Jaeger and Prometheus (JAEGER_BIN, PROMETHEUS_BIN, PROMTOOL_BIN) and joins when VIGIL_OBSERVABILITY_TESTS=1.
 // A fifth, test/cluster/*.test.ts, runs against the kind cluster `npm run cluster:up` made and joins when
 // VIGIL_CLUSTER_TESTS=1 (npm run test:cluster).
+import { availableParallelism } from 'node:os';
+
 const swc = [
   '@swc/jest',
   {
@@ -65,7 +67,9 @@ export default {
       ? [{ ...shared, displayName: 'cluster', testMatch: ['<rootDir>/test/cluster/**/*.test.ts'] }]
       : []),
   ],
-  maxWorkers: 2,
+  // The integration tests wait on servers, timers and each other much of the time (a worker averages about half a
+  // core): one worker more than there are cores keeps them busy. At most 8: each runs a whole suite at times.
+  maxWorkers: Math.min(availableParallelism() + 1, 8),
   testTimeout: 90000,
   testSequencer: '<rootDir>/jest.sequencer.js',
 };
