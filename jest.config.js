@@ -67,9 +67,9 @@ export default {
       ? [{ ...shared, displayName: 'cluster', testMatch: ['<rootDir>/test/cluster/**/*.test.ts'] }]
       : []),
   ],
-  // The integration tests wait on servers, timers and each other much of the time (a worker averages about half a
-  // core): one worker more than there are cores keeps them busy. At most 8: each runs a whole suite at times.
-  maxWorkers: Math.min(availableParallelism() + 1, 8),
+  // One worker per core (at least 2, at most 8: a worker runs a whole suite at times). On two cores the tests keep
+  // both busy; a third worker only adds suites competing for them.
+  maxWorkers: Math.max(2, Math.min(availableParallelism(), 8)),
   testTimeout: 90000,
   testSequencer: '<rootDir>/jest.sequencer.js',
 };

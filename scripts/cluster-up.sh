@@ -3,11 +3,11 @@
 # installed. Idempotent: a second run reuses what is there and upgrades the release.
 #   1. builds the cluster tools (tools/k8s/build-tools.sh --cluster) and the images (tools/images/build.sh), cached
 #   2. creates the kind cluster from k8s/kind/cluster.yaml (kube-router enforces NetworkPolicy) unless it runs
-#   3. installs metrics-server (k8s/kind/metrics-server.yaml) for the HorizontalPodAutoscalers
-#   4. loads the suite's images and the trace backend's into the node
-#   5. runs the ops zone's trace backend (k8s/kind/jaeger.yaml: Jaeger, OTLP in, the chart's otlpEndpoint)
-#   6. makes the mTLS certificates as Secrets (scripts/cluster-certificates.sh)
-#   7. helm upgrade --install vigil charts/vigil -n vigil -f k8s/values-trial.yaml -f k8s/kind/values.yaml --wait
+#   3. installs metrics-server (k8s/kind/metrics-server.yaml) for the HorizontalPodAutoscalers, makes the mTLS
+#      certificates as Secrets (scripts/cluster-certificates.sh) and loads the suite's images and the trace
+#      backend's into the node, the three at once
+#   4. runs the ops zone's trace backend (k8s/kind/jaeger.yaml: Jaeger, OTLP in, the chart's otlpEndpoint)
+#   5. helm upgrade --install vigil charts/vigil -n vigil -f k8s/values-trial.yaml -f k8s/kind/values.yaml --wait
 # and prints the kubeconfig path and how to reach the dashboard.
 set -euo pipefail
 
@@ -86,10 +86,20 @@ install_suite() {
 
 phase "tools and images (tools/images/build.sh)" tools/images/build.sh >/dev/null
 phase "kind cluster $CLUSTER" create_cluster
-phase "metrics-server" install_metrics_server
-phase "images into the node" load_images
+# metrics-server's rollout (its image is in the node image) and the certificates wait on other things than the
+# image load, which is mostly I/O: they run beside it
+beside_image_load() {
+  local pids=() pid status=0
+  phase "metrics-server" install_metrics_server &
+  pids+=($!)
+  phase "namespace $NAMESPACE and mTLS certificates" prepare_namespace &
+  pids+=($!)
+  phase "images into the node" load_images || status=$?
+  for pid in "${pids[@]}"; do wait "$pid" || status=$?; done
+  return "$status"
+}
+phase "metrics-server, certificates and the images into the node, at once" beside_image_load
 phase "trace backend (Jaeger) in the ops zone" install_trace_backend
-phase "namespace $NAMESPACE and mTLS certificates" prepare_namespace
 phase "helm upgrade --install $RELEASE" install_suite
 
 cat <<EOF
