@@ -8,8 +8,8 @@ import { connect } from '@nats-io/transport-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { Streams } from '@vigil/contracts';
-import { TestPostgresServer, waitFor } from '@vigil/testing';
-import { expectEachScoredOnce, newRecords, scored, send } from '../support/faults.js';
+import { TestPostgresServer } from '@vigil/testing';
+import { expectEachScoredOnce, newRecords, scoringStarted, send } from '../support/faults.js';
 import { Suite, type SuiteOptions } from '../support/suite.js';
 
 describe('faults of PostgreSQL mid-stream', () => {
@@ -29,11 +29,7 @@ describe('faults of PostgreSQL mid-stream', () => {
     await start();
     const records = newRecords(1500);
     const sending = send(suite, records);
-    await waitFor(
-      () => scored(suite),
-      (n) => n >= 100,
-      { what: 'scoring to start', intervalMs: 20 },
-    );
+    await scoringStarted(suite);
     const [{ n: cut }] = (await suite.db.query<{ n: number }>(
       `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
        WHERE datname = current_database() AND pid <> pg_backend_pid()`,
@@ -48,11 +44,7 @@ describe('faults of PostgreSQL mid-stream', () => {
     await start({ postgres });
     const records = newRecords(1500);
     const sending = send(suite, records);
-    await waitFor(
-      () => scored(suite),
-      (n) => n >= 100,
-      { what: 'scoring to start', intervalMs: 20 },
-    );
+    await scoringStarted(suite);
     await postgres.stop();
     // past the ~32 s that eight deliveries with backoff take: a message waiting for the database is never dead-lettered
     await sleep(40_000);
@@ -70,11 +62,7 @@ describe('faults of PostgreSQL mid-stream', () => {
     await start();
     const records = newRecords(1500);
     const sending = send(suite, records);
-    await waitFor(
-      () => scored(suite),
-      (n) => n >= 100,
-      { what: 'scoring to start', intervalMs: 20 },
-    );
+    await scoringStarted(suite);
     const locker = new pg.Client({ connectionString: suite.db.url });
     await locker.connect();
     await locker.query('BEGIN');

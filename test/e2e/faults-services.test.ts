@@ -7,7 +7,7 @@ import { connect } from '@nats-io/transport-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Streams } from '@vigil/contracts';
 import { waitFor } from '@vigil/testing';
-import { expectEachScoredOnce, newRecords, scored, send } from '../support/faults.js';
+import { expectEachScoredOnce, newRecords, scoringStarted, send } from '../support/faults.js';
 import { SERVICES, Suite, type SuiteOptions } from '../support/suite.js';
 
 describe('faults of NATS and the services mid-stream', () => {
@@ -24,11 +24,7 @@ describe('faults of NATS and the services mid-stream', () => {
     await start();
     const records = newRecords(1500);
     const sending = send(suite, records);
-    await waitFor(
-      () => scored(suite),
-      (n) => n >= 100,
-      { what: 'scoring to start', intervalMs: 20 },
-    );
+    await scoringStarted(suite);
     await suite.nats.stop();
     await sleep(2_000);
     await suite.nats.restart();

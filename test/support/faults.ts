@@ -16,6 +16,15 @@ export const count = async (suite: Suite, sql: string): Promise<number> =>
 export const scored = (suite: Suite): Promise<number> =>
   count(suite, `SELECT count(*)::int AS n FROM scorer.scores`);
 
+/** Waits until records are being scored: the moment a fault test applies its fault. */
+export async function scoringStarted(suite: Suite): Promise<void> {
+  await waitFor(
+    () => scored(suite),
+    (n) => n >= 100,
+    { what: 'scoring to start', intervalMs: 20 },
+  );
+}
+
 /** Ordinary transactions mixed with account takeovers (a transfer, then its cash-out), `total` or a few more. */
 export function newRecords(total: number): TransactionInput[] {
   const records: TransactionInput[] = [];
