@@ -2,7 +2,7 @@
 // an OpenTelemetry Collector distribution: k8s/kind/jaeger.yaml) and sets `otlpEndpoint` to it, so every pod
 // exports its spans there through the zones' NetworkPolicies. One partner transaction sent through the edge
 // gateway with the caller's own traceparent is one trace in that backend: the caller's span as parent, spans of
-// all five services and the edge, each from a running pod of that component,
+// all five services and the edge, each from a pod of that component,
 // hop by hop from the edge to alerting, with the validator's and scorer's Postgres writes inside.
 import { waitFor } from '@vigil/testing';
 import { randomBytes } from 'node:crypto';
@@ -99,16 +99,22 @@ describe("the cluster's traces in the ops zone's trace backend", () => {
 
     expect(new Set(trace.spans.map(serviceOf))).toEqual(new Set(SERVICES));
 
-    // every span from a running pod of its own component: the edge's in the dmz, the gateway API's in the app zone
-    const pods = await kubectlJson<{
+    // every span from a pod of its own component: the edge's in the dmz, the gateway API's in the app zone. A pod
+    // is known by its ReplicaSet (its name without the last part), which the Deployment keeps after the
+    // autoscaler has removed the pod: a scorer scaled down since the span was exported still counts as a scorer.
+    const replicaSets = await kubectlJson<{
       items: { metadata: { name: string; labels?: Record<string, string> } }[];
-    }>(['-n', NAMESPACE, 'get', 'pods', '-l', `app.kubernetes.io/instance=${RELEASE}`]);
-    const componentOf = new Map(
-      pods.items.map((p) => [p.metadata.name, p.metadata.labels?.['app.kubernetes.io/component'] ?? '']),
+    }>(['-n', NAMESPACE, 'get', 'replicasets', '-l', `app.kubernetes.io/instance=${RELEASE}`]);
+    const componentOfReplicaSet = new Map(
+      replicaSets.items.map((rs) => [
+        rs.metadata.name,
+        rs.metadata.labels?.['app.kubernetes.io/component'] ?? '',
+      ]),
     );
+    const componentOf = (pod: string) => componentOfReplicaSet.get(pod.replace(/-[^-]+$/, ''));
     for (const span of trace.spans) {
       const service = serviceOf(span);
-      expect({ service, pod: podOf(span), component: componentOf.get(podOf(span)) }).toEqual({
+      expect({ service, pod: podOf(span), component: componentOf(podOf(span)) }).toEqual({
         service,
         pod: podOf(span),
         component: COMPONENT[service] ?? service,
