@@ -337,6 +337,8 @@ describe('CSV export', () => {
       .expect(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(res.headers['content-disposition']).toMatch(/^attachment; filename="transactions-.*\.csv"$/);
+    // more than one page: streamed as the pages are read
+    expect(res.headers['transfer-encoding']).toBe('chunked');
     const lines = parse(res.text);
     expect(lines[0]).toBe(
       'transaction_id,status,score,region,partner_id,received_at,amount,currency,type,reason_codes',
@@ -359,6 +361,10 @@ describe('CSV export', () => {
         .slice(1)
         .map((r) => r.split(',')[0]),
     ).toEqual(['a-3', 'a-2', 'a-1', 'a-0']);
+    // one page: one body with its length
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.headers['content-disposition']).toMatch(/^attachment; filename="transactions-.*\.csv"$/);
+    expect(res.headers['content-length']).toBe(String(Buffer.byteLength(res.text)));
     const filtered = await request(url)
       .get('/v1/transactions/export?from=2025-03-01T12:00:02Z')
       .set(bearer('partner-a'))

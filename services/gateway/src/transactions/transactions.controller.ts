@@ -1,17 +1,5 @@
 import type { IngestSubmitReply } from '@vigil/contracts';
-import {
-  Body,
-  Controller,
-  Get,
-  Headers,
-  HttpCode,
-  Inject,
-  Param,
-  Post,
-  Query,
-  Res,
-  StreamableFile,
-} from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
   ApiAcceptedResponse,
@@ -190,12 +178,15 @@ export class TransactionsController {
   async export(
     @CurrentPrincipal() principal: Principal,
     @Query(new ParseWith(parseExportFilters)) filters: ExportFilters,
-  ): Promise<StreamableFile> {
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const csv = await this.transactions.export(principal, filters);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    return new StreamableFile(await this.transactions.export(principal, filters), {
-      type: 'text/csv; charset=utf-8',
-      disposition: `attachment; filename="transactions-${stamp}.csv"`,
-    });
+    // a one-page export is one body with its length; a longer one streams as its pages are read
+    await reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="transactions-${stamp}.csv"`)
+      .send(csv);
   }
 
   @Get(':id')
