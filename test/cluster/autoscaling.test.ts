@@ -15,7 +15,7 @@ import { deleteLoadPod, runLoad, sql, startLoadPod } from './support/load.js';
 const LOAD_POD = 'batch-load';
 
 const script = readFileSync(fileURLToPath(new URL('fixtures/batch-load.ts', import.meta.url)), 'utf8');
-const TOTAL = 4800;
+const TOTAL = 4000;
 /** The autoscaled run's pace: enough CPU on the scorer, for long enough, for its autoscaler to add replicas. */
 const RATE = 80;
 /**
