@@ -10,7 +10,11 @@ import { TestDatabase, seedStoredTransactions } from '@vigil/testing';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { ComposedQuery } from '@vigil/db';
-import { listStatement, listWalkEndStatement } from '../src/transactions/transactions.repository.js';
+import {
+  listStatement,
+  listWalkEndStatement,
+  transactionWithHistoryStatement,
+} from '../src/transactions/transactions.repository.js';
 import { SCOPES, everyTransactionFilterSet, readPlan } from './plans.js';
 
 const SERVICES_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -53,11 +57,13 @@ async function explain({ query, values }: ComposedQuery) {
 /** The generic plan: the statement prepared, planned without its values (PostgreSQL 15 has no GENERIC_PLAN). */
 async function explainGeneric({ query, values }: ComposedQuery) {
   const literal = (value: unknown) =>
-    Array.isArray(value)
-      ? client.escapeLiteral(`{${value.join(',')}}`)
-      : typeof value === 'number'
-        ? String(value)
-        : client.escapeLiteral(String(value));
+    value === null
+      ? 'NULL'
+      : Array.isArray(value)
+        ? client.escapeLiteral(`{${value.join(',')}}`)
+        : typeof value === 'number'
+          ? String(value)
+          : client.escapeLiteral(String(value));
   await client.query(`PREPARE generic_plan AS ${query.text}`);
   try {
     const { rows } = await client.query<{ 'QUERY PLAN': unknown }>(
@@ -114,6 +120,45 @@ it('reads every filter combination of the list and the export through an index, 
   expect(plans).toBe(4 * 5 * 64 * 2 * 2);
   expect(failures.slice(0, 10)).toEqual([]);
 }, 300_000);
+
+// The detail route with history: the transaction by primary key, then each account's latest rows through its own
+// account index (an index scan in order, or a bitmap scan of the account's rows when the planner expects few),
+// verdicts and scores by primary key. No table of the pipeline is read whole; scorer.labels, a few hundred rows
+// here, may be.
+it("reads one transaction and its accounts' histories by primary keys and the account indexes, at 1M rows", async () => {
+  const ACCOUNT_INDEXES = [
+    'transactions_origin_account_received',
+    'transactions_destination_account_received',
+  ];
+  const failures: string[] = [];
+  for (const generic of [false, true]) {
+    await client.query(`SET plan_cache_mode = ${generic ? 'force_generic_plan' : 'auto'}`);
+    for (const [scopeName, scope] of Object.entries(SCOPES)) {
+      const { name, plan } = await (generic ? explainGeneric : explain)(
+        transactionWithHistoryStatement('seed-4', scope, 10),
+      );
+      const indexes = plan.nodes.flatMap((node) => node.match(/ using (\S+)$/)?.[1] ?? []);
+      const problems = [
+        ...plan.seqScans
+          .filter((relation) => relation !== 'labels')
+          .map((relation) => `sequential scan of ${relation}`),
+        ...ACCOUNT_INDEXES.filter((index) => !indexes.includes(index)).map((index) => `${index} unused`),
+        ...plan
+          .indexesOf('transactions')
+          .filter((index) => index !== 'transactions_pkey' && !ACCOUNT_INDEXES.includes(index))
+          .map((index) => `landing table read by ${index}`),
+        ...['results', 'scores'].flatMap((table) =>
+          plan.indexesOf(table).every((index) => index.endsWith('_pkey'))
+            ? []
+            : [`${table} read other than by primary key`],
+        ),
+      ];
+      if (problems.length > 0)
+        failures.push(`${scopeName} ${name}: ${problems.join('; ')} [${plan.nodes.join(' | ')}]`);
+    }
+  }
+  expect(failures).toEqual([]);
+}, 60_000);
 
 it('really holds a million transactions, spread over partners, regions and statuses', async () => {
   const { rows } = await client.query<{ n: number; partners: number; regions: number; quarantined: number }>(

@@ -6,7 +6,6 @@ import {
   fragment,
   sql,
   type ComposedQuery,
-  type Session,
   type Fragment,
   type Piece,
 } from '@vigil/db';
@@ -63,9 +62,7 @@ export type HistorySide = 'origin' | 'destination';
 
 // The three rows of one transaction may land in any order (ingest's ledger is a consumer too), so one id
 // is looked up in all three tables; the scope applies to whichever of them knows the partner and region.
-const findTransaction = sql(
-  'gateway.find_transaction',
-  `SELECT coalesce(t.transaction_id, v.transaction_id, s.transaction_id) AS transaction_id,
+const FIND_TRANSACTION = `SELECT coalesce(t.transaction_id, v.transaction_id, s.transaction_id) AS transaction_id,
           CASE WHEN s.transaction_id IS NOT NULL THEN 'scored' ELSE coalesce(v.status, 'accepted') END AS status,
           s.score::float8 AS score,
           s.reasons AS score_reasons,
@@ -95,8 +92,8 @@ const findTransaction = sql(
      LEFT JOIN scorer.labels l ON l.transaction_id = wanted.transaction_id
     WHERE coalesce(t.transaction_id, v.transaction_id, s.transaction_id) IS NOT NULL
       AND ($2::text IS NULL OR coalesce(t.partner_id, v.partner_id, s.partner_id) = $2)
-      AND ($3::text[] IS NULL OR coalesce(t.region, v.region, s.region) = ANY($3))`,
-);
+      AND ($3::text[] IS NULL OR coalesce(t.region, v.region, s.region) = ANY($3))`;
+const findTransaction = sql('gateway.find_transaction', FIND_TRANSACTION);
 
 // A list page walks ingest's landing table newest first, in the caller's scope, on the index that leads with the
 // equality filters present: (received_at), (partner_id,), (region,) or (partner_id, region,) then received_at,
@@ -206,10 +203,12 @@ const statusCondition: Record<TransactionStatus, Fragment> = {
 };
 
 // The recent transactions of one account as payer (origin) or as payee (destination), the viewed one excluded,
-// in the caller's scope. An account name is its partner's own, so a history stays within the viewed
-// transaction's partner. Ingest's account indexes serve each side (migration 004); the side picks the
-// expression, the rest of the statement is shared. Each side takes its latest rows from ingest alone (every
-// condition is on ingest's row) and only those few are joined to their verdict, score and label.
+// in the caller's scope, read in the same statement as the viewed transaction (one round trip, one pooled
+// connection for as long as the statement runs). An account name is its partner's own, so a history stays
+// within the viewed transaction's partner. Ingest's account indexes serve each side (migration 004), probed with
+// the account the found row names; the side picks the expression, the rest of the branch is shared. Each side
+// takes its latest rows from ingest alone (every condition is on ingest's row) and only those few are joined to
+// their verdict, score and label; the rows come back as one JSON array.
 const HISTORY_COLUMNS = `t.transaction_id,
           CASE WHEN s.transaction_id IS NOT NULL THEN 'scored' ELSE coalesce(v.status, 'accepted') END AS status,
           s.score::float8 AS score,
@@ -223,46 +222,49 @@ const HISTORY_COLUMNS = `t.transaction_id,
              FROM ingest.transactions t
             WHERE`;
 const HISTORY_HEADS: Record<HistorySide, string> = {
-  origin: `(SELECT 'origin'::text AS side, ${HISTORY_COLUMNS}`,
-  destination: `(SELECT 'destination'::text AS side, ${HISTORY_COLUMNS}`,
+  origin: `(SELECT 'origin'::text AS side, ${HISTORY_COLUMNS}
+            t.record->'origin'->>'account' = found.origin_account
+      AND`,
+  destination: `(SELECT 'destination'::text AS side, ${HISTORY_COLUMNS}
+            t.record->'destination'->>'account' = found.destination_account
+      AND`,
 };
+const HISTORY_SAME_PARTNER = `t.partner_id IS NOT DISTINCT FROM found.partner_id
+      AND t.transaction_id <> found.transaction_id
+      AND`;
 const HISTORY_TAIL = `ORDER BY t.received_at DESC, t.transaction_id DESC
             LIMIT $1) t
      LEFT JOIN validator.results v ON v.transaction_id = t.transaction_id
      LEFT JOIN scorer.scores s ON s.transaction_id = t.transaction_id
      LEFT JOIN scorer.labels l ON l.transaction_id = t.transaction_id
     ORDER BY t.received_at DESC, t.transaction_id DESC)`;
-const accountCondition: Record<HistorySide, string> = {
-  origin: "t.record->'origin'->>'account' = $1",
-  destination: "t.record->'destination'->>'account' = $1",
-};
 
-/** Both accounts' histories in one round trip: one branch per account the record names, each on its own index. */
-export function historyStatement(
-  accounts: Partial<Record<HistorySide, string>>,
-  partnerId: string | null,
-  exceptId: string,
-  limit: number,
-  scope: ReadScope,
-): ComposedQuery {
-  const pieces: Piece[] = [];
+/** The viewed transaction in scope and both its accounts' latest `limit` other transactions, in one statement. */
+export function transactionWithHistoryStatement(id: string, scope: ReadScope, limit: number): ComposedQuery {
+  const scoped: Fragment[] = [];
+  if (scope.partnerId !== null) scoped.push(fragment('scope-partner', 't.partner_id = $1', scope.partnerId));
+  if (scope.regions !== null) scoped.push(regionsCondition(scope.regions));
+  const pieces: Piece[] = [
+    'WITH found AS (',
+    fragment('transaction', FIND_TRANSACTION, id, scope.partnerId, scope.regions),
+    `)
+    SELECT found.*, coalesce(h.history, '[]'::json) AS history
+      FROM found
+      LEFT JOIN LATERAL (
+        SELECT json_agg(h ORDER BY h.side, h.received_at DESC, h.transaction_id DESC) AS history
+          FROM (`,
+  ];
   for (const side of ['origin', 'destination'] as const) {
-    const account = accounts[side];
-    if (account === undefined) continue;
-    const conditions = [
-      fragment(side, accountCondition[side], account),
-      partnerId === null
-        ? fragment('no-partner', 't.partner_id IS NULL')
-        : fragment('partner', 't.partner_id = $1', partnerId),
-      fragment('except', 't.transaction_id <> $1', exceptId),
-    ];
-    if (scope.partnerId !== null)
-      conditions.push(fragment('scope-partner', 't.partner_id = $1', scope.partnerId));
-    if (scope.regions !== null) conditions.push(regionsCondition(scope.regions));
-    if (pieces.length > 0) pieces.push('UNION ALL');
-    pieces.push(HISTORY_HEADS[side], conditions, fragment('page', HISTORY_TAIL, limit));
+    if (side === 'destination') pieces.push('UNION ALL');
+    pieces.push(
+      HISTORY_HEADS[side],
+      HISTORY_SAME_PARTNER,
+      scoped,
+      fragment(`${side}-page`, HISTORY_TAIL, limit),
+    );
   }
-  return composeQuery('gateway.account_history', pieces);
+  pieces.push(') h) h ON TRUE');
+  return composeQuery('gateway.transaction_with_history', pieces);
 }
 
 /** The accounts a transaction moves money between, by side, as its record names them. */
@@ -279,34 +281,26 @@ export class TransactionsRepository {
 
   /**
    * One transaction in scope and, when `historyLimit` > 0, the latest `historyLimit` other transactions of each
-   * of its accounts at its partner, in scope: both statements on one connection, so the read waits for the pool
-   * once.
+   * of its accounts at its partner, in scope: one statement either way.
    */
   async find(
     id: string,
     scope: ReadScope,
     historyLimit = 0,
   ): Promise<{ row: TransactionRow; history: HistoryRow[] } | undefined> {
-    const read = async (session: Session) => {
-      const [row] = await session.query<TransactionRow>(findTransaction, [
+    if (historyLimit === 0) {
+      const [row] = await this.db.query<TransactionRow>(findTransaction, [
         id,
         scope.partnerId,
         scope.regions,
       ]);
-      if (!row) return undefined;
-      const accounts = accountsOf(row);
-      if (historyLimit === 0 || (accounts.origin === undefined && accounts.destination === undefined))
-        return { row, history: [] };
-      const { query, values } = historyStatement(
-        accounts,
-        row.partner_id,
-        row.transaction_id,
-        historyLimit,
-        scope,
-      );
-      return { row, history: await session.query<HistoryRow>(query, values) };
-    };
-    return historyLimit === 0 ? read(this.db) : this.db.session(read);
+      return row ? { row, history: [] } : undefined;
+    }
+    const { query, values } = transactionWithHistoryStatement(id, scope, historyLimit);
+    const [found] = await this.db.query<TransactionRow & { history: HistoryRow[] }>(query, values);
+    if (!found) return undefined;
+    const { history, ...row } = found;
+    return { row, history };
   }
 
   /** One page, and where its walk stopped when the walk ended before the page was full. */
