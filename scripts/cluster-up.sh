@@ -6,8 +6,9 @@
 #   3. installs metrics-server (k8s/kind/metrics-server.yaml) for the HorizontalPodAutoscalers, makes the mTLS
 #      certificates as Secrets (scripts/cluster-certificates.sh) and loads the suite's images and the trace
 #      backend's into the node, the three at once
-#   4. runs the ops zone's trace backend (k8s/kind/jaeger.yaml: Jaeger, OTLP in, the chart's otlpEndpoint)
-#   5. helm upgrade --install vigil charts/vigil -n vigil -f k8s/values-trial.yaml -f k8s/kind/values.yaml --wait
+#   4. runs the ops zone's trace backend (k8s/kind/jaeger.yaml: Jaeger, OTLP in, the chart's otlpEndpoint) and, at
+#      the same time, helm upgrade --install vigil charts/vigil -n vigil -f k8s/values-trial.yaml
+#      -f k8s/kind/values.yaml --wait
 # and prints the kubeconfig path and how to reach the dashboard.
 set -euo pipefail
 
@@ -99,8 +100,17 @@ beside_image_load() {
   return "$status"
 }
 phase "metrics-server, certificates and the images into the node, at once" beside_image_load
-phase "trace backend (Jaeger) in the ops zone" install_trace_backend
-phase "helm upgrade --install $RELEASE" install_suite
+# the suite's pods export spans to the trace backend once it answers (until then their exporter retries): the two
+# roll out at once
+beside_suite_install() {
+  local pid status=0
+  phase "trace backend (Jaeger) in the ops zone" install_trace_backend &
+  pid=$!
+  phase "helm upgrade --install $RELEASE" install_suite || status=$?
+  wait "$pid" || status=$?
+  return "$status"
+}
+phase "the trace backend and the suite, at once" beside_suite_install
 
 cat <<EOF
 
