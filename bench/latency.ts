@@ -64,11 +64,14 @@ export async function measureLatency(
     intervalMs: number;
     cpu: CpuMeter;
     log: (m: string) => void;
+    /** The generator's seed: records gen-<seed>-<n>; a second run in the same suite takes another. */
+    seed?: number;
   },
 ): Promise<LatencyResult> {
   const { db } = suite;
+  const seed = options.seed ?? LATENCY_SEED;
   const total = Math.ceil(options.ratePerSec * options.seconds);
-  const records = await makeRecords(LATENCY_SEED, total);
+  const records = await makeRecords(seed, total);
 
   await db.query(`
     CREATE OR REPLACE FUNCTION public.vigil_bench_notify_scored() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -178,7 +181,7 @@ export async function measureLatency(
          JOIN validator.results r USING (transaction_id)
          JOIN scorer.scores s USING (transaction_id)
         WHERE t.transaction_id LIKE $1`,
-      [`gen-${LATENCY_SEED}-%`],
+      [`gen-${seed}-%`],
     );
     if (stamps.length >= records.length) break;
     await sleep(100);

@@ -238,6 +238,7 @@ async function main(): Promise<number> {
   const cpu = cpuMeter(suite);
   let throughput: ThroughputResult;
   let latency: LatencyResult;
+  let trickle: LatencyResult;
   let gateway: GatewayResult;
   const serviceWarnings: Record<string, string[]> = {};
   try {
@@ -259,6 +260,16 @@ async function main(): Promise<number> {
       log,
     });
     log(`  p50 ${ms(latency.acceptedToCommittedMs.p50)}, p99 ${ms(latency.acceptedToCommittedMs.p99)}`);
+    // what the suite costs when little happens: a trickle, one record at a time, and the CPU of every process
+    trickle = await measureLatency(suite, {
+      ratePerSec: TRICKLE_RATE,
+      seconds: size.latencySeconds,
+      intervalMs: 1000 / TRICKLE_RATE,
+      cpu,
+      log,
+      seed: TRICKLE_SEED,
+    });
+    log(`  ${suiteCores(trickle.cpu).toFixed(2)} cores at ${TRICKLE_RATE} records/s`);
     // the rollups now cover the records of both phases above
     log('gateway: bare fastify vs authenticated GET /v1/summary');
     gateway = await measureGateway(suite, {
@@ -277,7 +288,7 @@ async function main(): Promise<number> {
     closeAgent();
   }
   // backends flush their statistics when they exit, so these cover warm-up, throughput and latency phases
-  const recordsProcessed = WARMUP_RECORDS + throughput.records + latency.records;
+  const recordsProcessed = WARMUP_RECORDS + throughput.records + latency.records + trickle.records;
   const database = await databaseActivity(db, recordsProcessed);
 
   // 4. persistence, with the services stopped so they do not compete
@@ -292,6 +303,7 @@ async function main(): Promise<number> {
   const profiles = profileDir ? summariseDir(profileDir) : [];
   const rows = [
     ...table(baseline, baselineTool, throughput, latency, persistence, scorer, validator),
+    ...trickleRows(trickle),
     ...gatewayRows(gateway),
   ];
   console.log('');
@@ -349,6 +361,7 @@ async function main(): Promise<number> {
       },
       throughput,
       latency,
+      trickle,
       persistence,
       scorer,
       validator,
@@ -716,6 +729,49 @@ function whereTimeGoes(
       `${v.compiledRules} of ${v.celRules} CEL rules run as generated code; ` +
       `verdicts: ${int(v.verdicts.valid)} valid, ${int(v.verdicts.flagged)} flagged, ${int(v.verdicts.quarantined)} quarantined`,
   ].join('\n');
+}
+
+/** The trickle phase's rate: a quiet hour's traffic, one record at a time. */
+const TRICKLE_RATE = 20;
+const TRICKLE_SEED = 2003;
+
+/** Cores used by the suite's own processes (the services, nats-server and Postgres; not this bench). */
+const suiteCores = (cpu: CpuReport): number =>
+  cpu.groups.filter((g) => g.label !== 'bench').reduce((sum, g) => sum + g.cores, 0);
+
+/** The suite at a trickle: what it costs while little happens, per process, and the latency then. */
+function trickleRows(t: LatencyResult): Row[] {
+  const cores = suiteCores(t.cpu);
+  const perProcess = t.cpu.groups
+    .filter((g) => g.label !== 'bench')
+    .map((g) => `${g.label} ${g.cores.toFixed(2)}`)
+    .join(', ');
+  return [
+    {
+      metric: `suite CPU at ${TRICKLE_RATE} rec/s (${perProcess})`,
+      value: `${cores.toFixed(2)} cores`,
+      baseline: '-',
+      ratio: '-',
+      target: '-',
+      pass: null,
+    },
+    {
+      metric: `suite CPU per record at ${TRICKLE_RATE} rec/s`,
+      value: `${((cores * 1000) / t.offeredRatePerSec).toFixed(1)} ms`,
+      baseline: '-',
+      ratio: '-',
+      target: '-',
+      pass: null,
+    },
+    {
+      metric: `e2e latency p50 / p99 at ${TRICKLE_RATE} rec/s, accepted -> committed`,
+      value: `${ms(t.acceptedToCommittedMs.p50)} / ${ms(t.acceptedToCommittedMs.p99)}`,
+      baseline: '-',
+      ratio: '-',
+      target: '-',
+      pass: null,
+    },
+  ];
 }
 
 function cpuMeter(suite: RunningSuite): CpuMeter {
