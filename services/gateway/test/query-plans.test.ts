@@ -56,14 +56,13 @@ async function explain({ query, values }: ComposedQuery) {
 
 /** The generic plan: the statement prepared, planned without its values (PostgreSQL 15 has no GENERIC_PLAN). */
 async function explainGeneric({ query, values }: ComposedQuery) {
-  const literal = (value: unknown) =>
-    value === null
-      ? 'NULL'
-      : Array.isArray(value)
-        ? client.escapeLiteral(`{${value.join(',')}}`)
-        : typeof value === 'number'
-          ? String(value)
-          : client.escapeLiteral(String(value));
+  const literal = (value: unknown): string => {
+    if (value === null) return 'NULL';
+    if (Array.isArray(value)) return client.escapeLiteral(`{${value.join(',')}}`);
+    if (typeof value === 'number') return String(value);
+    if (typeof value === 'string') return client.escapeLiteral(value);
+    throw new Error(`no SQL literal for a ${typeof value}`);
+  };
   await client.query(`PREPARE generic_plan AS ${query.text}`);
   try {
     const { rows } = await client.query<{ 'QUERY PLAN': unknown }>(
