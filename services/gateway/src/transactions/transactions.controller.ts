@@ -157,11 +157,12 @@ export class TransactionsController {
   @ApiDatabaseBusyResponse()
   @Requires('transactions:export')
   @ApiOperation({
-    summary: 'Export the matching transactions as CSV, streamed',
+    summary: 'Export the matching transactions as CSV',
     description:
       'Same filters and scope as the list, every page at once, newest first. A header row, then one row per ' +
-      'transaction; amounts are decimal strings; reason_codes are space-separated. Rows are read from the ' +
-      'database as the client downloads them. Permission: transactions:export.',
+      'transaction; amounts are decimal strings; reason_codes are space-separated. Up to 1,000 rows come as one ' +
+      'body with its Content-Length; a longer export is streamed, its rows read from the database as the client ' +
+      'downloads them. Permission: transactions:export.',
   })
   @ApiQuery({ name: 'status', required: false, enum: TRANSACTION_STATUSES })
   @ApiQuery({ name: 'region', required: false, enum: REGION_CODES })
