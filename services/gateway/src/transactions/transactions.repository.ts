@@ -248,7 +248,7 @@ export function transactionWithHistoryStatement(id: string, scope: ReadScope, li
     'WITH found AS (',
     fragment('transaction', FIND_TRANSACTION, id, scope.partnerId, scope.regions),
     `)
-    SELECT found.*, coalesce(h.history, '[]'::json) AS history
+    SELECT found.*, coalesce(histories.history, '[]'::json) AS history
       FROM found
       LEFT JOIN LATERAL (
         SELECT json_agg(h ORDER BY h.side, h.received_at DESC, h.transaction_id DESC) AS history
@@ -263,7 +263,7 @@ export function transactionWithHistoryStatement(id: string, scope: ReadScope, li
       fragment(`${side}-page`, HISTORY_TAIL, limit),
     );
   }
-  pieces.push(') h) h ON TRUE');
+  pieces.push(') h) histories ON TRUE');
   return composeQuery('gateway.transaction_with_history', pieces);
 }
 
