@@ -87,30 +87,29 @@ install_suite() {
 
 phase "tools and images (tools/images/build.sh)" tools/images/build.sh >/dev/null
 phase "kind cluster $CLUSTER" create_cluster
-# metrics-server's rollout (its image is in the node image) and the certificates wait on other things than the
-# image load, which is mostly I/O: they run beside it
-beside_image_load() {
+# at_once <title> <function> [<title> <function>...]: each function a phase of its own, all at the same time;
+# fails when any of them failed
+at_once() {
   local pids=() pid status=0
-  phase "metrics-server" install_metrics_server &
-  pids+=($!)
-  phase "namespace $NAMESPACE and mTLS certificates" prepare_namespace &
-  pids+=($!)
-  phase "images into the node" load_images || status=$?
+  while (($#)); do
+    phase "$1" "$2" &
+    pids+=($!)
+    shift 2
+  done
   for pid in "${pids[@]}"; do wait "$pid" || status=$?; done
   return "$status"
 }
-phase "metrics-server, certificates and the images into the node, at once" beside_image_load
+# metrics-server's rollout (its image is in the node image) and the certificates wait on other things than the
+# image load, which is mostly I/O: they run beside it
+phase "metrics-server, certificates and the images into the node, at once" at_once \
+  "metrics-server" install_metrics_server \
+  "namespace $NAMESPACE and mTLS certificates" prepare_namespace \
+  "images into the node" load_images
 # the suite's pods export spans to the trace backend once it answers (until then their exporter retries): the two
 # roll out at once
-beside_suite_install() {
-  local pid status=0
-  phase "trace backend (Jaeger) in the ops zone" install_trace_backend &
-  pid=$!
-  phase "helm upgrade --install $RELEASE" install_suite || status=$?
-  wait "$pid" || status=$?
-  return "$status"
-}
-phase "the trace backend and the suite, at once" beside_suite_install
+phase "the trace backend and the suite, at once" at_once \
+  "trace backend (Jaeger) in the ops zone" install_trace_backend \
+  "helm upgrade --install $RELEASE" install_suite
 
 cat <<EOF
 
