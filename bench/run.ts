@@ -287,7 +287,8 @@ async function main(): Promise<number> {
     await suite.stop();
     closeAgent();
   }
-  // backends flush their statistics when they exit, so these cover warm-up, throughput and latency phases
+  // backends flush their statistics when they exit, so these cover the warm-up, throughput, latency and trickle
+  // phases
   const recordsProcessed = WARMUP_RECORDS + throughput.records + latency.records + trickle.records;
   const database = await databaseActivity(db, recordsProcessed);
 
@@ -735,15 +736,14 @@ function whereTimeGoes(
 const TRICKLE_RATE = 20;
 const TRICKLE_SEED = 2003;
 
-/** Cores used by the suite's own processes (the services, nats-server and Postgres; not this bench). */
-const suiteCores = (cpu: CpuReport): number =>
-  cpu.groups.filter((g) => g.label !== 'bench').reduce((sum, g) => sum + g.cores, 0);
+/** The suite's own processes (the services, nats-server and Postgres; not this bench) and their cores. */
+const suiteGroups = (cpu: CpuReport) => cpu.groups.filter((g) => g.label !== 'bench');
+const suiteCores = (cpu: CpuReport): number => suiteGroups(cpu).reduce((sum, g) => sum + g.cores, 0);
 
 /** The suite at a trickle: what it costs while little happens, per process, and the latency then. */
 function trickleRows(t: LatencyResult): Row[] {
   const cores = suiteCores(t.cpu);
-  const perProcess = t.cpu.groups
-    .filter((g) => g.label !== 'bench')
+  const perProcess = suiteGroups(t.cpu)
     .map((g) => `${g.label} ${g.cores.toFixed(2)}`)
     .join(', ');
   return [
