@@ -6,14 +6,16 @@
 import autocannon from 'autocannon';
 import { seedStoredTransactions } from '../libs/testing/src/stored-transactions.ts';
 import { measureBareFastify, signIn } from './gateway.ts';
+import { CpuMeter } from './lib/proc.ts';
 import { distribution, type Distribution } from './lib/stats.ts';
-import type { RunningSuite } from './lib/suite.ts';
+import { postgresPids, type RunningSuite } from './lib/suite.ts';
 
 export const API_TARGETS = { ratio: 0.1, p95Ms: 100, serverErrors: 0 } as const;
 export const API_ROWS = 1_000_000;
 const USERS = ['admin', 'analyst', 'analyst-ng', 'fraud-ops', 'partner-a', 'partner-b'] as const;
 type User = (typeof USERS)[number];
 const WARM_UP_SECONDS = 3;
+const ALONE_SECONDS = 8;
 const REGIONS = ['NG', 'KE', 'GH', 'ZA', 'UG'] as const;
 const TYPES = ['CASH_OUT', 'PAYMENT', 'CASH_IN', 'TRANSFER', 'DEBIT'] as const;
 
@@ -30,6 +32,25 @@ export interface RouteRun {
   timeouts: number;
 }
 
+/**
+ * One route loaded alone (its 50 connections, nothing else): the CPU one answer costs in each process that
+ * serves it, from /proc over the run. With the machine's cores shared by all four routes, these say what a
+ * route's answer costs against the others, and so where its latency in the mix comes from.
+ */
+export interface RouteCost {
+  route: string;
+  requestsPerSec: number;
+  p95Ms: number;
+  /** CPU µs per answer: the gateway process, the Postgres backends of the bench database, and this process. */
+  gatewayUs: number;
+  postgresUs: number;
+  loadGeneratorUs: number;
+  /** Postgres transactions per answer (pg_stat_database.xact_commit). */
+  transactionsPerAnswer: number;
+  /** Busy cores of the whole machine meanwhile. */
+  machineBusyCores: number;
+}
+
 export interface ApiResult {
   rows: number;
   seedSeconds: number;
@@ -39,6 +60,8 @@ export interface ApiResult {
   users: readonly string[];
   bareFastify: { requestsPerSec: number; latencyMs: Distribution };
   routes: RouteRun[];
+  /** Each route alone, after the mix: CPU per answer by process. */
+  costs: RouteCost[];
   requestsPerSec: number;
   ratio: number;
   targets: typeof API_TARGETS;
@@ -97,6 +120,15 @@ export async function measureApi(
     log(
       `    ${run.route.padEnd(8)} ${run.requestsPerSec} req/s, p50 ${run.latencyMs.p50} ms, p95 ${run.latencyMs.p95} ms, 5xx ${run.serverErrors}, non-2xx ${run.non2xx}`,
     );
+  log(`  each route alone, ${perRoute} connections, ${ALONE_SECONDS} s: CPU per answer by process`);
+  const costs: RouteCost[] = [];
+  for (const [r, route] of ROUTES.entries()) {
+    const cost = await measureRouteCost(suite, route, tokens, r, perRoute);
+    costs.push(cost);
+    log(
+      `    ${cost.route.padEnd(8)} ${cost.requestsPerSec} req/s, p95 ${cost.p95Ms} ms; per answer: gateway ${cost.gatewayUs} µs, postgres ${cost.postgresUs} µs, load generator ${cost.loadGeneratorUs} µs; ${cost.transactionsPerAnswer} transactions; machine ${cost.machineBusyCores} cores busy`,
+    );
+  }
   const requestsPerSec = routes.reduce((sum, run) => sum + run.requestsPerSec, 0);
   const ratio = requestsPerSec / bare.requestsPerSec;
   const serverErrors = routes.reduce((sum, run) => sum + run.serverErrors + run.errors + run.timeouts, 0);
@@ -109,6 +141,7 @@ export async function measureApi(
     users: USERS,
     bareFastify: bare,
     routes,
+    costs,
     requestsPerSec,
     ratio,
     targets: API_TARGETS,
@@ -164,6 +197,47 @@ const ROUTES: Route[] = [
     path: (user, n) => `/v1/transactions/${encodeURIComponent(transactionIdFor(user, n))}?history=10`,
   },
 ];
+
+async function measureRouteCost(
+  suite: RunningSuite,
+  route: Route,
+  tokens: { user: User; token: string }[],
+  offset: number,
+  connections: number,
+): Promise<RouteCost> {
+  const gateway = suite.services.get('gateway')!.pid;
+  const meter = new CpuMeter([
+    { label: 'gateway', pids: () => [gateway] },
+    { label: 'postgres', pids: () => postgresPids(suite.db) },
+    { label: 'load generator', pids: () => [process.pid] },
+  ]);
+  const committed = async () =>
+    Number(
+      (
+        await suite.db.query<{ n: string }>(
+          'SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()',
+        )
+      )[0]!.n,
+    );
+  const before = await committed();
+  await meter.start();
+  const run = await loadRoute(suite.gatewayUrl, route, tokens, offset, connections, ALONE_SECONDS);
+  const cpu = await meter.stop();
+  // backends report their counts when idle, at most a second late: at both ends alike
+  const transactions = (await committed()) - before;
+  const perAnswer = (label: string) =>
+    Math.round((cpu.groups.find((g) => g.label === label)!.cpuSeconds / Math.max(1, run.requests)) * 1e6);
+  return {
+    route: route.name,
+    requestsPerSec: run.requestsPerSec,
+    p95Ms: run.latencyMs.p95,
+    gatewayUs: perAnswer('gateway'),
+    postgresUs: perAnswer('postgres'),
+    loadGeneratorUs: perAnswer('load generator'),
+    transactionsPerAnswer: Math.round((transactions / Math.max(1, run.requests)) * 100) / 100,
+    machineBusyCores: Math.round(cpu.machine.busyCores * 100) / 100,
+  };
+}
 
 async function loadRoute(
   gatewayUrl: string,

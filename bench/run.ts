@@ -37,7 +37,8 @@ Runs the Vigil benchmarks (about 2 minutes on 2 cores; --quick about 40 s) and w
   --only decisions  POST /v1/decisions at 200 requests/s offered for 30 s against the running suite, beside the
                  same POST to a bare fastify handler at the same rate: p50/p99 and errors (about 2 minutes)
   --only api     run the query API benchmark alone: 1,000,000 stored transactions, 200 connections with 200
-                 tokens over list, search, CSV export and detail, beside bare fastify (about 5 minutes)
+                 tokens over list, search, CSV export and detail, beside bare fastify, then each route
+                 alone with the CPU one answer costs per process (about 3 minutes)
   --no-build     do not run npm run build first (the services' dist/ is used as it is)
   --profile      also run the services with --cpu-prof and print where their CPU goes (slows them down:
                  the figures of such a run are not comparable)
@@ -464,6 +465,12 @@ function apiDetails(api: ApiResult): string {
     ...api.routes.map(
       (r) =>
         `    ${r.route.padEnd(7)} ${int(r.requests)} requests over ${r.connections} connections, p50 ${ms(r.latencyMs.p50)} / p95 ${ms(r.latencyMs.p95)} / p99 ${ms(r.latencyMs.p99)}; 5xx ${r.serverErrors}, non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}; e.g. ${r.example}`,
+    ),
+    "where an answer's time goes: each route alone afterwards, CPU per answer by process (µs):",
+    `    ${'route'.padEnd(7)} ${'gateway'.padStart(8)} ${'postgres'.padStart(9)} ${'load gen'.padStart(9)} ${'total'.padStart(7)}  transactions  req/s alone  machine busy`,
+    ...api.costs.map(
+      (c) =>
+        `    ${c.route.padEnd(7)} ${String(c.gatewayUs).padStart(8)} ${String(c.postgresUs).padStart(9)} ${String(c.loadGeneratorUs).padStart(9)} ${String(c.gatewayUs + c.postgresUs + c.loadGeneratorUs).padStart(7)}  ${String(c.transactionsPerAnswer).padStart(12)}  ${int(c.requestsPerSec).padStart(11)}  ${c.machineBusyCores.toFixed(2)} cores`,
     ),
   ].join('\n');
 }
