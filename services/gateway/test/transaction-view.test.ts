@@ -94,6 +94,16 @@ async function score(
   );
 }
 
+/** The validator's verdict, as it stores it. */
+async function judge(t: StoredTransaction, status: 'valid' | 'quarantined'): Promise<void> {
+  await db.query(
+    `INSERT INTO validator.results (transaction_id, status, reasons, rule_set_version, source, partner_id, region,
+                                    validated_at)
+     VALUES ($1, $2, '[]', '1', 'api', $3, $4, now())`,
+    [keyOf(t), status, t.partner, t.region],
+  );
+}
+
 /** The current label, as the scorer stores it from label.recorded. */
 async function storeLabel(t: StoredTransaction, label: 'fraud' | 'legitimate'): Promise<void> {
   await db.query(
@@ -143,6 +153,10 @@ beforeAll(async () => {
   await score(samePayer[1]!, 0.71);
   await score(olderScore, 0.1);
   await score(mismatched, 0.3, { set: 'short-v0', values: [1, 2] });
+  // verdicts: on a scored transaction (scored wins), a quarantined one and a valid one not scored yet
+  await judge(samePayer[1]!, 'valid');
+  await judge(samePayer[2]!, 'quarantined');
+  await judge(payerInKenya, 'valid');
   await storeLabel(samePayer[1]!, 'fraud');
   await storeLabel(samePayee[0]!, 'legitimate');
   for (const user of ['fraud-ops', 'analyst-ng', 'partner-a', 'partner-b']) {
@@ -223,6 +237,19 @@ describe('GET /v1/transactions/{id}?history=N', () => {
     expect(res.body.history.destination.account).toBe('M-shop');
     expect(idsOf(res.body.history.destination)).toEqual([samePayee[1]!.id, samePayee[0]!.id]);
     expect(res.body.history.destination.transactions[1]).toMatchObject({ label: 'legitimate', score: null });
+  });
+
+  it('gives each transaction of a history where it stands: scored, else its verdict, else accepted', async () => {
+    const res = await view('fraud-ops', viewed.id, { history: '20' }).expect(200);
+    const statusOf = (side: 'origin' | 'destination', t: StoredTransaction) =>
+      (res.body.history[side].transactions as { transaction_id: string; status: string }[]).find(
+        (row) => row.transaction_id === t.id,
+      )?.status;
+    expect(statusOf('origin', samePayer[0]!)).toBe('scored');
+    expect(statusOf('origin', samePayer[1]!)).toBe('scored');
+    expect(statusOf('origin', samePayer[2]!)).toBe('quarantined');
+    expect(statusOf('origin', payerInKenya)).toBe('valid');
+    expect(statusOf('destination', samePayee[1]!)).toBe('accepted');
   });
 
   it('takes the latest N of each', async () => {

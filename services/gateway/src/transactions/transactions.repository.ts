@@ -208,7 +208,7 @@ const statusCondition: Record<TransactionStatus, Fragment> = {
 // within the viewed transaction's partner. Ingest's account indexes serve each side (migration 004), probed with
 // the account the found row names; the side picks the expression, the rest of the branch is shared. Each side
 // takes its latest rows from ingest alone (every condition is on ingest's row) and only those few are joined to
-// their verdict, score and label; the rows come back as one JSON array.
+// their score, label and, when unscored, verdict; the rows come back as one JSON array.
 const HISTORY_COLUMNS = `t.transaction_id,
           CASE WHEN s.transaction_id IS NOT NULL THEN 'scored' ELSE coalesce(v.status, 'accepted') END AS status,
           s.score::float8 AS score,
@@ -232,10 +232,14 @@ const HISTORY_HEADS: Record<HistorySide, string> = {
 const HISTORY_SAME_PARTNER = `t.partner_id IS NOT DISTINCT FROM found.partner_id
       AND t.transaction_id <> found.transaction_id
       AND`;
+// A history row shows where its transaction stands, and a score says it alone: the verdict is looked up only for
+// a row without one (OFFSET 0 keeps the lookup a subquery, so its condition on the score is a one-time filter that
+// skips the probe for a scored row instead of a join filter applied after it).
 const HISTORY_TAIL = `ORDER BY t.received_at DESC, t.transaction_id DESC
             LIMIT $1) t
-     LEFT JOIN validator.results v ON v.transaction_id = t.transaction_id
      LEFT JOIN scorer.scores s ON s.transaction_id = t.transaction_id
+     LEFT JOIN LATERAL (SELECT r.transaction_id, r.status FROM validator.results r
+                         WHERE s.transaction_id IS NULL AND r.transaction_id = t.transaction_id OFFSET 0) v ON TRUE
      LEFT JOIN scorer.labels l ON l.transaction_id = t.transaction_id
     ORDER BY t.received_at DESC, t.transaction_id DESC)`;
 
