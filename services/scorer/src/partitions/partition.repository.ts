@@ -27,12 +27,6 @@ const loadStates = sql(
   'scorer.load_account_states',
   `SELECT account, state FROM scorer.account_state WHERE account = ANY($1::text[])`,
 );
-const saveStates = sql(
-  'scorer.save_account_states',
-  `INSERT INTO scorer.account_state (account, state, updated_at)
-   SELECT a, s, now() FROM unnest($1::text[], $2::jsonb[]) AS t(a, s)
-   ON CONFLICT (account) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`,
-);
 // the second half of a transaction may be computed by another partition's owner at the same moment:
 // locking the ids first makes one of the two see the other's half
 const lockTransactions = sql(
@@ -66,30 +60,37 @@ const keepDecision = sql(
   'scorer.keep_decision',
   `INSERT INTO scorer.decisions (transaction_id, decision, features) VALUES ($1, $2, $3::float8[])`,
 );
-const waitingHalves = sql(
-  'scorer.waiting_feature_halves',
-  `SELECT transaction_id, origin, destination FROM scorer.feature_halves WHERE transaction_id = ANY($1::text[])`,
+// The halves of the batch whose other half is waiting: taken (read and removed) at once, since each is joined now.
+// A waiting row that holds the same half (a replay) stays, and the batch's own insert of it does nothing.
+const takeWaitingHalves = sql(
+  'scorer.take_waiting_feature_halves',
+  `DELETE FROM scorer.feature_halves h
+    USING unnest($1::text[], $2::text[]) AS w(transaction_id, role)
+    WHERE h.transaction_id = w.transaction_id
+      AND CASE w.role WHEN 'origin' THEN h.destination IS NOT NULL ELSE h.origin IS NOT NULL END
+   RETURNING h.transaction_id, h.origin, h.destination`,
 );
-const insertHalves = sql(
-  'scorer.insert_feature_halves',
-  `INSERT INTO scorer.feature_halves (transaction_id, origin, destination)
-   SELECT * FROM unnest($1::text[], $2::jsonb[], $3::jsonb[])
-   ON CONFLICT (transaction_id) DO NOTHING`,
-);
-const dropJoined = sql(
-  'scorer.drop_joined_halves',
-  `DELETE FROM scorer.feature_halves WHERE transaction_id = ANY($1::text[])`,
-);
-const insertScores = sql(
-  'scorer.insert_scores',
-  `INSERT INTO scorer.scores (transaction_id, score, reasons, model_version, type, amount, currency, region,
+// Everything the batch writes, in one statement: the accounts' new state, the halves that wait for their other
+// half, and the scores (an empty array writes nothing)
+const writeBatch = sql(
+  'scorer.write_batch',
+  `WITH states AS (
+     INSERT INTO scorer.account_state (account, state, updated_at)
+     SELECT a, s, now() FROM unnest($1::text[], $2::jsonb[]) AS t(a, s)
+     ON CONFLICT (account) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
+   ), halves AS (
+     INSERT INTO scorer.feature_halves (transaction_id, origin, destination)
+     SELECT * FROM unnest($3::text[], $4::jsonb[], $5::jsonb[])
+     ON CONFLICT (transaction_id) DO NOTHING
+   )
+   INSERT INTO scorer.scores (transaction_id, score, reasons, model_version, type, amount, currency, region,
                               partner_id, origin_account, destination_account, occurred_at, scored_at,
                               decision, policy_version, shadow, features, feature_set)
    SELECT id, score, reasons, model, type, amount, currency, region, partner, origin, destination, occurred,
-          scored, decision, policy, shadow, features::float8[], $18::text
-     FROM unnest($1::text[], $2::numeric[], $3::jsonb[], $4::text[], $5::text[], $6::numeric[], $7::text[],
-                 $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::timestamptz[],
-                 $14::text[], $15::integer[], $16::jsonb[], $17::text[])
+          scored, decision, policy, shadow, features::float8[], $23::text
+     FROM unnest($6::text[], $7::numeric[], $8::jsonb[], $9::text[], $10::text[], $11::numeric[], $12::text[],
+                 $13::text[], $14::text[], $15::text[], $16::text[], $17::timestamptz[], $18::timestamptz[],
+                 $19::text[], $20::integer[], $21::jsonb[], $22::text[])
        AS t(id, score, reasons, model, type, amount, currency, region, partner, origin, destination, occurred,
             scored, decision, policy, shadow, features)
    ON CONFLICT (transaction_id) DO NOTHING`,
@@ -211,19 +212,19 @@ export class PartitionRepository {
         ...scored.map((s) => s.transaction.transaction_id),
       ];
       if (locked.length > 0) await run(client, lockTransactions, [locked]);
+      const first: FeatureHalf[] = [];
       if (batch.halves.length > 0) {
-        const ids = batch.halves.map((h) => h.transactionId);
         const waiting = new Map(
           (
-            (await run(client, waitingHalves, [ids])).rows as {
-              transaction_id: string;
-              origin: number[] | null;
-              destination: number[] | null;
-            }[]
+            (
+              await run(client, takeWaitingHalves, [
+                batch.halves.map((h) => h.transactionId),
+                batch.halves.map((h) => h.role),
+              ])
+            ).rows as { transaction_id: string; origin: number[] | null; destination: number[] | null }[]
           ).map((r) => [r.transaction_id, r]),
         );
         const joined: JoinedHalves[] = [];
-        const first: FeatureHalf[] = [];
         for (const half of batch.halves) {
           const other = waiting.get(half.transactionId);
           const otherVector = other ? (half.role === 'origin' ? other.destination : other.origin) : null;
@@ -237,30 +238,26 @@ export class PartitionRepository {
             first.push(half);
           }
         }
-        if (joined.length > 0) {
-          scored.push(...batch.scoreJoined(joined));
-          await run(client, dropJoined, [joined.map((j) => j.transactionId)]);
-        }
-        if (first.length > 0) {
-          await run(client, insertHalves, [
-            first.map((h) => h.transactionId),
-            first.map((h) => (h.role === 'origin' ? JSON.stringify(h.vector) : null)),
-            first.map((h) => (h.role === 'destination' ? JSON.stringify(h.vector) : null)),
-          ]);
-        }
+        if (joined.length > 0) scored.push(...batch.scoreJoined(joined));
       }
-      if (batch.states.size > 0) {
+      const decided: HeldDecisions =
+        scored.length > 0 ? await takeDecisions(client, scored) : new Map<string, HeldDecision>();
+      const featuresOf = (id: string) => decided.get(id)?.features ?? batch.featuresOf(id);
+      if (scored.length > 0 && !this.featureSetRegistered)
+        await run(client, registerFeatureSet, [FEATURE_SET, FEATURE_NAMES]);
+      if (batch.states.size > 0 || first.length > 0 || scored.length > 0) {
         const accounts = [...batch.states.keys()];
-        await run(client, saveStates, [accounts, accounts.map((a) => JSON.stringify(batch.states.get(a)))]);
+        // the write first: a score the database refuses is never published
+        await run(client, writeBatch, [
+          accounts,
+          accounts.map((a) => JSON.stringify(batch.states.get(a))),
+          first.map((h) => h.transactionId),
+          first.map((h) => (h.role === 'origin' ? JSON.stringify(h.vector) : null)),
+          first.map((h) => (h.role === 'destination' ? JSON.stringify(h.vector) : null)),
+          ...scoreColumns(scored, featuresOf),
+        ]);
       }
-      if (scored.length > 0) {
-        const decided = await takeDecisions(client, scored);
-        const featuresOf = (id: string) => decided.get(id)?.features ?? batch.featuresOf(id);
-        if (!this.featureSetRegistered) await run(client, registerFeatureSet, [FEATURE_SET, FEATURE_NAMES]);
-        // the insert first: a score the database refuses is never published
-        await run(client, insertScores, scoreColumns(scored, featuresOf));
-        await batch.publish(scored);
-      }
+      if (scored.length > 0) await batch.publish(scored);
       return { fenced: false, scored: scored.length };
     }, 'commit scores');
     if (result.scored > 0) this.featureSetRegistered = true;
@@ -314,10 +311,10 @@ const storedScoreOf = (score: number): number => Math.round(Number(score.toPreci
  * The decisions held for the batch's scores, in place of what the batch computed: each score becomes the one its
  * caller was given, and its held row goes. Runs inside the commit, after the ids are locked.
  */
-async function takeDecisions(
-  client: pg.PoolClient,
-  scored: TransactionScored[],
-): Promise<Map<string, { features: number[] | null }>> {
+type HeldDecision = { features: number[] | null };
+type HeldDecisions = Map<string, HeldDecision>;
+
+async function takeDecisions(client: pg.PoolClient, scored: TransactionScored[]): Promise<HeldDecisions> {
   const ids = scored.map((s) => s.transaction.transaction_id);
   const rows = (await run(client, heldDecisions, [ids])).rows as {
     transaction_id: string;
