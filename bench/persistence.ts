@@ -23,9 +23,9 @@ export interface PersistenceResult {
   servicePathRowsPerSec: number;
   /** Scorer path with every row queued at once (full 500-row batches back to back): the BatchWriter's best case. */
   unboundedRowsPerSec: number;
-  /** Scorer path, last trial: statements, rows per statement, and the share of the wall time a statement was running. */
+  /** Scorer path, last trial: commits, rows per commit, and the share of the wall time a commit was running. */
   servicePathStatements: {
-    statements: number;
+    commits: number;
     meanRows: number;
     dbBusyShare: number;
     /** CPU while it ran, in cores: this process (the scorer's code building the arrays) and all Postgres processes. */
@@ -124,7 +124,7 @@ export async function measurePersistence(
   const unbounded: number[] = [];
   const copy: number[] = [];
   let statements: PersistenceResult['servicePathStatements'] = {
-    statements: 0,
+    commits: 0,
     meanRows: 0,
     dbBusyShare: 0,
     clientCores: 0,
@@ -184,14 +184,15 @@ async function viaScorer(
   try {
     await database.ping(); // connect before the clock starts
     const repository = await ScorerWritePath.open(database);
-    // time each statement the writer sends: is the writer waiting on Postgres, or Postgres on the writer?
-    const query = database.query.bind(database);
+    // time each commit the writer makes (the partition's transaction, all its statements): is the writer waiting
+    // on Postgres, or Postgres on the writer?
+    const write = repository.write.bind(repository);
     let statementCount = 0;
     let statementMs = 0;
-    database.query = async (...args: Parameters<Database['query']>) => {
+    repository.write = async (...args: Parameters<ScorerWritePath['write']>) => {
       const t0 = performance.now();
       try {
-        return await query(...args);
+        return await write(...args);
       } finally {
         statementCount++;
         statementMs += performance.now() - t0;
@@ -217,7 +218,7 @@ async function viaScorer(
     return {
       rowsPerSec: rows.length / seconds,
       statements: {
-        statements: statementCount,
+        commits: statementCount,
         meanRows: Math.round(rows.length / Math.max(1, statementCount)),
         dbBusyShare: Math.round((statementMs / 1000 / seconds) * 100) / 100,
         meanStatementMs: Math.round((statementMs / Math.max(1, statementCount)) * 100) / 100,
