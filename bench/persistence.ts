@@ -187,15 +187,15 @@ async function viaScorer(
     // time each commit the writer makes (the partition's transaction, all its statements): is the writer waiting
     // on Postgres, or Postgres on the writer?
     const write = repository.write.bind(repository);
-    let statementCount = 0;
-    let statementMs = 0;
+    let commitCount = 0;
+    let commitMs = 0;
     repository.write = async (...args: Parameters<ScorerWritePath['write']>) => {
       const t0 = performance.now();
       try {
         return await write(...args);
       } finally {
-        statementCount++;
-        statementMs += performance.now() - t0;
+        commitCount++;
+        commitMs += performance.now() - t0;
       }
     };
     let next = 0;
@@ -218,10 +218,10 @@ async function viaScorer(
     return {
       rowsPerSec: rows.length / seconds,
       statements: {
-        commits: statementCount,
-        meanRows: Math.round(rows.length / Math.max(1, statementCount)),
-        dbBusyShare: Math.round((statementMs / 1000 / seconds) * 100) / 100,
-        meanStatementMs: Math.round((statementMs / Math.max(1, statementCount)) * 100) / 100,
+        commits: commitCount,
+        meanRows: Math.round(rows.length / Math.max(1, commitCount)),
+        dbBusyShare: Math.round((commitMs / 1000 / seconds) * 100) / 100,
+        meanStatementMs: Math.round((commitMs / Math.max(1, commitCount)) * 100) / 100,
         clientCores: cores('client'),
         postgresCores: cores('postgres'),
       },
