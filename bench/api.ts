@@ -8,7 +8,7 @@ import { seedStoredTransactions } from '../libs/testing/src/stored-transactions.
 import { measureBareFastify, signIn } from './gateway.ts';
 import { CpuMeter } from './lib/proc.ts';
 import { distribution, type Distribution } from './lib/stats.ts';
-import { postgresPids, type RunningSuite } from './lib/suite.ts';
+import { committedTransactions, postgresPids, type RunningSuite } from './lib/suite.ts';
 
 export const API_TARGETS = { ratio: 0.1, p95Ms: 100, serverErrors: 0 } as const;
 export const API_ROWS = 1_000_000;
@@ -211,20 +211,12 @@ async function measureRouteCost(
     { label: 'postgres', pids: () => postgresPids(suite.db) },
     { label: 'load generator', pids: () => [process.pid] },
   ]);
-  const committed = async () =>
-    Number(
-      (
-        await suite.db.query<{ n: string }>(
-          'SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()',
-        )
-      )[0]!.n,
-    );
-  const before = await committed();
+  const before = await committedTransactions(suite.db);
   await meter.start();
   const run = await loadRoute(suite.gatewayUrl, route, tokens, offset, connections, ALONE_SECONDS);
   const cpu = await meter.stop();
   // backends report their counts when idle, at most a second late: at both ends alike
-  const transactions = (await committed()) - before;
+  const transactions = (await committedTransactions(suite.db)) - before;
   const perAnswer = (label: string) =>
     Math.round((cpu.groups.find((g) => g.label === label)!.cpuSeconds / Math.max(1, run.requests)) * 1e6);
   return {

@@ -17,7 +17,15 @@ import { CpuMeter, machineCpu, run, type CpuReport } from './lib/proc.ts';
 import { renderProfiles, summariseDir } from './lib/profile.ts';
 import { renderTable, type Row } from './lib/report.ts';
 import { int, median, ms } from './lib/stats.ts';
-import { BenchDatabase, ROOT, SERVICES, postgresPids, startSuite, type RunningSuite } from './lib/suite.ts';
+import {
+  BenchDatabase,
+  ROOT,
+  SERVICES,
+  committedTransactions,
+  postgresPids,
+  startSuite,
+  type RunningSuite,
+} from './lib/suite.ts';
 import { closeAgent } from './lib/traffic.ts';
 import { API_TARGETS, measureApi, seedForApi, type ApiResult } from './api.ts';
 import { DECISION_TARGETS, measureDecisions, type DecisionsResult } from './decisions.ts';
@@ -799,9 +807,7 @@ async function busyCores(windowMs: number): Promise<number> {
 
 /** Transactions and table activity in the bench database, per record that went through the suite. */
 async function databaseActivity(db: BenchDatabase, records: number) {
-  const [stats] = await db.query<{ xact_commit: string }>(
-    `SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()`,
-  );
+  const committed = await committedTransactions(db);
   const tables = await db.query<{ name: string; idx_scan: string | null; n_tup_ins: string }>(
     `SELECT schemaname || '.' || relname AS name, idx_scan, n_tup_ins FROM pg_stat_user_tables`,
   );
@@ -809,7 +815,7 @@ async function databaseActivity(db: BenchDatabase, records: number) {
   const states = tables.find((t) => t.name === 'scorer.account_state');
   return {
     records,
-    transactionsPerRecord: per(Number(stats?.xact_commit ?? 0)),
+    transactionsPerRecord: per(committed),
     // an upsert probes the primary key once per row: one index scan per account state written
     accountStatesWrittenPerRecord: per(Number(states?.idx_scan ?? 0)),
     rowsInsertedPerRecord: per(tables.reduce((sum, t) => sum + Number(t.n_tup_ins), 0)),

@@ -184,3 +184,11 @@ export async function postgresPids(db: BenchDatabase): Promise<number[]> {
   );
   return rows.map((r) => r.pid);
 }
+
+/** Transactions committed in the bench database so far (pg_stat_database.xact_commit; backends report when idle). */
+export async function committedTransactions(db: BenchDatabase): Promise<number> {
+  const [stats] = await db.query<{ xact_commit: string }>(
+    `SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()`,
+  );
+  return Number(stats?.xact_commit ?? 0);
+}
