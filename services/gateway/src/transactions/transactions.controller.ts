@@ -44,7 +44,8 @@ import {
   type TransactionViewOptions,
   type TransactionFilters,
 } from './transactions.dto.js';
-import { EXPORT_COLUMNS, TransactionsService } from './transactions.service.js';
+import { EXPORT_COLUMNS } from './transactions.repository.js';
+import { TransactionsService } from './transactions.service.js';
 
 @ApiTags('transactions')
 @ApiBearerAuth()

@@ -9,6 +9,7 @@ import {
   type Fragment,
   type Piece,
 } from '@vigil/db';
+import { TRANSACTION_KEY_SEPARATOR } from '@vigil/contracts';
 import type { ReadScope } from '../auth/principal.js';
 import type { TransactionFilters, TransactionStatus } from './transactions.dto.js';
 
@@ -164,9 +165,9 @@ function matchConditions(filters: TransactionFilters): Fragment[] {
   return match;
 }
 
-/** The statement of one list page: the scope's and the filters' conditions, in a fixed order. */
-export function listStatement(filters: TransactionFilters, scope: ReadScope): ComposedQuery {
-  return composeQuery('gateway.list_transactions', [
+/** The pieces of one list page: the scope's and the filters' conditions, in a fixed order. */
+function listPieces(filters: TransactionFilters, scope: ReadScope): Piece[] {
+  return [
     LIST_HEAD,
     WALK_HEAD,
     walkConditions(filters, scope),
@@ -174,6 +175,75 @@ export function listStatement(filters: TransactionFilters, scope: ReadScope): Co
     LIST_PROBES,
     matchConditions(filters),
     fragment('page', `${WALK_ORDER}\n    LIMIT $1`, filters.limit),
+  ];
+}
+
+/** The statement of one list page. */
+export function listStatement(filters: TransactionFilters, scope: ReadScope): ComposedQuery {
+  return composeQuery('gateway.list_transactions', listPieces(filters, scope));
+}
+
+// An export page is a list page whose rows PostgreSQL writes as CSV lines, so the gateway neither parses the
+// columns nor writes the CSV: it passes the lines on. The page is a subquery (its LIMIT keeps it one), so each
+// column is computed once and the line only refers to it. A field is quoted, its quotes doubled, when it holds a
+// comma, a quote or a line break (RFC 4180); reasons are their codes, the score's then the verdict's, separated by
+// spaces; money and scores are the stored decimals as text; a partner reads its own ids (the scope is its own).
+const csvField = (value: string): string =>
+  `CASE WHEN ${value} ~ '[",\r\n]' THEN '"' || replace(${value}, '"', '""') || '"' ELSE coalesce(${value}, '') END`;
+const reasonList = (column: string): string =>
+  `CASE WHEN jsonb_typeof(page.${column}) = 'array' THEN page.${column} ELSE '[]'::jsonb END`;
+const exportLine = (shownId: string): string => `${csvField(shownId)}
+          || ',' || page.status
+          || ',' || coalesce(page.score::text, '')
+          || ',' || ${csvField('page.region')}
+          || ',' || ${csvField('page.partner_id')}
+          || ',' || coalesce(page.received_at, '')
+          || ',' || ${csvField('page.amount')}
+          || ',' || ${csvField('page.currency')}
+          || ',' || ${csvField('page.type')}
+          || ',' || (SELECT ${csvField('codes.codes')}
+                       FROM (SELECT string_agg(reason.value->>'code', ' ' ORDER BY reason.n) AS codes
+                               FROM jsonb_array_elements(${reasonList('score_reasons')} || ${reasonList('validation_reasons')})
+                                    WITH ORDINALITY AS reason(value, n)
+                              WHERE jsonb_typeof(reason.value->'code') = 'string') codes) AS line`;
+
+/** The header of an export, and of every CSV line an export page holds. */
+export const EXPORT_COLUMNS = [
+  'transaction_id',
+  'status',
+  'score',
+  'region',
+  'partner_id',
+  'received_at',
+  'amount',
+  'currency',
+  'type',
+  'reason_codes',
+] as const;
+
+/** A line of an export page, with the key and time the next page continues after. */
+export interface ExportLine {
+  transaction_id: string;
+  received_at: string | null;
+  line: string;
+}
+
+/** The statement of one export page: the list page's rows, each as its CSV line. */
+export function exportStatement(filters: TransactionFilters, scope: ReadScope): ComposedQuery {
+  // a partner reads the id after the key's last separator, as submittedTransactionId does
+  const line =
+    scope.partnerId === null
+      ? fragment('line', exportLine('page.transaction_id'))
+      : fragment(
+          'line-partner',
+          exportLine(`regexp_replace(page.transaction_id, '^.*${TRANSACTION_KEY_SEPARATOR}', '')`),
+        );
+  return composeQuery('gateway.export_transactions', [
+    'SELECT page.transaction_id, page.received_at,',
+    line,
+    'FROM (',
+    ...listPieces(filters, scope),
+    ') page',
   ]);
 }
 
@@ -308,9 +378,21 @@ export class TransactionsRepository {
   }
 
   /** One page, and where its walk stopped when the walk ended before the page was full. */
-  async list(filters: TransactionFilters, scope: ReadScope): Promise<TransactionPage> {
-    const { query, values } = listStatement(filters, scope);
-    const rows = await this.db.query<TransactionRow>(query, values);
+  list(filters: TransactionFilters, scope: ReadScope): Promise<TransactionPage> {
+    return this.page<TransactionRow>(listStatement(filters, scope), filters, scope);
+  }
+
+  /** One page of an export as CSV lines, and where its walk stopped as for a list page. */
+  exportPage(filters: TransactionFilters, scope: ReadScope): Promise<TransactionPage<ExportLine>> {
+    return this.page<ExportLine>(exportStatement(filters, scope), filters, scope);
+  }
+
+  private async page<Row extends PageRow>(
+    { query, values }: ComposedQuery,
+    filters: TransactionFilters,
+    scope: ReadScope,
+  ): Promise<TransactionPage<Row>> {
+    const rows = await this.db.query<Row>(query, values);
     // without filters on the verdict or score every row walked is on the page: a short page is the end
     if (rows.length === filters.limit || matchConditions(filters).length === 0) return { rows };
     const end = listWalkEndStatement(filters, scope);
@@ -319,8 +401,11 @@ export class TransactionsRepository {
   }
 }
 
-export interface TransactionPage {
-  rows: TransactionRow[];
+/** What a page's keyset needs of its rows: the stored key and the time it was received. */
+type PageRow = Pick<TransactionRow, 'transaction_id' | 'received_at'>;
+
+export interface TransactionPage<Row extends PageRow = TransactionRow> {
+  rows: Row[];
   /** The last row walked, when the walk ended before the page was full: the next page continues after it. */
   walkedOn?: { at: string; id: string };
 }

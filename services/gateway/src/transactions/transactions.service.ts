@@ -19,7 +19,6 @@ import { JetStreamClient, type NatsClient } from '@vigil/messaging';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { databaseBusy } from '@vigil/db';
-import { stringify } from 'csv-stringify/sync';
 import { readScopeOf, regionRefusal, type Principal, type ReadScope } from '../auth/principal.js';
 import { ProblemException } from '../http/problem.js';
 import { MAX_RECORDS_PER_REQUEST } from './transactions.dto.js';
@@ -45,8 +44,10 @@ import type {
 import { transactionIdsOf, type TransactionIds } from './transaction-ids.js';
 import { TransactionListSettings } from './transactions.settings.js';
 import {
+  EXPORT_COLUMNS,
   TransactionsRepository,
   accountsOf,
+  type ExportLine,
   type HistoryRow,
   type HistorySide,
   type TransactionPage,
@@ -302,27 +303,21 @@ export class TransactionsService {
    */
   async export(principal: Principal, filters: ExportFilters): Promise<Readable | Buffer> {
     const scope = scopeFor(principal, filters);
-    const ids = transactionIdsOf(scope);
     // read afresh, never a shared page: the first page must come from the database now, so a database that cannot
     // serve the later pages answers 503 before the stream starts rather than cutting it short
     const transactions = this.transactions;
     const pageAfter = (cursor?: TransactionFilters['cursor']) =>
-      transactions.list({ ...filters, limit: EXPORT_PAGE_SIZE, ...(cursor ? { cursor } : {}) }, scope);
+      transactions.exportPage({ ...filters, limit: EXPORT_PAGE_SIZE, ...(cursor ? { cursor } : {}) }, scope);
     const first = await pageAfter();
-    const header = stringify([[...EXPORT_COLUMNS]]);
-    const csvOf = (page: TransactionPage) =>
-      page.rows.length === 0
-        ? ''
-        : stringify(
-            page.rows.map((row) => csvRecordOf(row, ids)),
-            { columns: [...EXPORT_COLUMNS] },
-          );
+    // PostgreSQL writes each row as its CSV line (transactions.repository.ts): a page is its lines joined
+    const csvOf = (page: TransactionPage<ExportLine>) =>
+      page.rows.length === 0 ? '' : `${page.rows.map((row) => row.line).join('\n')}\n`;
     // an export that fits in its first page (an hour of a region, a day of a partner) is one body with its length,
     // sent in one write: no stream to set up and no chunked encoding for a few KB
-    if (!nextCursorOf(first, EXPORT_PAGE_SIZE)) return Buffer.from(header + csvOf(first));
+    if (!nextCursorOf(first, EXPORT_PAGE_SIZE)) return Buffer.from(EXPORT_HEADER + csvOf(first));
     // one chunk per page, header first: a socket write per page rather than per row
     async function* chunks(): AsyncGenerator<string> {
-      yield header;
+      yield EXPORT_HEADER;
       let cursor: TransactionFilters['cursor'];
       for (;;) {
         const page = cursor ? await patiently(() => pageAfter(cursor)) : first;
@@ -402,7 +397,10 @@ function pageDto(page: TransactionPage, filters: TransactionFilters, scope: Read
  * Where the page after this one starts: after its last row when it is full, after the last row its walk read
  * when the walk ended first (the page may then be short, even empty); nowhere when the walk reached the end.
  */
-function nextCursorOf(page: TransactionPage, limit: number): { at: string; id: string } | undefined {
+function nextCursorOf(
+  page: TransactionPage<Pick<TransactionRow, 'transaction_id' | 'received_at'>>,
+  limit: number,
+): { at: string; id: string } | undefined {
   const last = page.rows.at(-1);
   if (page.rows.length === limit && last?.received_at)
     return { at: last.received_at, id: last.transaction_id };
@@ -430,38 +428,8 @@ const EXPORT_PAGE_PATIENCE_MS = 30_000;
 /** Rows per keyset page of an export. */
 export const EXPORT_PAGE_SIZE = 1000;
 
-export const EXPORT_COLUMNS = [
-  'transaction_id',
-  'status',
-  'score',
-  'region',
-  'partner_id',
-  'received_at',
-  'amount',
-  'currency',
-  'type',
-  'reason_codes',
-] as const;
-
-/** Money and scores stay decimal strings; reasons are their codes, separated by spaces. */
-function csvRecordOf(
-  row: TransactionRow,
-  ids: TransactionIds,
-): Record<(typeof EXPORT_COLUMNS)[number], string> {
-  const view = viewOf(row, ids);
-  return {
-    transaction_id: view.transaction_id,
-    status: view.status,
-    score: view.score === null ? '' : String(view.score),
-    region: view.region ?? '',
-    partner_id: view.partner_id ?? '',
-    received_at: view.received_at ?? '',
-    amount: view.amount ?? '',
-    currency: view.currency ?? '',
-    type: view.type ?? '',
-    reason_codes: view.reasons.map((r) => r.code).join(' '),
-  };
-}
+/** The first line of every export. */
+const EXPORT_HEADER = `${EXPORT_COLUMNS.join(',')}\n`;
 
 /**
  * The principal's scope, with a region filter checked against it: asking for a region outside one's own
