@@ -309,9 +309,9 @@ export class TransactionsService {
     const pageAfter = (cursor?: TransactionFilters['cursor']) =>
       transactions.exportPage({ ...filters, limit: EXPORT_PAGE_SIZE, ...(cursor ? { cursor } : {}) }, scope);
     const first = await pageAfter();
-    // PostgreSQL writes each row as its CSV line (transactions.repository.ts): a page is its lines joined
+    // PostgreSQL writes each row as its CSV line up to its reason codes (transactions.repository.ts)
     const csvOf = (page: TransactionPage<ExportLine>) =>
-      page.rows.length === 0 ? '' : `${page.rows.map((row) => row.line).join('\n')}\n`;
+      page.rows.map((row) => `${row.line},${csvField(reasonCodesOf(row))}\n`).join('');
     // an export that fits in its first page (an hour of a region, a day of a partner) is one body with its length,
     // sent in one write: no stream to set up and no chunked encoding for a few KB
     if (!nextCursorOf(first, EXPORT_PAGE_SIZE)) return Buffer.from(EXPORT_HEADER + csvOf(first));
@@ -427,6 +427,17 @@ const EXPORT_PAGE_PATIENCE_MS = 30_000;
 
 /** Rows per keyset page of an export. */
 export const EXPORT_PAGE_SIZE = 1000;
+
+/** The codes of a row's reasons, the score's then the verdict's, as its JSON view lists them. */
+function reasonCodesOf(row: Pick<TransactionRow, 'score_reasons' | 'validation_reasons'>): string {
+  if (!row.score_reasons && !row.validation_reasons) return '';
+  return [...reasonsOf(row.score_reasons, 'warn'), ...reasonsOf(row.validation_reasons, 'warn')]
+    .map((reason) => reason.code)
+    .join(' ');
+}
+
+/** A CSV field quoted as the export's lines quote theirs (RFC 4180): when it holds a comma, a quote or a line break. */
+const csvField = (text: string): string => (/[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
 
 /** The first line of every export. */
 const EXPORT_HEADER = `${EXPORT_COLUMNS.join(',')}\n`;
