@@ -9,7 +9,7 @@ import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import request from 'supertest';
 import { startGateway } from '../src/app.js';
-import { TEST_PASSWORD, startBackends, testGatewayEnv } from './support.js';
+import { signInAll, startBackends, testGatewayEnv } from './support.js';
 
 let nats: TestNatsServer;
 let db: TestDatabase;
@@ -21,13 +21,7 @@ beforeAll(async () => {
   ({ nats, db } = await startBackends());
   gateway = await startGateway(testGatewayEnv(nats, db));
   url = gateway.url!;
-  for (const user of ['admin', 'partner-a']) {
-    const res = await request(url)
-      .post('/v1/auth/token')
-      .send({ username: user, password: TEST_PASSWORD })
-      .expect(200);
-    tokens[user] = (res.body as { access_token: string }).access_token;
-  }
+  await signInAll(url, ['admin', 'partner-a'], tokens);
 }, 60_000);
 
 afterAll(async () => {

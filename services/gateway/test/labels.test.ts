@@ -10,7 +10,7 @@ import { TestDatabase, TestNatsServer, waitFor } from '@vigil/testing';
 import request from 'supertest';
 import { startGateway } from '../src/app.js';
 import { problemOf } from './problem.js';
-import { TEST_PASSWORD, startBackends, testGatewayEnv } from './support.js';
+import { signInAll, startBackends, testGatewayEnv } from './support.js';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
 const CARD_TOKEN = `tok_${'c'.repeat(32)}`;
@@ -74,13 +74,7 @@ beforeAll(async () => {
   await insertTransaction('ke-1', null, 'KE');
   await insertTransaction('partner-a~pa-1', 'partner-a', 'NG');
   await insertTransaction('partner-a~pa-2', 'partner-a', 'NG');
-  for (const user of ['fraud-ops', 'analyst-ng', 'partner-a', 'partner-b', 'sre']) {
-    const res = await request(url)
-      .post('/v1/auth/token')
-      .send({ username: user, password: TEST_PASSWORD })
-      .expect(200);
-    tokens[user] = (res.body as { access_token: string }).access_token;
-  }
+  await signInAll(url, ['fraud-ops', 'analyst-ng', 'partner-a', 'partner-b', 'sre'], tokens);
 }, 60_000);
 
 afterAll(async () => {

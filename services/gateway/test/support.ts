@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { migrate } from '@vigil/db';
 import { TestDatabase, TestNatsServer } from '@vigil/testing';
+import request from 'supertest';
 import { gatewayEnv, type GatewayEnv } from '../src/config.js';
 
 const SERVICES_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -39,4 +40,19 @@ export function testGatewayEnv(
     JWT_SECRET: TEST_JWT_SECRET,
     ...overrides,
   };
+}
+
+/** Signs each demo user in with TEST_PASSWORD through POST /v1/auth/token and keeps its access token by name. */
+export async function signInAll(
+  url: string,
+  users: readonly string[],
+  tokens: Record<string, string>,
+): Promise<void> {
+  for (const user of users) {
+    const res = await request(url)
+      .post('/v1/auth/token')
+      .send({ username: user, password: TEST_PASSWORD })
+      .expect(200);
+    tokens[user] = (res.body as { access_token: string }).access_token;
+  }
 }

@@ -8,7 +8,7 @@ import { TestDatabase, TestNatsServer } from '@vigil/testing';
 import request from 'supertest';
 import { startGateway } from '../src/app.js';
 import { problemOf } from './problem.js';
-import { TEST_PASSWORD, startBackends, testGatewayEnv } from './support.js';
+import { signInAll, startBackends, testGatewayEnv } from './support.js';
 
 let nats: TestNatsServer;
 let db: TestDatabase;
@@ -159,13 +159,7 @@ beforeAll(async () => {
   await judge(payerInKenya, 'valid');
   await storeLabel(samePayer[1]!, 'fraud');
   await storeLabel(samePayee[0]!, 'legitimate');
-  for (const user of ['fraud-ops', 'analyst-ng', 'partner-a', 'partner-b']) {
-    const res = await request(url)
-      .post('/v1/auth/token')
-      .send({ username: user, password: TEST_PASSWORD })
-      .expect(200);
-    tokens[user] = (res.body as { access_token: string }).access_token;
-  }
+  await signInAll(url, ['fraud-ops', 'analyst-ng', 'partner-a', 'partner-b'], tokens);
 }, 60_000);
 
 afterAll(async () => {
