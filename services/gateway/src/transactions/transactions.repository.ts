@@ -187,10 +187,10 @@ export function listStatement(filters: TransactionFilters, scope: ReadScope): Co
 // columns nor writes the CSV: it passes the lines on. The page is a subquery (its LIMIT keeps it one), so each
 // column is computed once and the line only refers to it. A field is quoted, its quotes doubled, when it holds a
 // comma, a quote or a line break (RFC 4180): one test of the record's texts together tells whether any does,
-// and only then is each one tested. Money and scores are the stored decimals as text; a partner reads its own
-// ids (the scope is its own). The line ends before the reason codes: a row with reasons (a few in a hundred)
-// carries them as the list does, and the gateway appends their codes, since a subquery per row to aggregate
-// them would cost PostgreSQL more than the rest of the line.
+// and only then is each one tested. Amounts are the record's text, scores as the list gives them; a partner reads
+// its own ids (the scope is its own). The line ends before the reason codes: a row with reasons carries them as
+// the list does (a row without any carries nothing to parse), and the gateway appends their codes, since a
+// subquery per row to aggregate them cost PostgreSQL more than the rest of the line.
 const NEEDS_QUOTES = `'[",\\r\\n]'`;
 const quoted = (value: string): string =>
   `CASE WHEN ${value} ~ ${NEEDS_QUOTES} THEN '"' || replace(${value}, '"', '""') || '"' ELSE coalesce(${value}, '') END`;
@@ -416,7 +416,7 @@ export class TransactionsRepository {
 }
 
 /** What a page's keyset needs of its rows: the stored key and the time it was received. */
-type PageRow = Pick<TransactionRow, 'transaction_id' | 'received_at'>;
+export type PageRow = Pick<TransactionRow, 'transaction_id' | 'received_at'>;
 
 export interface TransactionPage<Row extends PageRow = TransactionRow> {
   rows: Row[];

@@ -50,6 +50,7 @@ import {
   type ExportLine,
   type HistoryRow,
   type HistorySide,
+  type PageRow,
   type TransactionPage,
   type TransactionRow,
 } from './transactions.repository.js';
@@ -397,10 +398,7 @@ function pageDto(page: TransactionPage, filters: TransactionFilters, scope: Read
  * Where the page after this one starts: after its last row when it is full, after the last row its walk read
  * when the walk ended first (the page may then be short, even empty); nowhere when the walk reached the end.
  */
-function nextCursorOf(
-  page: TransactionPage<Pick<TransactionRow, 'transaction_id' | 'received_at'>>,
-  limit: number,
-): { at: string; id: string } | undefined {
+function nextCursorOf(page: TransactionPage<PageRow>, limit: number): { at: string; id: string } | undefined {
   const last = page.rows.at(-1);
   if (page.rows.length === limit && last?.received_at)
     return { at: last.received_at, id: last.transaction_id };
