@@ -31,7 +31,7 @@ export interface PersistenceResult {
     /** CPU while it ran, in cores: this process (the scorer's code building the arrays) and all Postgres processes. */
     clientCores: number;
     postgresCores: number;
-    meanStatementMs: number;
+    meanCommitMs: number;
   };
   /** One-row INSERT in its own transaction, 200 times: the commit (WAL flush) floor every batch pays. */
   singleRowCommitMs: { p50: number; p99: number };
@@ -129,7 +129,7 @@ export async function measurePersistence(
     dbBusyShare: 0,
     clientCores: 0,
     postgresCores: 0,
-    meanStatementMs: 0,
+    meanCommitMs: 0,
   };
   for (let trial = 0; trial < options.trials; trial++) {
     await recreate(db, 'scorer.scores');
@@ -221,7 +221,7 @@ async function viaScorer(
         commits: commitCount,
         meanRows: Math.round(rows.length / Math.max(1, commitCount)),
         dbBusyShare: Math.round((commitMs / 1000 / seconds) * 100) / 100,
-        meanStatementMs: Math.round((commitMs / Math.max(1, commitCount)) * 100) / 100,
+        meanCommitMs: Math.round((commitMs / Math.max(1, commitCount)) * 100) / 100,
         clientCores: cores('client'),
         postgresCores: cores('postgres'),
       },

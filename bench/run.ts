@@ -740,7 +740,7 @@ function whereTimeGoes(
     `    trickle of ${p.trickleMs.burst} rows every ${p.trickleMs.intervalMs} ms: save() -> committed through the BatchWriter p50 ${ms(p.trickleMs.batchWriter.p50)} / p99 ${ms(p.trickleMs.batchWriter.p99)}; ` +
       `the same statement sent at once p50 ${ms(p.trickleMs.sameStatementDirect.p50)} / p99 ${ms(p.trickleMs.sameStatementDirect.p99)}`,
     `    one-row INSERT + COMMIT on this server: p50 ${ms(p.singleRowCommitMs.p50)}, p99 ${ms(p.singleRowCommitMs.p99)} (the WAL flush every batch pays)`,
-    `    scorer path: ${p.servicePathStatements.commits} commits of ~${p.servicePathStatements.meanRows} rows, ${ms(p.servicePathStatements.meanStatementMs)} each; a commit was running ${Math.round(p.servicePathStatements.dbBusyShare * 100)}% of the time; CPU: writer ${p.servicePathStatements.clientCores} cores, postgres ${p.servicePathStatements.postgresCores} cores`,
+    `    scorer path: ${p.servicePathStatements.commits} commits of ~${p.servicePathStatements.meanRows} rows, ${ms(p.servicePathStatements.meanCommitMs)} each; a commit was running ${Math.round(p.servicePathStatements.dbBusyShare * 100)}% of the time; CPU: writer ${p.servicePathStatements.clientCores} cores, postgres ${p.servicePathStatements.postgresCores} cores`,
     `validator (${int(v.records)} records, median of ${v.rounds} rounds): ${v.usPerRecord.validator.toFixed(2)} µs per record vs ${v.usPerRecord.ajv.toFixed(2)} µs for ajv alone; ` +
       `${v.compiledRules} of ${v.celRules} CEL rules run as generated code; ` +
       `verdicts: ${int(v.verdicts.valid)} valid, ${int(v.verdicts.flagged)} flagged, ${int(v.verdicts.quarantined)} quarantined`,
